@@ -73,3 +73,48 @@ export function makeLinuxImage(o: FakeImageOptions): Uint8Array {
   if (!o.oldMagicOnly) b.set([0x52, 0x53, 0x43, 0x05], 0x38);
   return b;
 }
+
+/** Hart state kept in plain arrays: enough Cpu for the SBI and the boot code. */
+export class FakeCpu {
+  readonly regs: bigint[][];
+  readonly pcs: bigint[];
+  readonly privs: number[];
+  readonly csrs: Map<number, bigint>[];
+  readonly mips: number[];
+  readonly timecmps: bigint[];
+  readonly runningHarts: boolean[];
+  readonly tlbFlushes: number[];
+
+  constructor(readonly harts: number) {
+    const per = <T>(f: () => T): T[] => Array.from({ length: harts }, f);
+    this.regs = per(() => new Array<bigint>(32).fill(0n));
+    this.pcs = per(() => 0n);
+    this.privs = per(() => 3);
+    this.csrs = per(() => new Map());
+    this.mips = per(() => 0);
+    this.timecmps = per(() => (1n << 64n) - 1n);
+    this.runningHarts = per(() => false);
+    this.tlbFlushes = per(() => 0);
+  }
+
+  reg(h: number, r: number): bigint { return BigInt.asUintN(64, this.regs[h]![r]!); }
+  setReg(h: number, r: number, v: bigint): void { if (r !== 0) this.regs[h]![r] = BigInt.asUintN(64, v); }
+  pc(h: number): bigint { return this.pcs[h]!; }
+  setPc(h: number, v: bigint): void { this.pcs[h] = v; }
+  priv(h: number): number { return this.privs[h]!; }
+  setPriv(h: number, p: number): void { this.privs[h] = p; }
+  csr(h: number, c: number): bigint { return this.csrs[h]!.get(c) ?? 0n; }
+  setCsr(h: number, c: number, v: bigint): void { this.csrs[h]!.set(c, BigInt.asUintN(64, v)); }
+  setIrq(h: number, mask: number, on: boolean): void { this.mips[h] = on ? this.mips[h]! | mask : this.mips[h]! & ~mask; }
+  setTimecmp(h: number, v: bigint): void { this.timecmps[h] = v; }
+  setRunning(h: number, on: boolean): void { this.runningHarts[h] = on; }
+  running(h: number): boolean { return this.runningHarts[h]!; }
+  flushTlb(h: number): void { this.tlbFlushes[h]!++; }
+
+  /** Set up an ECALL: a7 = eid, a6 = fid, a0.. = args. */
+  ecall(h: number, eid: bigint, fid: bigint, ...args: bigint[]): void {
+    this.setReg(h, 17, eid);
+    this.setReg(h, 16, fid);
+    args.forEach((a, i) => this.setReg(h, 10 + i, a));
+  }
+}
