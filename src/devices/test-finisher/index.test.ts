@@ -16,6 +16,12 @@ test("0x5555 passes, 0x7777 resets, (code<<16)|0x3333 fails with code", () => {
   assert.deepEqual(evs, [{ kind: "pass" }, { kind: "reset" }, { kind: "fail", code: 42 }, { kind: "fail", code: 0xffff }]);
 });
 
+test("a 16-bit write works too (OpenSBI's sifive-test driver uses writew)", () => {
+  const { dev, evs } = make();
+  dev.write(0, 2, 0x5555n);
+  assert.deepEqual(evs, [{ kind: "pass" }]);
+});
+
 test("other values, other offsets and byte writes are ignored; reads return 0", () => {
   const { dev, evs } = make();
   dev.write(0, 4, 0x1234n);
