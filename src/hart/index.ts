@@ -1,0 +1,150 @@
+// The hart module's exports: the run loop that interleaves a machine's harts, and the
+// accessors the TypeScript host (src/machine/cpu.ts) uses. Everything the host may touch
+// goes through here; the layout of linear memory stays private to src/hart.
+import {
+  HARTS_BASE, HART_STRIDE, ACTIVE, X, F, PC, PRIV, MIP, EXTIP, MIE, MTIMECMP, INSTRET, RUNNING,
+  WAITING, SBIMODE, ROM_OFFSET, MAX_HARTS,
+} from "./layout";
+import {
+  nHarts, setGlobals, resetHart, swapIn, swapOut, hartState, updateTimer, checkInterrupts, mtime,
+  addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setMmioFaulted, setTimeOffset,
+  virtualTiming, totalInstret, instrPerTick, timeOffset, csrRead, csrWrite, setCurHart, clearCurHart,
+  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, curHart,
+} from "./state";
+import { exec } from "./interp";
+
+/** Instructions a hart runs before the next one gets its turn. */
+const TURN: i64 = 20000;
+
+export function init(harts: i32, ramBytes: u64, virt: i32, ipt: i32): void {
+  setGlobals(harts < 1 ? 1 : harts > MAX_HARTS ? MAX_HARTS : harts, ramBytes, virt != 0, <u64>ipt);
+  for (let h = 0; h < nHarts; h++) resetHart(h);
+}
+
+/**
+ * Run the harts round-robin for at most `budget` instructions in total.
+ * Returns 0 when the budget is spent, 1 when every hart is stopped or waiting,
+ * 2 when the host asked to stop.
+ */
+export function run(budget: i64): i32 {
+  setExitRequested(false);
+  let left = budget;
+  while (left > 0) {
+    let ran = false;
+    const now = mtime();
+    for (let h = 0; h < nHarts; h++) {
+      const s = hartState(h);
+      if (load<u32>(s + RUNNING) == 0) continue;
+      updateTimer(s, now);
+      if (load<u32>(s + WAITING) != 0) {
+        if (((load<u64>(s + MIP) | load<u64>(s + EXTIP)) & load<u64>(s + MIE)) == 0) continue;
+        store<u32>(s + WAITING, 0);
+      }
+      swapIn(h);
+      let turn: i64 = left < TURN ? left : TURN;
+      while (turn > 0) {
+        checkInterrupts();
+        const done = exec(<i32>turn);
+        turn -= done;
+        left -= done;
+        store<u64>(ACTIVE + INSTRET, load<u64>(ACTIVE + INSTRET) + <u64>done);
+        addTotalInstret(<u64>done);
+        setSliceExecuted(0);
+        if (exitRequested || load<u32>(ACTIVE + RUNNING) == 0 || load<u32>(ACTIVE + WAITING) != 0) break;
+        updateTimer(ACTIVE, mtime());
+      }
+      swapOut();
+      ran = true;
+      if (exitRequested) return 2;
+    }
+    if (!ran) return 1;
+  }
+  return 0;
+}
+
+export function requestExit(): void { setExitRequested(true); }
+export function mmioFault(): void { setMmioFaulted(true); }
+
+function ptr(h: i32): u32 { return hartState(h); }
+
+export function getReg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + X + (<u32>r << 3)); }
+export function setReg(h: i32, r: i32, v: u64): void { if (r != 0) store<u64>(ptr(h) + X + (<u32>r << 3), v); }
+export function getFreg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + F + (<u32>r << 3)); }
+export function getPc(h: i32): u64 { return load<u64>(ptr(h) + PC); }
+export function setPc(h: i32, v: u64): void { store<u64>(ptr(h) + PC, v); }
+export function getPriv(h: i32): i32 { return <i32>load<u64>(ptr(h) + PRIV); }
+export function setPriv(h: i32, p: i32): void { store<u64>(ptr(h) + PRIV, <u64>p); flushHart(h); }
+
+/** CSR access from the host runs with the hart's state swapped in, at M privilege. */
+function withHart<T>(h: i32, f: (csr: u32, v: u64) => T, csr: u32, v: u64): T {
+  const prev = curHart;
+  if (prev != h) { if (prev >= 0) swapOut(); swapIn(h); }
+  const saved = load<u64>(ACTIVE + PRIV);
+  store<u64>(ACTIVE + PRIV, 3);
+  const r = f(csr, v);
+  store<u64>(ACTIVE + PRIV, saved);
+  if (prev != h) { swapOut(); if (prev >= 0) swapIn(prev); }
+  return r;
+}
+export function getCsr(h: i32, csr: i32): u64 {
+  return withHart<u64>(h, (c: u32, v: u64): u64 => csrRead(c), <u32>csr, 0);
+}
+export function setCsr(h: i32, csr: i32, v: u64): void {
+  withHart<u64>(h, (c: u32, x: u64): u64 => { csrWrite(c, x); return 0; }, <u32>csr, v);
+}
+
+export function setMipBits(h: i32, mask: i32, on: i32): void {
+  const s = ptr(h);
+  const ext: u64 = <u64>mask & ((1 << 9) | (1 << 11));
+  const soft: u64 = <u64>mask & ~ext;
+  if (ext) store<u64>(s + EXTIP, on ? load<u64>(s + EXTIP) | ext : load<u64>(s + EXTIP) & ~ext);
+  if (soft) store<u64>(s + MIP, on ? load<u64>(s + MIP) | soft : load<u64>(s + MIP) & ~soft);
+}
+export function getMip(h: i32): u64 { const s = ptr(h); return load<u64>(s + MIP) | load<u64>(s + EXTIP); }
+
+export function setTimecmp(h: i32, v: u64): void {
+  const s = ptr(h);
+  store<u64>(s + MTIMECMP, v);
+  if (load<u32>(s + SBIMODE) == 0) updateTimer(s, mtime()); // MTIP follows mtimecmp at once
+}
+export function getTimecmp(h: i32): u64 { return load<u64>(ptr(h) + MTIMECMP); }
+export function getMtime(): u64 { return mtime(); }
+/** Virtual timing: make mtime read `v` from now on. */
+export function setMtime(v: u64): void {
+  if (virtualTiming) setTimeOffset(v - totalInstret / instrPerTick);
+  else setTimeOffset(timeOffset + v - mtime());
+}
+export function nextDeadline(): u64 {
+  let best: u64 = 0xffff_ffff_ffff_ffff;
+  for (let h = 0; h < nHarts; h++) {
+    const s = ptr(h);
+    if (load<u32>(s + RUNNING) == 0) continue;
+    const t = load<u64>(s + MTIMECMP);
+    if (t < best) best = t;
+  }
+  return best;
+}
+export function setRunning(h: i32, on: i32): void {
+  const s = ptr(h);
+  store<u32>(s + RUNNING, on ? 1 : 0);
+  store<u32>(s + WAITING, 0);
+}
+export function isRunning(h: i32): i32 { return <i32>load<u32>(ptr(h) + RUNNING); }
+export function setSbiMode(h: i32, on: i32): void { store<u32>(ptr(h) + SBIMODE, on ? 1 : 0); }
+export function flushHart(h: i32): void {
+  const saved = curHart;
+  setCurHart(h);
+  flushTlb();
+  if (saved >= 0) setCurHart(saved); else clearCurHart();
+}
+export { flushHart as flushTlb };
+export function getInstret(h: i32): u64 { return load<u64>(ptr(h) + INSTRET); }
+export function romOffset(): u32 { return ROM_OFFSET; }
+export function getStat(which: i32): u64 {
+  switch (which) {
+    case 0: return statTlbMiss;
+    case 1: return statMmio;
+    case 2: return statTrap;
+    default: return statIrq;
+  }
+}
