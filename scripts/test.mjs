@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Runs every compiled test (dist/**/*.test.js) with Node's own test runner.
+// Node 20's --test takes files, not globs, so this script lists them.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+
+function find(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (name.endsWith(".test.js")) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2);
+const files = find("dist").filter((f) => filter.length === 0 || filter.some((s) => f.includes(s))).sort();
+if (files.length === 0) {
+  console.error("no test files found under dist/ (run npm run build first)");
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], { stdio: "inherit" });
+process.exit(r.status ?? 1);
