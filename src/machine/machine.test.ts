@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { makeElf, makeLinuxImage } from "../boot/testing.js";
+import { SBI_EXT_DBCN } from "../boot/sbi.js";
+import { Exit, RAM_BASE } from "./cpu.js";
+import { FW_DYNAMIC_INFO_MAGIC, Machine, type MachineConfig, MachineError, resetVector, VIRTUAL_EPOCH_NS } from "./machine.js";
+import { fakeCpuFactory, type RunScript } from "./testing.js";
+
+const MB = 1 << 20;
+const FINISHER = 0x10_0000n;
+const UART = 0x1000_0000n;
+const RTC = 0x10_1000n;
+
+function machine(boot: MachineConfig["boot"], script: RunScript, extra: Partial<MachineConfig> = {}) {
+  const out: number[] = [];
+  const f = fakeCpuFactory(script);
+  const m = new Machine({ harts: 2, ramBytes: 64 * MB, timing: "virtual", boot, console: { write: (b) => out.push(...b) }, ...extra }, { createCpu: f.createCpu });
+  return { m, cpu: f.get(), out, text: () => String.fromCharCode(...out) };
+}
+
+const kernel = { name: "Image", bytes: makeLinuxImage({ size: 4096, imageSize: 0x10_0000n }) };
+const idleForever: RunScript = () => Exit.Idle;
+
+test("direct: hart 0 enters the kernel in S-mode with a0 = 0, a1 = fdt; hart 1 waits for HSM", () => {
+  const { m, cpu } = machine({ mode: "direct", kernel, append: "console=ttyS0" }, idleForever);
+  assert.equal(cpu.pcs[0], 0x8020_0000n);
+  assert.equal(cpu.privs[0], 1);
+  assert.equal(cpu.reg(0, 10), 0n);
+  assert.equal(cpu.reg(0, 11), m.plan.fdt.start);
+  assert.deepEqual(cpu.runningHarts, [true, false]);
+  assert.deepEqual(cpu.sbiModes, [true, true]);
+  assert.equal(cpu.csr(1, 0x303), 0x222n, "S interrupts delegated");
+  assert.equal(cpu.csr(1, 0x302), 0xb1ffn);
+  const fdtOff = Number(m.plan.fdt.start - RAM_BASE);
+  assert.deepEqual([...cpu.ram.subarray(fdtOff, fdtOff + 4)], [0xd0, 0x0d, 0xfe, 0xed]);
+  const fdtText = Buffer.from(m.fdt).toString("latin1");
+  assert.ok(fdtText.includes("rv64imafdc_zicsr_zifencei") && fdtText.includes("riscv,sv48") && fdtText.includes("console=ttyS0"));
+});
+
+test("direct: the initrd lands where the fdt says", () => {
+  const initrd = { name: "initrd", bytes: new Uint8Array(3000).fill(9) };
+  const { m, cpu } = machine({ mode: "direct", kernel, initrd }, idleForever);
+  const start = m.plan.initrd!.start;
+  assert.equal(cpu.ram[Number(start - RAM_BASE)], 9);
+  const text = Buffer.from(m.fdt);
+  assert.ok(text.includes(Buffer.from("linux,initrd-start")));
+  const be = Buffer.alloc(8);
+  be.writeBigUInt64BE(start);
+  assert.ok(text.includes(be), "initrd start address in the tree");
+});
+
+test("bare: all harts start at the ROM in M-mode; the ROM jumps to the ELF with a0/a1/a2", () => {
+  const elf = makeElf({ entry: RAM_BASE, segments: [{ paddr: RAM_BASE, data: new Uint8Array([0x13, 0, 0, 0]) }] });
+  const { m, cpu } = machine({ mode: "bare", kernel: { name: "t.elf", bytes: elf } }, idleForever);
+  assert.deepEqual(cpu.pcs, [0x1000n, 0x1000n]);
+  assert.deepEqual(cpu.privs, [3, 3]);
+  assert.deepEqual(cpu.runningHarts, [true, true]);
+  const rom = new Uint8Array(cpu.memory.buffer, 0x3_0000, 0x58);
+  assert.deepEqual([...rom], [...resetVector(RAM_BASE, m.plan.fdt.start, 0n)]);
+  assert.equal(m.bus.read(0x1000n + 24n, 8), RAM_BASE, "the bus sees the same ROM");
+});
+
+test("firmware: OpenSBI at RAM base, fw_dynamic_info names the kernel and S-mode", () => {
+  const fw = { name: "fw_dynamic.bin", bytes: new Uint8Array(200 * 1024).fill(0x13) };
+  const { m, cpu } = machine({ mode: "firmware", bios: fw, kernel }, idleForever);
+  assert.equal(cpu.ram[0], 0x13);
+  const rom = new DataView(cpu.memory.buffer, 0x3_0000, 0x1000);
+  assert.equal(rom.getBigUint64(24, true), RAM_BASE, "start");
+  assert.equal(rom.getBigUint64(32, true), m.plan.fdt.start, "fdt");
+  assert.equal(rom.getBigUint64(0x28, true), FW_DYNAMIC_INFO_MAGIC);
+  assert.equal(rom.getBigUint64(0x28 + 8, true), 2n);
+  assert.equal(rom.getBigUint64(0x28 + 16, true), 0x8020_0000n, "next_addr");
+  assert.equal(rom.getBigUint64(0x28 + 24, true), 1n, "next_mode S");
+});
+
+test("reset vector words are QEMU's", () => {
+  const dv = new DataView(resetVector(0x8000_0000n, 0x87e0_0000n, 0x8020_0000n).buffer);
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => dv.getUint32(4 * i, true)), [0x297, 0x02828613, 0xf1402573, 0x0202b583, 0x0182b283, 0x28067]);
+});
+
+test("run: UART output reaches the console, the finisher powers off", async () => {
+  const { m, text } = machine({ mode: "direct", kernel }, (_c, host) => {
+    for (const ch of "hi\n") host.mmioWrite(UART, 1, BigInt(ch.charCodeAt(0)));
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  assert.deepEqual(await m.run(), { kind: "poweroff", code: 0 });
+  assert.equal(text(), "hi\n");
+});
+
+test("run: finisher fail code and reset", async () => {
+  const fail = machine({ mode: "direct", kernel }, (_c, host) => { host.mmioWrite(FINISHER, 4, (3n << 16n) | 0x3333n); return Exit.Budget; });
+  assert.deepEqual(await fail.m.run(), { kind: "fail", code: 3 });
+  const reset = machine({ mode: "direct", kernel }, (_c, host) => { host.mmioWrite(FINISHER, 4, 0x7777n); return Exit.Budget; });
+  assert.deepEqual(await reset.m.run(), { kind: "reset" });
+});
+
+test("run: SBI shutdown and DBCN output in direct mode", async () => {
+  const { m, text } = machine({ mode: "direct", kernel }, (c, host) => {
+    c.ram.set(new TextEncoder().encode("sbi!"), 0x1000);
+    c.ecall(0, SBI_EXT_DBCN, 0n, 4n, RAM_BASE + 0x1000n, 0n);
+    host.sbiCall(0);
+    c.ecall(0, 0x5352_5354n, 0n, 0n, 0n);
+    host.sbiCall(0);
+    return Exit.Budget;
+  });
+  assert.deepEqual(await m.run(), { kind: "poweroff", code: 0 });
+  assert.equal(text(), "sbi!");
+});
+
+test("idle, virtual timing: mtime jumps to the next deadline", async () => {
+  const { m, cpu } = machine({ mode: "direct", kernel }, (c, host) => {
+    if (c.runs === 1) { c.setTimecmp(0, 5000n); return Exit.Idle; }
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  assert.equal((await m.run()).kind, "poweroff");
+  assert.deepEqual(cpu.mtimeWrites, [5000n]);
+});
+
+test("idle with nothing to wake: all harts stopped, or no timer and no input", async () => {
+  const stopped = machine({ mode: "direct", kernel }, (c) => { c.setRunning(0, false); return Exit.Idle; });
+  assert.deepEqual(await stopped.m.run(), { kind: "hang", reason: "all harts stopped" });
+  const waiting = machine({ mode: "direct", kernel }, idleForever);
+  waiting.m.closeInput();
+  const exit = await waiting.m.run();
+  assert.equal(exit.kind, "hang");
+});
+
+test("idle waits for console input; input goes to the UART once the guest uses it", async () => {
+  let got = -1;
+  const { m } = machine({ mode: "direct", kernel }, (c, host) => {
+    if (c.runs === 1) { host.mmioWrite(UART + 1n, 1, 1n); return Exit.Idle; } // IER.RDI: the driver is up
+    got = Number(host.mmioRead(UART, 1));
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  const done = m.run();
+  setTimeout(() => m.sendInput(Uint8Array.of(0x41)), 5);
+  assert.equal((await done).kind, "poweroff");
+  assert.equal(got, 0x41);
+});
+
+test("before the guest touches the UART, input is for the SBI console", async () => {
+  let got = 0n;
+  const { m } = machine({ mode: "direct", kernel }, (c, host) => {
+    c.ecall(0, 0x02n, 0n);
+    host.sbiCall(0);
+    got = c.reg(0, 10);
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  m.sendInput(Uint8Array.of(0x7a));
+  await m.run();
+  assert.equal(got, 0x7an);
+});
+
+test("stop() ends a waiting machine", async () => {
+  const { m } = machine({ mode: "direct", kernel }, idleForever);
+  const done = m.run();
+  setTimeout(() => m.stop(), 5);
+  assert.deepEqual(await done, { kind: "stopped", reason: "stopped by the user" });
+});
+
+test("virtual timing: the RTC reads 2026-01-01 plus mtime", () => {
+  const { m, cpu } = machine({ mode: "direct", kernel }, idleForever);
+  cpu.now = 10_000_000n; // one second
+  const lo = m.bus.read(RTC, 4)!;
+  const hi = m.bus.read(RTC + 4n, 4)!;
+  assert.equal((hi << 32n) | lo, VIRTUAL_EPOCH_NS + 1_000_000_000n);
+});
+
+test("configuration and image errors", () => {
+  assert.throws(() => machine({ mode: "direct", kernel }, idleForever, { harts: 9 }), MachineError);
+  assert.throws(() => machine({ mode: "direct", kernel }, idleForever, { ramBytes: 1000 }), /multiple of 4 KiB/);
+  assert.throws(() => machine({ mode: "firmware", kernel }, idleForever), /--bios FILE/);
+  assert.throws(() => machine({ mode: "direct", kernel: { name: "k", bytes: new Uint8Array(100) } }, idleForever), /k is not a RISC-V Linux kernel Image or an ELF/);
+  const big = { name: "Image", bytes: makeLinuxImage({ size: 70 * MB }) };
+  assert.throws(() => machine({ mode: "direct", kernel: big }, idleForever), /memory 64 MiB is too small for kernel \(70 MiB\)/);
+});

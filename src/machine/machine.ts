@@ -1,0 +1,495 @@
+// One virtual machine: harts + bus + platform devices + boot images, assembled from a
+// typed, immutable MachineConfig, and the loop that runs it. The virt machine's layout
+// comes from memmap.ts; the boot placement from src/boot/loader.ts.
+//
+//   created ──run()──▶ running ──guest: finisher / SBI SRST / legacy shutdown──▶ exited
+//                        │  ▲                                                    ▲
+//                 Idle: sleep│  │timer / input          host: stop() (Ctrl-A x) ──┘
+//                        ▼  │                           nothing can ever wake ───┘ (hang)
+//                      waiting
+//
+// A reset request ends run() with { kind: "reset" }: the caller builds a fresh Machine
+// from the same config to reboot (cold: new RAM, devices and harts), as QEMU does
+// without -no-reboot. Keeping reboot outside the machine keeps it a one-shot object.
+import { buildVirtFdt, VIRT_ISA } from "../boot/fdt.js";
+import {
+  type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, MAX_RAM_BYTES, planBoot,
+} from "../boot/loader.js";
+import type { GuestRam } from "../boot/ram.js";
+import { Sbi, type SbiReset } from "../boot/sbi.js";
+import { GoldfishRtc } from "../devices/rtc-goldfish/index.js";
+import { type FinisherEvent, TestFinisher } from "../devices/test-finisher/index.js";
+import { Uart16550 } from "../devices/uart16550/index.js";
+import { type AccessSize, Bus, type MmioDevice } from "./bus.js";
+import { Clint } from "./clint/index.js";
+import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, MAX_HARTS, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
+import { IRQ, MEMMAP } from "./memmap.js";
+import { Plic } from "./plic/index.js";
+
+/** Where the guest's console bytes go (UART transmitter and SBI console, in order). */
+export interface ConsolePort {
+  write(bytes: Uint8Array): void;
+}
+
+export interface BootConfig {
+  readonly mode: BootMode;
+  /** Linux Image, ELF, or (rawKernel) a flat binary. Required in direct and bare modes. */
+  readonly kernel?: ImageFile;
+  /** Load `kernel` as a flat binary without looking at its header. */
+  readonly rawKernel?: boolean;
+  readonly initrd?: ImageFile;
+  /** Kernel command line (/chosen/bootargs). */
+  readonly append?: string;
+  /** Firmware mode: OpenSBI fw_dynamic/fw_jump (.bin or .elf), loaded at RAM base. */
+  readonly bios?: ImageFile;
+}
+
+export interface MachineConfig {
+  readonly harts: number;
+  readonly ramBytes: number;
+  readonly timing: "realtime" | "virtual";
+  /** Virtual timing: instructions per mtime tick (default 10: a 100 MIPS guest clock). */
+  readonly instructionsPerTick?: number;
+  readonly boot: BootConfig;
+  readonly console: ConsolePort;
+}
+
+/** Why run() ended. */
+export type MachineExit =
+  /** Finisher pass, SBI shutdown, legacy shutdown: a clean power-off. */
+  | { readonly kind: "poweroff"; readonly code: 0 }
+  /** Finisher fail (its code), or SBI shutdown with reason "system failure" (code 1). */
+  | { readonly kind: "fail"; readonly code: number }
+  /** Finisher reset or SBI reboot: build a new Machine to reboot. */
+  | { readonly kind: "reset" }
+  /** The host stopped the machine (stop()). */
+  | { readonly kind: "stopped"; readonly reason: string }
+  /** No hart can ever run again: every hart stopped, or all wait with nothing to wake them. */
+  | { readonly kind: "hang"; readonly reason: string };
+
+export interface MachineStats {
+  readonly instructions: bigint;
+  readonly seconds: number;
+  readonly mips: number;
+  readonly tlbMisses: bigint;
+  readonly mmioExits: bigint;
+  readonly traps: bigint;
+  readonly interrupts: bigint;
+  readonly sbiCalls: number;
+}
+
+export class MachineError extends Error {
+  constructor(
+    readonly kind: "Config" | "HartNotBuilt",
+    message: string,
+  ) {
+    super(message);
+    this.name = "MachineError";
+  }
+}
+
+/** The subset of Cpu the machine drives (a fake can stand in for tests). */
+export type MachineCpu = Pick<
+  Cpu,
+  | "harts" | "ram" | "memory" | "run" | "requestExit" | "reg" | "setReg" | "setPc" | "setPriv" | "csr" | "setCsr"
+  | "setIrq" | "mip" | "setTimecmp" | "timecmp" | "mtime" | "setMtime" | "nextDeadline" | "setRunning" | "running"
+  | "setSbiMode" | "flushTlb" | "instret" | "stat"
+>;
+
+export interface MachineDeps {
+  /** Build the harts; default the wasm Cpu. */
+  readonly createCpu?: (opts: CpuOptions, host: CpuHost) => MachineCpu;
+  /** Host wall clock in ns since the epoch (realtime RTC); default Date/performance. */
+  readonly wallClockNs?: () => bigint;
+}
+
+/** Instructions per cpu.run() call: long enough to amortise the call, short enough for V8 to tier up and for I/O. */
+export const SLICE_INSTRUCTIONS = 5_000_000;
+/** Longest realtime sleep on Idle, so console input is noticed promptly. */
+export const MAX_IDLE_SLEEP_MS = 10;
+/** Virtual timing: the RTC reads this date plus mtime, so runs are byte-for-byte repeatable. */
+export const VIRTUAL_EPOCH_NS = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
+const NS_PER_TICK = BigInt(1e9 / TIMEBASE_HZ);
+const NO_DEADLINE = (1n << 64n) - 1n;
+/** The boot ROM in the hart's linear memory: mirrors ROM_OFFSET in src/hart/layout.ts (see writeBootRom). */
+const HART_ROM_OFFSET = 0x3_0000;
+
+const CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303, CSR_MCOUNTEREN = 0x306, CSR_SATP = 0x180, CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
+/** Direct mode delegates what OpenSBI would, and the rest too (there is no M-mode code to handle it): every exception but ECALL from S/M. */
+const DIRECT_MEDELEG = 0xb1ffn;
+const DIRECT_MIDELEG = BigInt(Irq.SSIP | Irq.STIP | Irq.SEIP);
+const A0 = 10, A1 = 11;
+
+/** One VM. Create, run() once, read stats(). */
+export class Machine {
+  readonly config: MachineConfig;
+  readonly cpu: MachineCpu;
+  readonly bus = new Bus();
+  readonly plic: Plic;
+  readonly uart: Uart16550;
+  readonly rtc: GoldfishRtc;
+  readonly sbi: Sbi | undefined;
+  /** The generated device tree, as loaded at plan.fdt.start. */
+  readonly fdt: Uint8Array;
+  readonly plan: BootPlan;
+  private exit: MachineExit | undefined;
+  private out: number[] = [];
+  private pendingInput: number[] = [];
+  private inputOpen = true;
+  /** Input goes to the UART once the guest has touched it; before that, to the SBI console. */
+  private uartInUse = false;
+  private wake: (() => void) | undefined;
+  /** The RTC's time base: host wall clock (realtime) or VIRTUAL_EPOCH_NS + mtime (virtual). */
+  private readonly clock: () => bigint;
+  private startedAt = 0;
+  private elapsed = 0;
+
+  constructor(config: MachineConfig, deps: MachineDeps = {}) {
+    checkConfig(config);
+    this.config = config;
+    const host: CpuHost = {
+      mmioRead: (addr, size) => this.bus.read(addr, size),
+      mmioWrite: (addr, size, value) => this.bus.write(addr, size, value),
+      sbiCall: (hart) => this.sbi?.handle(hart) ?? false,
+    };
+    const cpuOpts: CpuOptions = {
+      harts: config.harts, ramBytes: config.ramBytes, timing: config.timing,
+      ...(config.instructionsPerTick !== undefined ? { instructionsPerTick: config.instructionsPerTick } : {}),
+    };
+    this.cpu = deps.createCpu ? deps.createCpu(cpuOpts, host) : createWasmCpu(cpuOpts, host);
+    const cpu = this.cpu;
+    const ram: GuestRam = { base: RAM_BASE, bytes: cpu.ram };
+
+    // Devices, at the addresses of memmap.ts.
+    this.plic = new Plic(config.harts, (h, mode, level) => cpu.setIrq(h, mode === "M" ? Irq.MEIP : Irq.SEIP, level));
+    const clint = new Clint(config.harts, {
+      mtime: () => cpu.mtime(),
+      timecmp: (h) => cpu.timecmp(h),
+      setTimecmp: (h, v) => cpu.setTimecmp(h, v),
+      setMsip: (h, on) => cpu.setIrq(h, Irq.MSIP, on),
+      msip: (h) => (cpu.mip(h) & BigInt(Irq.MSIP)) !== 0n,
+      ...(config.timing === "virtual" ? { setMtime: (v: bigint) => cpu.setMtime(v) } : {}),
+    });
+    this.uart = new Uart16550(this.plic.line(IRQ.uart0), (b) => this.out.push(b));
+    const wall = deps.wallClockNs ?? hostWallClockNs;
+    this.clock = config.timing === "virtual" ? () => VIRTUAL_EPOCH_NS + cpu.mtime() * NS_PER_TICK : wall;
+    this.rtc = new GoldfishRtc(this.clock, this.plic.line(IRQ.rtc));
+    const finisher = new TestFinisher((ev) => this.onFinisher(ev));
+    const rom = new BootRom();
+    this.bus.map(MEMMAP.bootRom.base, MEMMAP.bootRom.size, rom);
+    this.bus.map(MEMMAP.finisher.base, MEMMAP.finisher.size, finisher);
+    this.bus.map(MEMMAP.rtc.base, MEMMAP.rtc.size, this.rtc);
+    this.bus.map(MEMMAP.clint.base, MEMMAP.clint.size, clint);
+    this.bus.map(MEMMAP.plic.base, MEMMAP.plic.size, this.plic);
+    this.bus.map(MEMMAP.uart0.base, MEMMAP.uart0.size, new Watched(this.uart, () => this.onUartTouched()));
+
+    // Boot images: identify, plan (two fdt passes: its size decides where it goes, and
+    // the initrd's address goes into it), load.
+    const boot = config.boot;
+    const mode = boot.mode;
+    const firmware = mode === "firmware" ? identifyFirmware(boot.bios!) : undefined;
+    const kernel = boot.kernel ? identifyKernel(boot.kernel, mode, boot.rawKernel ?? false) : undefined;
+    const fdtFor = (initrd?: { start: bigint; end: bigint }) =>
+      buildVirtFdt({
+        harts: config.harts,
+        ramBytes: BigInt(config.ramBytes),
+        isa: VIRT_ISA,
+        mmuType: "riscv,sv48",
+        timebaseHz: TIMEBASE_HZ,
+        ...(boot.append !== undefined ? { bootargs: boot.append } : {}),
+        ...(initrd ? { initrd } : {}),
+      });
+    const draft = fdtFor(boot.initrd ? { start: 0n, end: BigInt(boot.initrd.bytes.length) } : undefined);
+    this.plan = planBoot({
+      mode, ramBase: RAM_BASE, ramBytes: BigInt(config.ramBytes), fdtBytes: draft.length,
+      ...(firmware ? { firmware } : {}), ...(kernel ? { kernel } : {}),
+      ...(boot.initrd ? { initrdBytes: boot.initrd.bytes.length } : {}),
+    });
+    this.fdt = fdtFor(this.plan.initrd);
+    loadBoot(ram, this.plan, {
+      fdt: this.fdt,
+      ...(firmware ? { firmware } : {}), ...(kernel ? { kernel } : {}), ...(boot.initrd ? { initrd: boot.initrd } : {}),
+    });
+
+    if (mode === "direct") {
+      this.sbi = new Sbi({
+        cpu, ram, startedHarts: [0],
+        console: { write: (b) => this.out.push(...b), read: (max) => this.takeSbiInput(max) },
+        onReset: (r) => this.onSbiReset(r),
+      });
+      this.startDirect(this.plan.kernel!.entry);
+    } else {
+      this.sbi = undefined;
+      // Firmware: the ROM hands over to OpenSBI with fw_dynamic info; bare: straight to the program.
+      const start = mode === "firmware" ? this.plan.firmware!.entry : this.plan.kernel!.entry;
+      const next = mode === "firmware" ? this.plan.kernel?.entry ?? 0n : 0n;
+      rom.bytes = resetVector(start, this.plan.fdt.start, next);
+      writeBootRom(cpu, rom.bytes);
+      for (let h = 0; h < config.harts; h++) {
+        cpu.setPriv(h, Priv.M);
+        cpu.setPc(h, MEMMAP.bootRom.base);
+        cpu.setRunning(h, true);
+      }
+    }
+  }
+
+  /** Direct boot: every hart in SBI mode with OpenSBI's delegations; hart 0 enters the kernel. */
+  private startDirect(entry: bigint): void {
+    const cpu = this.cpu;
+    for (let h = 0; h < this.config.harts; h++) {
+      // M-mode setup first, while the hart is still in M (as firmware would do it).
+      cpu.setPriv(h, Priv.M);
+      cpu.setSbiMode(h, true);
+      cpu.setCsr(h, CSR_MEDELEG, DIRECT_MEDELEG);
+      cpu.setCsr(h, CSR_MIDELEG, DIRECT_MIDELEG);
+      cpu.setCsr(h, CSR_MCOUNTEREN, 0x7n); // cycle, time, instret readable from S/U
+      cpu.setCsr(h, CSR_PMPADDR0, (1n << 54n) - 1n); // one NAPOT region over everything, RWX
+      cpu.setCsr(h, CSR_PMPCFG0, 0x1fn);
+      cpu.setCsr(h, CSR_SATP, 0n);
+      cpu.setPriv(h, Priv.S);
+      cpu.setRunning(h, false);
+    }
+    cpu.setPc(0, entry);
+    cpu.setReg(0, A0, 0n);
+    cpu.setReg(0, A1, this.plan.fdt.start);
+    cpu.setRunning(0, true);
+  }
+
+  /** Console input from the host (stdin). Delivered between slices; never blocks. */
+  sendInput(bytes: Uint8Array): void {
+    for (const b of bytes) this.pendingInput.push(b);
+    this.feedUart();
+    this.wake?.();
+  }
+
+  /** No more input will come (stdin closed): an idle guest waiting only for input is then hung. */
+  closeInput(): void {
+    this.inputOpen = false;
+    this.wake?.();
+  }
+
+  /** Stop the machine from the host side (e.g. Ctrl-A x); run() resolves with { kind: "stopped" }. */
+  stop(reason = "stopped by the user"): void {
+    this.finish({ kind: "stopped", reason });
+  }
+
+  /** Run until the guest powers off, fails, resets, or hangs, or stop() is called. Call once. */
+  async run(): Promise<MachineExit> {
+    this.startedAt = performance.now();
+    try {
+      while (!this.exit) {
+        this.feedUart();
+        const r = this.cpu.run(SLICE_INSTRUCTIONS);
+        this.flushOutput();
+        this.rtc.poll();
+        if (this.exit) break;
+        if (r === Exit.Idle) await this.idle();
+        else await new Promise<void>((res) => setImmediate(res));
+      }
+    } finally {
+      this.flushOutput();
+      this.elapsed = (performance.now() - this.startedAt) / 1000;
+    }
+    return this.exit!;
+  }
+
+  /** Counters for --dump-stats. */
+  stats(): MachineStats {
+    let instructions = 0n;
+    for (let h = 0; h < this.config.harts; h++) instructions += this.cpu.instret(h);
+    const seconds = this.exit ? this.elapsed : (performance.now() - this.startedAt) / 1000;
+    return {
+      instructions,
+      seconds,
+      mips: seconds > 0 ? Number(instructions) / seconds / 1e6 : 0,
+      tlbMisses: this.cpu.stat(Stat.TlbMiss),
+      mmioExits: this.cpu.stat(Stat.MmioExit),
+      traps: this.cpu.stat(Stat.Trap),
+      interrupts: this.cpu.stat(Stat.Interrupt),
+      sbiCalls: [...(this.sbi?.calls.values() ?? [])].reduce((a, b) => a + b, 0),
+    };
+  }
+
+  /**
+   * Every hart is stopped or waits. Virtual timing: jump mtime to the next event.
+   * Realtime: sleep until it (at most MAX_IDLE_SLEEP_MS) or until input arrives.
+   */
+  private async idle(): Promise<void> {
+    const cpu = this.cpu;
+    let anyRunning = false;
+    for (let h = 0; h < this.config.harts && !anyRunning; h++) anyRunning = cpu.running(h);
+    if (!anyRunning) {
+      this.finish({ kind: "hang", reason: "all harts stopped" });
+      return;
+    }
+    const now = cpu.mtime();
+    let deadline = cpu.nextDeadline();
+    const alarm = this.rtc.nextAlarm();
+    if (alarm !== undefined) deadline = min(deadline, this.rtcToTicks(alarm));
+    // A deadline already passed cannot wake a hart that is still idle (its interrupt is masked).
+    const future = deadline !== NO_DEADLINE && deadline > now;
+    if (!future && (!this.inputOpen || this.pendingInputBlocked())) {
+      this.finish({ kind: "hang", reason: "every hart waits for an interrupt and nothing can raise one (no timer armed, no console input)" });
+      return;
+    }
+    if (this.config.timing === "virtual" && future) {
+      cpu.setMtime(deadline);
+      await new Promise<void>((res) => setImmediate(res));
+      return;
+    }
+    const ms = future && this.config.timing === "realtime" ? Number(deadline - now) / (TIMEBASE_HZ / 1000) : Infinity;
+    await this.sleep(this.config.timing === "virtual" ? Infinity : Math.min(ms, MAX_IDLE_SLEEP_MS));
+  }
+
+  /** Wait `ms` (Infinity: until woken) or until input, stop() or closeInput(). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((res) => {
+      const t = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms)) : undefined;
+      function done(): void { if (t) clearTimeout(t); res(); }
+      this.wake = () => { this.wake = undefined; done(); };
+    });
+  }
+
+  /** Input that is waiting but can go nowhere (the UART is full and nobody reads it) wakes nothing. */
+  private pendingInputBlocked(): boolean {
+    return this.pendingInput.length > 0 && this.uartInUse && this.uart.rxSpace() === 0;
+  }
+
+  /** An RTC alarm (ns on the RTC's clock) as an mtime deadline. */
+  private rtcToTicks(ns: bigint): bigint {
+    const ahead = ns - this.clock();
+    return this.cpu.mtime() + (ahead > 0n ? (ahead + NS_PER_TICK - 1n) / NS_PER_TICK : 0n);
+  }
+
+  private feedUart(): void {
+    if (!this.uartInUse || this.pendingInput.length === 0) return;
+    const n = this.uart.receive(Uint8Array.from(this.pendingInput));
+    this.pendingInput.splice(0, n);
+  }
+
+  private onUartTouched(): void { this.uartInUse = true; }
+
+  private takeSbiInput(max: number): Uint8Array {
+    if (this.uartInUse) return new Uint8Array(0);
+    return Uint8Array.from(this.pendingInput.splice(0, max));
+  }
+
+  private flushOutput(): void {
+    if (this.out.length === 0) return;
+    const bytes = Uint8Array.from(this.out);
+    this.out = [];
+    this.config.console.write(bytes);
+  }
+
+  private onFinisher(ev: FinisherEvent): void {
+    if (ev.kind === "pass") this.finish({ kind: "poweroff", code: 0 });
+    else if (ev.kind === "reset") this.finish({ kind: "reset" });
+    else this.finish({ kind: "fail", code: ev.code });
+  }
+
+  private onSbiReset(r: SbiReset): void {
+    if (r.type !== "shutdown") this.finish({ kind: "reset" });
+    else if (r.reason === 1) this.finish({ kind: "fail", code: 1 });
+    else this.finish({ kind: "poweroff", code: 0 });
+  }
+
+  /** The first exit wins; the harts stop after the current instruction. */
+  private finish(exit: MachineExit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    this.cpu.requestExit();
+    this.wake?.();
+  }
+}
+
+function checkConfig(c: MachineConfig): void {
+  if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > MAX_HARTS) {
+    throw new MachineError("Config", `a VM has 1 to ${MAX_HARTS} harts, not ${c.harts}`);
+  }
+  if (!Number.isInteger(c.ramBytes) || c.ramBytes < 2 << 20 || BigInt(c.ramBytes) > MAX_RAM_BYTES || c.ramBytes % 4096 !== 0) {
+    throw new MachineError("Config", `memory must be a multiple of 4 KiB from 2 MiB to ${MAX_RAM_BYTES >> 20n} MiB, not ${c.ramBytes} bytes`);
+  }
+  const b = c.boot;
+  if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (--bios FILE)");
+  if (b.mode !== "firmware" && !b.kernel) throw new MachineError("Config", `${b.mode} boot needs a kernel (--kernel FILE)`);
+  if (b.mode === "bare" && b.initrd) throw new MachineError("Config", "--initrd needs a kernel to read it: it is not used with --bios none");
+}
+
+function createWasmCpu(opts: CpuOptions, host: CpuHost): MachineCpu {
+  try {
+    return new Cpu(opts, host);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new MachineError("HartNotBuilt", "the hart is not built (build/hart.wasm is missing): run npm run build");
+    }
+    throw e;
+  }
+}
+
+/**
+ * Put the reset vector where the hart fetches it. The hart keeps the ROM in its linear
+ * memory (loads and fetches never leave wasm); cpu.ts has no export for it yet, so this
+ * writes at the offset mirrored from src/hart/layout.ts. TODO: Cpu.loadRom(bytes).
+ */
+function writeBootRom(cpu: MachineCpu, bytes: Uint8Array): void {
+  const withLoad = cpu as MachineCpu & { loadRom?: (b: Uint8Array) => void };
+  if (withLoad.loadRom) withLoad.loadRom(bytes);
+  else new Uint8Array(cpu.memory.buffer, HART_ROM_OFFSET, Number(MEMMAP.bootRom.size)).set(bytes);
+}
+
+/** fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2. */
+export const FW_DYNAMIC_INFO_MAGIC = 0x4942534fn; // "OSBI"
+export const FW_DYNAMIC_INFO_VERSION = 2n;
+export const FW_DYNAMIC_INFO_NEXT_MODE_S = 1n;
+/** Offset of fw_dynamic_info in the ROM: right after the 10-word reset vector. */
+export const FW_DYNAMIC_INFO_OFFSET = 0x28;
+
+/**
+ * The reset vector, as QEMU's riscv_setup_rom_reset_vec (rv64), followed by
+ * fw_dynamic_info: a0 = mhartid, a1 = fdt, a2 = &fw_dynamic_info, jump to `start`.
+ */
+export function resetVector(start: bigint, fdt: bigint, nextAddr: bigint): Uint8Array {
+  const b = new Uint8Array(FW_DYNAMIC_INFO_OFFSET + 6 * 8);
+  const dv = new DataView(b.buffer);
+  const words = [
+    0x00000297, //     auipc t0, %pcrel_hi(fw_dyn)
+    0x02828613, //     addi  a2, t0, %pcrel_lo(1b)   (a2 = &fw_dynamic_info)
+    0xf1402573, //     csrr  a0, mhartid
+    0x0202b583, //     ld    a1, 32(t0)              (fdt_laddr)
+    0x0182b283, //     ld    t0, 24(t0)              (start)
+    0x00028067, //     jr    t0
+  ];
+  words.forEach((w, i) => dv.setUint32(4 * i, w, true));
+  dv.setBigUint64(24, start, true);
+  dv.setBigUint64(32, fdt, true);
+  const info = [FW_DYNAMIC_INFO_MAGIC, FW_DYNAMIC_INFO_VERSION, nextAddr, FW_DYNAMIC_INFO_NEXT_MODE_S, 0n /* options */, 0n /* boot_hart */];
+  info.forEach((v, i) => dv.setBigUint64(FW_DYNAMIC_INFO_OFFSET + 8 * i, v, true));
+  return b;
+}
+
+/** The mask ROM at 0x1000 as the bus sees it: reads return its bytes, writes are ignored (as QEMU's mrom). */
+class BootRom implements MmioDevice {
+  readonly label = "rom";
+  bytes: Uint8Array = new Uint8Array(0);
+  read(offset: number, size: AccessSize): bigint {
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[offset + i] ?? 0);
+    return v;
+  }
+  write(): boolean { return true; }
+}
+
+/** A device wrapper that reports the first guest access (the UART: input goes to it from then on). */
+class Watched implements MmioDevice {
+  readonly label: string;
+  constructor(private readonly dev: MmioDevice, private readonly touched: () => void) { this.label = dev.label; }
+  read(offset: number, size: AccessSize): bigint | undefined { this.touched(); return this.dev.read(offset, size); }
+  write(offset: number, size: AccessSize, value: bigint): boolean { this.touched(); return this.dev.write(offset, size, value); }
+}
+
+function hostWallClockNs(): bigint {
+  const ms = performance.timeOrigin + performance.now();
+  return BigInt(Math.floor(ms)) * 1_000_000n + BigInt(Math.floor((ms % 1) * 1e6));
+}
+
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
