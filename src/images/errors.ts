@@ -1,0 +1,62 @@
+// The one error type of src/images. Every message says what is wrong and how to fix it;
+// the CLI prints `message` as one line and exits 1.
+
+/** What went wrong, with the facts each message needs. */
+export type ImagesErrorInfo =
+  | { kind: "NotFetched"; cache: string }
+  | { kind: "CacheIncomplete"; cache: string; missing: string }
+  | { kind: "ToolMissing"; tool: string; pkg: string }
+  | { kind: "NoApt" }
+  | { kind: "NoDebianSource"; looked: string[] }
+  | { kind: "NoRiscv64"; mirror: string }
+  | { kind: "PackageMissing"; pkg: string }
+  | { kind: "CommandFailed"; command: string; status: number | null; output: string }
+  | { kind: "UnexpectedPackage"; pkg: string; detail: string }
+  | { kind: "UnknownModule"; module: string; modulesDir: string }
+  | { kind: "NoModulesDep"; modulesDir: string }
+  | { kind: "BadPath"; path: string; why: string };
+
+function describe(e: ImagesErrorInfo): string {
+  switch (e.kind) {
+    case "NotFetched":
+      return `Debian images are not fetched yet: run ./bin/bulkhead images fetch (cache: ${e.cache})`;
+    case "CacheIncomplete":
+      return `the Debian image cache in ${e.cache} is incomplete (${e.missing} is missing): run ./bin/bulkhead images fetch --force`;
+    case "ToolMissing":
+      return `${e.tool} not found: bulkhead images fetch needs it; install the ${e.pkg} package (apt-get install ${e.pkg})`;
+    case "NoApt":
+      return "apt-get not found: bulkhead images fetch needs a Debian/Ubuntu host with apt, dpkg-deb and kmod; " +
+        "on another host, fetch on a Debian machine and copy its cache directory into $BULKHEAD_CACHE";
+    case "NoDebianSource":
+      return `no Debian archive in the host's apt sources (read ${e.looked.join(", ") || "nothing"}): ` +
+        "add a Debian mirror to them, or set BULKHEAD_DEBIAN_MIRROR to a Debian mirror URI";
+    case "NoRiscv64":
+      return `${e.mirror} has no riscv64 packages in suite stable: use a mirror that carries riscv64 ` +
+        "(set BULKHEAD_DEBIAN_MIRROR) or check the host's network and apt proxy settings";
+    case "PackageMissing":
+      return `package ${e.pkg} is not in the riscv64 package lists of stable: run ./bin/bulkhead images fetch --force ` +
+        "to refresh them; if it persists the mirror is incomplete";
+    case "CommandFailed":
+      return `${e.command} failed (${e.status === null ? "killed" : `exit ${e.status}`})` +
+        (e.output ? `: ${e.output}` : "");
+    case "UnexpectedPackage":
+      return `${e.pkg} does not look as expected (${e.detail}): Debian may have changed its layout; ` +
+        "src/images/debian.ts needs updating";
+    case "UnknownModule":
+      return `kernel module '${e.module}' is not in ${e.modulesDir}/modules.dep (check the spelling with ` +
+        "`grep NAME modules.dep`; built-in drivers need no module)";
+    case "NoModulesDep":
+      return `${e.modulesDir}/modules.dep not found: run depmod -b <root> <version> on the unpacked kernel ` +
+        "(./bin/bulkhead images fetch does this)";
+    case "BadPath":
+      return `bad initramfs path '${e.path}': ${e.why}`;
+  }
+}
+
+/** Error thrown by src/images: `info.kind` for code, `message` for people. */
+export class ImagesError extends Error {
+  override readonly name = "ImagesError";
+  constructor(readonly info: ImagesErrorInfo) {
+    super(describe(info));
+  }
+}
