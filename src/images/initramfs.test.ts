@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { S_IFCHR, S_IFLNK, S_IFMT, S_IFREG } from "./cpio.js";
+import { buildInitramfs, defaultInit, INIT_BANNER, RUN_DONE_PREFIX } from "./initramfs.js";
+import { makeFakeModulesDir, makeTempDir, parseCpio } from "./testing.js";
+
+const BUSYBOX = Buffer.from("\x7fELF fake busybox");
+
+describe("buildInitramfs", () => {
+  it("packs busybox, applet links, /dev/console, base dirs and the default /init", () => {
+    const entries = parseCpio(buildInitramfs({ busybox: BUSYBOX }));
+    const by = new Map(entries.map((e) => [e.name, e]));
+    assert.deepEqual(by.get("bin/busybox")!.data, BUSYBOX);
+    assert.equal(by.get("bin/busybox")!.mode, S_IFREG | 0o755);
+    for (const a of ["bin/sh", "bin/mount", "bin/echo", "bin/cat", "bin/ls", "bin/dmesg", "sbin/poweroff", "sbin/insmod", "sbin/modprobe"]) {
+      const e = by.get(a);
+      assert.ok(e, a);
+      assert.equal(e.mode & S_IFMT, S_IFLNK);
+      assert.equal(e.data.toString(), "/bin/busybox");
+    }
+    const con = by.get("dev/console")!;
+    assert.equal(con.mode, S_IFCHR | 0o600);
+    assert.deepEqual([con.rdevmajor, con.rdevminor], [5, 1]);
+    for (const d of ["dev", "proc", "sys", "tmp"]) assert.ok(by.has(d), d);
+    const init = by.get("init")!;
+    assert.equal(init.mode, S_IFREG | 0o755);
+    assert.equal(init.data.toString(), defaultInit());
+    assert.ok(init.data.toString().startsWith("#!/bin/sh\n"));
+    assert.ok(init.data.toString().includes(INIT_BANNER));
+    assert.ok(!by.has("etc/bulkhead/modules"));
+  });
+
+  it("adds chosen modules with their dependencies, a trimmed modules.dep and the load list", () => {
+    const modulesDir = makeFakeModulesDir(makeTempDir(), "6.12.0-test-riscv64");
+    const entries = parseCpio(buildInitramfs({ busybox: BUSYBOX, modulesDir, modules: ["ext4", "virtio_blk"] }));
+    const by = new Map(entries.map((e) => [e.name, e]));
+    const root = "lib/modules/6.12.0-test-riscv64";
+    const ext4 = by.get(`${root}/kernel/fs/ext4/ext4.ko.xz`);
+    assert.equal(ext4?.data.toString(), "fake module kernel/fs/ext4/ext4.ko.xz\n");
+    assert.ok(!by.has(`${root}/kernel/drivers/net/virtio_net.ko.xz`));
+    const list = by.get("etc/bulkhead/modules")!.data.toString().trim().split("\n");
+    assert.deepEqual(list.map((p) => p.slice(p.lastIndexOf("/") + 1)),
+      ["crc32c_generic.ko.xz", "crc16.ko.xz", "mbcache.ko.xz", "jbd2.ko.xz", "ext4.ko.xz", "virtio_blk.ko.xz"]);
+    for (const p of list) assert.ok(by.has(p.slice(1)), p);
+    assert.match(by.get(`${root}/modules.dep`)!.data.toString(), /^kernel\/fs\/ext4\/ext4.ko.xz: kernel\/lib\/crc16.ko.xz kernel\/fs\/mbcache.ko.xz kernel\/fs\/jbd2\/jbd2.ko.xz$/m);
+  });
+
+  it("takes a custom init and extra files, and gzips when asked", () => {
+    const gz = buildInitramfs({
+      busybox: BUSYBOX, init: "#!/bin/sh\necho custom\n", gzip: true,
+      extraFiles: [{ path: "/etc/hello", data: "hi\n" }, { path: "bin/tool.sh", data: "#!/bin/sh\n", mode: 0o755 }],
+    });
+    assert.deepEqual([gz[0], gz[1]], [0x1f, 0x8b]);
+    const by = new Map(parseCpio(gunzipSync(gz)).map((e) => [e.name, e]));
+    assert.equal(by.get("init")!.data.toString(), "#!/bin/sh\necho custom\n");
+    assert.equal(by.get("etc/hello")!.data.toString(), "hi\n");
+    assert.equal(by.get("bin/tool.sh")!.mode, S_IFREG | 0o755);
+  });
+
+  it("needs modulesDir for modules", () => {
+    assert.throws(() => buildInitramfs({ busybox: BUSYBOX, modules: ["ext4"] }), TypeError);
+  });
+});
+
+describe("default /init command line parsing", () => {
+  // Run the init's parsing section in the host's sh against a given /proc/cmdline.
+  const parse = (cmdline: string): string => {
+    const init = defaultInit();
+    const start = init.indexOf("cmdline=");
+    const end = init.indexOf('if [ -n "$run" ]');
+    const dir = makeTempDir();
+    const file = join(dir, "cmdline");
+    writeFileSync(file, cmdline + "\n");
+    const script = init.slice(start, end).replace("$(cat /proc/cmdline)", `$(cat '${file}')`) + 'printf %s "$run"\n';
+    const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+
+  it("reads bulkhead.run in single quotes, double quotes, or as one word", () => {
+    assert.equal(parse("console=ttyS0 bulkhead.run='echo hello; cat /proc/cpuinfo'"), "echo hello; cat /proc/cpuinfo");
+    assert.equal(parse('console=ttyS0 bulkhead.run="uname -a" quiet'), "uname -a");
+    assert.equal(parse("bulkhead.run=dmesg console=ttyS0"), "dmesg");
+    assert.equal(parse("console=ttyS0 xbulkhead.run=no"), "");
+    assert.equal(parse("console=ttyS0"), "");
+  });
+
+  it("reads bulkhead.run64 as base64", () => {
+    const cmd = `echo "it's" | cat`;
+    assert.equal(parse(`console=ttyS0 bulkhead.run64=${Buffer.from(cmd).toString("base64")} quiet`), cmd);
+  });
+
+  it("reports the run's status with a fixed prefix", () => {
+    assert.ok(defaultInit().includes(`echo "${RUN_DONE_PREFIX}$?"`));
+  });
+});
