@@ -326,6 +326,7 @@ puts:   mv a4, ra
         ret
 
 # puthex(a0): "0x" and 16 digits; clobbers a0, a3-a5, t0-t2
+        .globl puthex, putdec
 puthex: mv a4, ra
         mv a3, a0
         li a0, '0'
