@@ -68,6 +68,7 @@ trap_entry:
         li t0, PRV_M
         sd t0, trap_level, t1
         csrr t0, mstatus
+        sd t0, trap_status, t1
         srli t0, t0, 11
         andi t0, t0, 3
         sd t0, trap_prev, t1
@@ -146,6 +147,7 @@ s_trap_entry:
         li t0, PRV_S
         sd t0, trap_level, t1
         csrr t0, sstatus
+        sd t0, trap_status, t1
         srli t0, t0, 8
         andi t0, t0, 1
         sd t0, trap_prev, t1
@@ -387,7 +389,7 @@ msg_tval:   .asciz " tval "
 
         .data
         .balign 8
-        .globl trap_cause, trap_epc, trap_tval, trap_level, trap_prev, trap_count
+        .globl trap_cause, trap_epc, trap_tval, trap_level, trap_prev, trap_count, trap_status
         .globl trap_resume, trap_resume_mode
         .globl m_irq_count, m_irq_log, m_irq_epc, s_irq_count, s_irq_log, s_irq_epc
 trap_cause:       .dword NO_TRAP
@@ -395,6 +397,7 @@ trap_epc:         .dword 0
 trap_tval:        .dword 0
 trap_level:       .dword 0
 trap_prev:        .dword 0
+trap_status:      .dword 0
 trap_count:       .dword 0
 trap_resume:      .dword 0
 trap_resume_mode: .dword SAME
