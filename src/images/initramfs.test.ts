@@ -34,19 +34,32 @@ describe("buildInitramfs", () => {
     assert.ok(!by.has("etc/bulkhead/modules"));
   });
 
-  it("adds chosen modules with their dependencies, a trimmed modules.dep and the load list", () => {
+  it("carries chosen modules with their dependencies and trimmed modules.dep and modules.alias", () => {
     const modulesDir = makeFakeModulesDir(makeTempDir(), "6.12.0-test-riscv64");
     const entries = parseCpio(buildInitramfs({ busybox: BUSYBOX, modulesDir, modules: ["ext4", "virtio_blk"] }));
     const by = new Map(entries.map((e) => [e.name, e]));
     const root = "lib/modules/6.12.0-test-riscv64";
     const ext4 = by.get(`${root}/kernel/fs/ext4/ext4.ko.xz`);
     assert.equal(ext4?.data.toString(), "fake module kernel/fs/ext4/ext4.ko.xz\n");
+    for (const m of ["crc32c_generic", "crc16", "mbcache", "jbd2/jbd2", "virtio_blk"]) {
+      assert.ok(entries.some((e) => e.name.endsWith(`/${m}.ko.xz`)), m);
+    }
     assert.ok(!by.has(`${root}/kernel/drivers/net/virtio_net.ko.xz`));
+    assert.match(by.get(`${root}/modules.dep`)!.data.toString(),
+      /^kernel\/fs\/ext4\/ext4.ko.xz: kernel\/fs\/jbd2\/jbd2.ko.xz kernel\/fs\/mbcache.ko.xz kernel\/lib\/crc16.ko.xz kernel\/crypto\/crc32c_generic.ko.xz$/m);
+    assert.match(by.get(`${root}/modules.alias`)!.data.toString(), /^alias crypto-crc32c crc32c_generic$/m);
+    assert.ok(!by.has("etc/bulkhead/modules"), "nothing to load at boot unless asked");
+  });
+
+  it("lists the load-at-boot modules in load order", () => {
+    const modulesDir = makeFakeModulesDir(makeTempDir(), "6.12.0-test-riscv64");
+    const entries = parseCpio(buildInitramfs({ busybox: BUSYBOX, modulesDir, modules: ["virtio_net"], load: ["ext4", "virtio_blk"] }));
+    const by = new Map(entries.map((e) => [e.name, e]));
     const list = by.get("etc/bulkhead/modules")!.data.toString().trim().split("\n");
     assert.deepEqual(list.map((p) => p.slice(p.lastIndexOf("/") + 1)),
       ["crc32c_generic.ko.xz", "crc16.ko.xz", "mbcache.ko.xz", "jbd2.ko.xz", "ext4.ko.xz", "virtio_blk.ko.xz"]);
     for (const p of list) assert.ok(by.has(p.slice(1)), p);
-    assert.match(by.get(`${root}/modules.dep`)!.data.toString(), /^kernel\/fs\/ext4\/ext4.ko.xz: kernel\/lib\/crc16.ko.xz kernel\/fs\/mbcache.ko.xz kernel\/fs\/jbd2\/jbd2.ko.xz$/m);
+    assert.ok(by.has("lib/modules/6.12.0-test-riscv64/kernel/drivers/net/virtio_net.ko.xz"));
   });
 
   it("takes a custom init and extra files, and gzips when asked", () => {
@@ -67,15 +80,16 @@ describe("buildInitramfs", () => {
 });
 
 describe("default /init command line parsing", () => {
-  // Run the init's parsing section in the host's sh against a given /proc/cmdline.
-  const parse = (cmdline: string): string => {
+  // Run the init's command-line section in the host's sh against a given /proc/cmdline.
+  const parse = (cmdline: string, name = "run"): string => {
     const init = defaultInit();
-    const start = init.indexOf("cmdline=");
-    const end = init.indexOf('if [ -n "$run" ]');
+    const start = init.indexOf("# --- command line");
+    const end = init.indexOf("# --- modules");
+    assert.ok(start > 0 && end > start);
     const dir = makeTempDir();
     const file = join(dir, "cmdline");
     writeFileSync(file, cmdline + "\n");
-    const script = init.slice(start, end).replace("$(cat /proc/cmdline)", `$(cat '${file}')`) + 'printf %s "$run"\n';
+    const script = init.slice(start, end).replace("$(cat /proc/cmdline)", `$(cat '${file}')`) + `printf %s "$${name}"\n`;
     const r = spawnSync("sh", ["-c", script], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
@@ -92,6 +106,11 @@ describe("default /init command line parsing", () => {
   it("reads bulkhead.run64 as base64", () => {
     const cmd = `echo "it's" | cat`;
     assert.equal(parse(`console=ttyS0 bulkhead.run64=${Buffer.from(cmd).toString("base64")} quiet`), cmd);
+  });
+
+  it("reads bulkhead.modules", () => {
+    assert.equal(parse("console=ttyS0 bulkhead.modules=ext4,virtio_blk", "mods"), "ext4,virtio_blk");
+    assert.equal(parse("console=ttyS0", "mods"), "");
   });
 
   it("reports the run's status with a fixed prefix", () => {

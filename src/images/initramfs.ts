@@ -8,9 +8,10 @@
 //   /dev/console                   c 5 1: the kernel opens it for init's stdio before
 //                                  anything mounts devtmpfs
 //   /proc /sys /tmp /root /etc /usr/bin /usr/sbin
-//   /lib/modules/VERSION/...       the chosen .ko files as Debian ships them, and a
-//                                  modules.dep trimmed to them
-//   /etc/bulkhead/modules          absolute module paths in load order
+//   /lib/modules/VERSION/...       the chosen .ko files as Debian ships them, with
+//                                  modules.dep and modules.alias trimmed to them, so
+//                                  busybox modprobe (and the kernel's requests) work
+//   /etc/bulkhead/modules          modules to insmod at boot: absolute paths, in order
 //
 // Debian's 6.12 kernel unpacks gzip initramfs images (CONFIG_RD_GZIP=y) and loads
 // xz-compressed modules (CONFIG_MODULE_DECOMPRESS=y; busybox's insmod unpacks them too).
@@ -19,15 +20,21 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CpioWriter } from "./cpio.js";
-import { readModuleIndex, resolveModules, trimModulesDep, type KernelModule } from "./modules.js";
+import { readModuleIndex, resolveModules, trimModulesAlias, trimModulesDep, type KernelModule } from "./modules.js";
 
 /** First line the default /init prints; tests and `bulkhead run` look for it. */
 export const INIT_BANNER = "bulkhead: init started";
 /** Printed by the default /init after a bulkhead.run command, followed by its exit status. */
 export const RUN_DONE_PREFIX = "bulkhead: run finished, status ";
 
-/** Modules in the default initramfs that `bulkhead images fetch` builds. */
-export const DEFAULT_MODULES: readonly string[] = ["virtio_mmio", "virtio_blk", "virtio_net", "ext4"];
+/**
+ * Modules the default initramfs from `bulkhead images fetch` carries: the virtio
+ * drivers Debian builds as modules, ext4 and 9p. None is loaded unless a device
+ * needs it.
+ */
+export const DEFAULT_MODULES: readonly string[] = [
+  "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng", "ext4", "9pnet_virtio", "9p",
+];
 
 /** Applets linked in the archive itself; /init links every other applet at boot. */
 export const CORE_APPLETS: Readonly<Record<string, readonly string[]>> = {
@@ -51,10 +58,16 @@ export interface InitramfsFile {
 export interface InitramfsOptions {
   /** busybox-static's binary: a path (…/usr/bin/busybox) or its bytes */
   busybox: string | Uint8Array;
-  /** lib/modules/VERSION of the kernel, after depmod; required when `modules` is non-empty */
+  /** lib/modules/VERSION of the kernel, after depmod; required with `modules` or `load` */
   modulesDir?: string;
-  /** module names ("virtio_blk", "ext4"); dependencies and soft dependencies are added */
+  /**
+   * Modules to carry ("virtio_blk", "ext4"), with their dependencies and soft
+   * dependencies. The default /init loads the ones the devices present need (by
+   * modalias); the kernel asks for others itself (ext4 when mounting).
+   */
   modules?: readonly string[];
+  /** Modules the default /init loads at boot whatever the devices (carried too). */
+  load?: readonly string[];
   /** the /init script text; default: `defaultInit()` */
   init?: string;
   extraFiles?: readonly InitramfsFile[];
@@ -64,13 +77,16 @@ export interface InitramfsOptions {
 
 /**
  * The default /init. It mounts proc, sysfs, devtmpfs and devpts, prints
- * "bulkhead: init started", loads the modules listed in /etc/bulkhead/modules, then
+ * "bulkhead: init started", loads modules (the boot list, then the drivers of the
+ * devices present by their modalias, then those named by bulkhead.modules=a,b), then
  * runs the command from the kernel command line and powers off:
  *
  *   bulkhead.run="echo hello; cat /proc/cpuinfo"   (double or single quotes, or one word)
  *   bulkhead.run64=ZWNobyBoaQ==                    (base64 of the command: any quoting)
  *
  * Without either it starts an interactive shell on the console; leaving it powers off.
+ * Later module needs (fs-ext4 on mount, crypto-crc32c) go through the kernel's own
+ * call of /sbin/modprobe.
  */
 export function defaultInit(): string {
   return `#!/bin/sh
@@ -83,30 +99,44 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 /bin/busybox --install -s 2>/dev/null
 echo "${INIT_BANNER} (kernel $(uname -r))"
 
-if [ -s /etc/bulkhead/modules ]; then
-  n=0
-  while read -r m; do
-    if insmod "$m"; then n=$((n + 1)); else echo "bulkhead: insmod $m failed"; fi
-  done < /etc/bulkhead/modules
-  echo "bulkhead: loaded $n modules"
+# --- command line: the kernel keeps it as typed, quotes included.
+cmdline=" $(cat /proc/cmdline)"
+# param NAME: print the value of NAME= ("...", '...' or one word); fail if absent.
+param() {
+  case "$cmdline" in *" $1="*) ;; *) return 1 ;; esac
+  v=\${cmdline#*" $1="}
+  case "$v" in
+    \\"*) v=\${v#\\"}; v=\${v%%\\"*} ;;
+    \\'*) v=\${v#\\'}; v=\${v%%\\'*} ;;
+    *) v=\${v%% *} ;;
+  esac
+  printf '%s' "$v"
+}
+run=$(param bulkhead.run)
+if v=$(param bulkhead.run64); then run=$(printf '%s' "$v" | base64 -d); fi
+mods=$(param bulkhead.modules)
+
+# --- modules
+if [ -d /lib/modules ]; then
+  if [ -s /etc/bulkhead/modules ]; then
+    while read -r m; do insmod "$m" || echo "bulkhead: insmod $m failed"; done < /etc/bulkhead/modules
+  fi
+  set -f
+  # Drivers for the devices present; again while that adds modules (virtio_mmio
+  # brings virtio devices whose drivers are modules too).
+  n=-1
+  while [ "$n" != "$(wc -l < /proc/modules)" ]; do
+    n=$(wc -l < /proc/modules)
+    aliases=$(set +f; cat /sys/bus/*/devices/*/modalias 2>/dev/null)
+    [ -n "$aliases" ] && modprobe -qa $aliases
+  done
+  for m in $(echo "$mods" | tr , ' '); do modprobe "$m" || echo "bulkhead: modprobe $m failed"; done
+  set +f
+  loaded=$(cut -d' ' -f1 /proc/modules | tr '\\n' ' ')
+  [ -n "$loaded" ] && echo "bulkhead: modules loaded: $loaded"
 fi
 
-# The kernel keeps the command line as typed, quotes included.
-cmdline=" $(cat /proc/cmdline)"
-run=
-case "$cmdline" in
-  *" bulkhead.run64="*)
-    v=\${cmdline#*" bulkhead.run64="}
-    run=$(echo "\${v%% *}" | base64 -d) ;;
-  *" bulkhead.run="*)
-    v=\${cmdline#*" bulkhead.run="}
-    case "$v" in
-      \\"*) v=\${v#\\"}; run=\${v%%\\"*} ;;
-      \\'*) v=\${v#\\'}; run=\${v%%\\'*} ;;
-      *) run=\${v%% *} ;;
-    esac ;;
-esac
-
+# --- run
 if [ -n "$run" ]; then
   sh -c "$run"
   echo "${RUN_DONE_PREFIX}$?"
@@ -139,16 +169,17 @@ export function buildInitramfs(opts: InitramfsOptions): Buffer {
     for (const a of applets) w.symlink(`${dir}/${a}`, "/bin/busybox");
   }
 
-  const modules = opts.modules ?? [];
+  const load = opts.load ?? [];
+  const modules = [...(opts.modules ?? []), ...load];
   if (modules.length > 0) {
     if (opts.modulesDir === undefined) throw new TypeError("buildInitramfs: modules given without modulesDir");
     const index = readModuleIndex(opts.modulesDir);
     const chosen = resolveModules(index, modules);
-    const version = basename(opts.modulesDir);
-    const root = `lib/modules/${version}`;
+    const root = `lib/modules/${basename(opts.modulesDir)}`;
     for (const m of chosen) w.file(`${root}/${m.path}`, readFileSync(join(opts.modulesDir, m.path)), 0o644);
     w.file(`${root}/modules.dep`, trimModulesDep(index, chosen));
-    w.file("etc/bulkhead/modules", chosen.map((m) => `/${root}/${m.path}\n`).join(""));
+    w.file(`${root}/modules.alias`, trimModulesAlias(index, chosen));
+    if (load.length > 0) w.file("etc/bulkhead/modules", resolveModules(index, load).map((m) => `/${root}/${m.path}\n`).join(""));
   }
 
   w.file("init", opts.init ?? defaultInit(), 0o755);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ImagesError } from "./errors.js";
 import {
-  moduleName, parseAliases, parseModulesDep, parseSoftdeps, readModuleIndex, resolveModules, trimModulesDep,
+  moduleName, parseAliases, parseModulesDep, parseSoftdeps, readModuleIndex, resolveModules, trimModulesAlias, trimModulesDep,
 } from "./modules.js";
 import { makeFakeModulesDir, makeTempDir } from "./testing.js";
 import { rmSync } from "node:fs";
@@ -66,14 +66,26 @@ describe("kernel modules", () => {
     assert.throws(() => readModuleIndex(makeTempDir()), /modules.dep not found: run depmod/);
   });
 
-  it("trims modules.dep to the chosen modules", () => {
+  it("trims modules.dep to the chosen modules, soft deps folded in, last loaded first", () => {
     const index = readModuleIndex(makeFakeModulesDir(makeTempDir()));
-    const text = trimModulesDep(index, resolveModules(index, ["virtio_net"]));
+    const text = trimModulesDep(index, resolveModules(index, ["virtio_net", "ext4"]));
     assert.equal(text, [
       "kernel/net/core/failover.ko.xz:",
       "kernel/drivers/net/net_failover.ko.xz: kernel/net/core/failover.ko.xz",
       "kernel/drivers/net/virtio_net.ko.xz: kernel/drivers/net/net_failover.ko.xz kernel/net/core/failover.ko.xz",
+      "kernel/crypto/crc32c_generic.ko.xz:",
+      "kernel/lib/crc16.ko.xz:",
+      "kernel/fs/mbcache.ko.xz:",
+      "kernel/fs/jbd2/jbd2.ko.xz: kernel/crypto/crc32c_generic.ko.xz",
+      "kernel/fs/ext4/ext4.ko.xz: kernel/fs/jbd2/jbd2.ko.xz kernel/fs/mbcache.ko.xz kernel/lib/crc16.ko.xz kernel/crypto/crc32c_generic.ko.xz",
       "",
     ].join("\n"));
+  });
+
+  it("trims modules.alias to the chosen modules", () => {
+    const index = readModuleIndex(makeFakeModulesDir(makeTempDir()));
+    assert.equal(trimModulesAlias(index, resolveModules(index, ["ext4"])),
+      "alias crypto-crc32c crc32c_generic\nalias crc32c crc32c_generic\n");
+    assert.equal(trimModulesAlias(index, resolveModules(index, ["virtio_blk"])), "alias virtio:d00000002v* virtio_blk\n");
   });
 });

@@ -159,13 +159,27 @@ export function resolveModules(index: ModuleIndex, requested: readonly string[])
   return order;
 }
 
-/** modules.dep text restricted to `mods` (for modprobe inside an initramfs that carries only those). */
+/**
+ * modules.dep for an initramfs that carries only `mods`: each line lists everything
+ * the module needs, soft "pre" dependencies included (busybox's modprobe does not read
+ * modules.softdep), in depmod's order: the last one is loaded first.
+ */
 export function trimModulesDep(index: ModuleIndex, mods: readonly KernelModule[]): string {
-  const keep = new Set(mods.map((m) => m.name));
   const lines: string[] = [];
   for (const m of mods) {
-    const deps = index.deps.get(m.name)!.deps.filter((d) => keep.has(d)).map((d) => index.deps.get(d)!.path);
+    const all = resolveModules(index, [m.name]);
+    const deps = all.slice(0, all.findIndex((d) => d.name === m.name)).reverse().map((d) => d.path);
     lines.push(`${m.path}:${deps.length ? " " + deps.join(" ") : ""}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** modules.alias lines whose module is in `mods` (for modprobe by alias: devices, "fs-ext4", "crypto-crc32c"). */
+export function trimModulesAlias(index: ModuleIndex, mods: readonly KernelModule[]): string {
+  const keep = new Set(mods.map((m) => m.name));
+  const lines: string[] = [];
+  for (const [alias, names] of index.aliases) {
+    for (const n of names) if (keep.has(n)) lines.push(`alias ${alias} ${n}`);
+  }
+  return lines.map((l) => l + "\n").join("");
 }
