@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { debianLayout, writeManifest, type Manifest } from "./store.js";
 
 export interface ParsedCpioEntry {
   name: string;
@@ -108,4 +109,36 @@ export function makeFakeModulesDir(root: string, version = "6.12.0-test-riscv64"
   files["modules.builtin"] = "kernel/drivers/virtio/virtio_pci.ko\nkernel/drivers/tty/serial/8250/8250.ko\n";
   writeTree(dir, files);
   return dir;
+}
+
+/** A complete-looking cache under `root` (tiny fake files and a manifest); returns the manifest. */
+export function makeFakeCache(root: string): Manifest {
+  const layout = debianLayout(root);
+  const version = "6.12.0-test-riscv64";
+  const k = `pkgs/linux-image-${version}`;
+  const paths = {
+    kernel: `${k}/boot/vmlinux-${version}`,
+    initrd: "initramfs.cpio.gz",
+    fwDynamic: "pkgs/opensbi/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin",
+    fwJump: "pkgs/opensbi/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin",
+    uboot: "pkgs/u-boot-qemu/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin",
+    modulesDir: `${k}/usr/lib/modules/${version}`,
+    busybox: "pkgs/busybox-static/usr/bin/busybox",
+  };
+  writeTree(layout.base, {
+    [paths.kernel]: "kernel", [paths.initrd]: "initrd", [paths.fwDynamic]: "fw_dynamic", [paths.fwJump]: "fw_jump",
+    [paths.uboot]: "u-boot", [paths.busybox]: "busybox",
+  });
+  makeFakeModulesDir(join(layout.base, k, "usr"), version);
+  const manifest: Manifest = {
+    format: 1, fetchedAt: "2025-01-01T00:00:00.000Z", suite: "stable", architecture: "riscv64",
+    mirror: "http://mirror.example/debian", kernelVersion: version,
+    packages: [
+      { name: `linux-image-${version}`, version: "6.12.0-1", deb: `debs/linux-image-${version}_6.12.0-1_riscv64.deb`, dir: k },
+      { name: "busybox-static", version: "1:1.37.0-1", deb: "debs/busybox-static_1%3a1.37.0-1_riscv64.deb", dir: "pkgs/busybox-static" },
+    ],
+    paths, initrdModules: ["virtio_blk"],
+  };
+  writeManifest(layout, manifest);
+  return manifest;
 }
