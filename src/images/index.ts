@@ -1,0 +1,13 @@
+// Guest images: Debian's riscv64 kernel, busybox-static, OpenSBI and U-Boot fetched
+// through the host's apt (debian.ts), cached (store.ts), and busybox initramfs images
+// built from them (initramfs.ts, cpio.ts, modules.ts).
+
+export { ImagesError, type ImagesErrorInfo } from "./errors.js";
+export { cachedImages, cacheRoot, debianLayout, readManifest, type CachedImages, type Manifest } from "./store.js";
+export { fetchDebianImages, type FetchOptions, type FetchResult } from "./debian.js";
+export {
+  buildInitramfs, defaultInit, DEFAULT_MODULES, INIT_BANNER, RUN_DONE_PREFIX,
+  type InitramfsOptions, type InitramfsFile,
+} from "./initramfs.js";
+export { CpioWriter, type CpioEntry } from "./cpio.js";
+export { resolveModules, readModuleIndex, type KernelModule } from "./modules.js";
