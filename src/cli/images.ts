@@ -8,7 +8,6 @@ import { parseArgs } from "node:util";
 import { buildInitramfs, DEFAULT_MODULES } from "../images/initramfs.js";
 import { countModules, fetchDebianImages } from "../images/debian.js";
 import { ImagesError } from "../images/errors.js";
-import { CliError, usageError } from "./cli-error.js";
 import { formatBytes, type ProgressOut } from "../images/progress.js";
 import {
   cacheRoot, cachedImages, debianLayout, readManifest, resolveManifest, type CachedImages, type Manifest,
@@ -101,6 +100,14 @@ on the console.
   -h, --help       this text
 `;
 
+/** A one-line error and its exit status: 2 for usage mistakes, 1 for the rest. */
+class ImagesCliError extends Error {
+  constructor(message: string, readonly status: 1 | 2) {
+    super(message);
+  }
+}
+const usageError = (message: string) => new ImagesCliError(message, 2);
+
 /** The `images` row of the command table (src/cli/commands.ts). */
 export const imagesCommand = {
   name: "images",
@@ -133,7 +140,7 @@ export async function runImages(
         throw usageError(sub.startsWith("-") ? `unknown option '${sub}'` : `unknown subcommand '${sub}'`);
     }
   } catch (e) {
-    if (e instanceof CliError) {
+    if (e instanceof ImagesCliError) {
       io.err.write(`${prefix}: ${e.message}${e.status === 2 ? ` (see ${prefix} --help)` : ""}\n`);
       return e.status;
     }
@@ -269,7 +276,7 @@ function initramfs(args: readonly string[], io: ImagesIo): number {
   const load = names((r.values.load as string | undefined) ?? "");
   let init: string | undefined;
   if (initArg !== undefined) {
-    if (!existsSync(initArg)) throw new CliError(`--init ${initArg}: no such file`);
+    if (!existsSync(initArg)) throw new ImagesCliError(`--init ${initArg}: no such file`, 1);
     init = readFileSync(initArg, "utf8");
   }
   const images = cachedImages(cacheRoot(io.env));
