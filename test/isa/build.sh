@@ -5,20 +5,26 @@
 # Needs GNU binutils for riscv64 (Debian: binutils-riscv64-linux-gnu).
 # Reproducible: no timestamps, no build ids, no absolute paths in the output;
 # `./build.sh --check` rebuilds into a scratch folder and compares with bin/.
+# `./build.sh --keep-going DIR` builds diagnostic variants into DIR (not committed): a
+# failed check prints its line and the program goes on, to list every failure at once.
 set -eu
 cd "$(dirname "$0")"
 AS=${AS:-riscv64-linux-gnu-as}
 LD=${LD:-riscv64-linux-gnu-ld}
 check=0
-[ "${1:-}" = "--check" ] && check=1
+extra=
 out=bin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-[ $check = 1 ] && out=$tmp/bin
+case "${1:-}" in
+  --check) check=1; out=$tmp/bin ;;
+  --keep-going) out=${2:?--keep-going needs a folder}; extra="--defsym KEEP_GOING=1"
+                case $out in /*) ;; *) out=$OLDPWD/$out ;; esac ;;
+esac
 mkdir -p "$out/strict" "$tmp/obj"
 
 # asm SRC OBJ [as options]: run from src/ so that only relative names enter the objects
-asm() { a_src=$1 a_obj=$2; shift 2; (cd src && $AS -march=rv64gc_zicsr_zifencei -mabi=lp64d -mno-relax "$@" -o "$a_obj" "$a_src"); }
+asm() { a_src=$1 a_obj=$2; shift 2; (cd src && $AS -march=rv64gc_zicsr_zifencei -mabi=lp64d -mno-relax $extra "$@" -o "$a_obj" "$a_src"); }
 link() { $LD -static -nostdlib --no-relax --build-id=none -T src/link.ld -o "$1" "$tmp/obj/runtime.o" "$2"; echo "built $1"; }
 
 asm runtime.S "$tmp/obj/runtime.o"

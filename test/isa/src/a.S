@@ -52,9 +52,7 @@
         beq t5, t6, .Lok\@
         li t6, \c2
         beq t5, t6, .Lok\@
-        mv a0, t5
-        mv a1, t6
-        j fail_trap
+        FAILED t5, t6, fail_trap
 .Lok\@:
 .endm
 

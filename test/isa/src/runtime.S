@@ -231,8 +231,53 @@ fail_trap:
         csrr t0, mscratch
         j report_fail
 
+        .if KEEP_GOING
+# keep_going(_trap): tp = return address, kg_got/kg_exp hold the values. Prints the
+# FAIL line, counts, and returns with every register but t5, t6 as it was.
+        .globl keep_going, keep_going_trap
+keep_going_trap:
+        sd t5, kg_save + 8 * 30, t6     # t5 is scratch anyway; keep t6 free
+        li t5, 3
+        j 1f
+keep_going:
+        li t5, 1
+1:      lla t6, kg_save
+        .irp r, 1,2,3,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29
+        sd x\r, (\r * 8)(t6)
+        .endr
+        sd t5, fail_kind, t0
+        ld t0, kg_got
+        sd t0, fail_got, t1
+        ld t0, kg_exp
+        sd t0, fail_exp, t1
+        ld t0, kg_count
+        bnez t0, 2f
+        sd gp, kg_first, t1
+2:      addi t0, t0, 1
+        sd t0, kg_count, t1
+        call print_fail
+        lla t6, kg_save
+        .irp r, 1,2,3,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29
+        ld x\r, (\r * 8)(t6)
+        .endr
+        jr tp
+        .endif
+
         .globl pass
-pass:   li t0, 2
+pass:
+        .if KEEP_GOING
+        ld t0, kg_count
+        beqz t0, 1f
+        ld gp, kg_first
+        li t0, 4
+        sd t0, fail_kind, t1
+        li t0, 1
+        sd t0, finish_flag, t1
+        csrr t0, mscratch
+        j report_fail
+1:
+        .endif
+        li t0, 2
         sd t0, finish_flag, t1
         csrr t0, mscratch
         j report_pass
@@ -254,6 +299,19 @@ report_pass:
         j 1b
 
 report_fail:
+        call print_fail
+        li t0, FINISHER
+        slli t1, gp, 16
+        li t2, 0x3333
+        or t1, t1, t2
+        sw t1, 0(t0)
+3:      wfi
+        j 3b
+
+# print_fail: the FAIL line for fail_kind (1 check, 2 unexpected trap, 3 trap cause,
+# 4 keep-going summary); clobbers a0, a3-a7, t0-t2, s11
+print_fail:
+        mv s11, ra
         PUTS msg_fail
         PUTS test_name
         PUTS msg_hash
@@ -264,7 +322,11 @@ report_fail:
         beq t0, t1, 1f
         li t1, 2
         beq t0, t1, 2f
-        li t1, 3
+        li t1, 4
+        bne t0, t1, 5f
+        PUTS msg_kg
+        j 9f
+5:      li t1, 3
         bne t0, t1, 9f
         PUTS msg_trap
 1:      PUTS msg_got
@@ -295,13 +357,8 @@ report_fail:
         call puthex
 9:      li a0, '\n'
         call putc
-        li t0, FINISHER
-        slli t1, gp, 16
-        li t2, 0x3333
-        or t1, t1, t2
-        sw t1, 0(t0)
-3:      wfi
-        j 3b
+        mv ra, s11
+        ret
 
 # putc(a0): clobbers t0, t1. Waits for THR empty, but not forever.
         .globl putc
@@ -382,6 +439,7 @@ msg_got:    .asciz ": got "
 msg_exp:    .asciz " expected "
 msg_notrap: .asciz " (no trap)"
 msg_trap:   .asciz ": trap cause"
+msg_kg:     .asciz " was the first failed check"
 msg_unexp:  .asciz ": unexpected trap to level "
 msg_cause:  .asciz " cause "
 msg_epc:    .asciz " epc "
@@ -415,6 +473,14 @@ fail_cause:       .dword 0
 fail_epc:         .dword 0
 fail_tval:        .dword 0
 fail_level:       .dword 0
+        .if KEEP_GOING
+        .globl kg_got
+kg_got:           .dword 0
+kg_exp:           .dword 0
+kg_count:         .dword 0
+kg_first:         .dword 0
+kg_save:          .fill 32, 8, 0
+        .endif
 
         .bss
         .balign 16
