@@ -98,6 +98,7 @@ function finish64(r: f64, err: f64, rm: u32, finiteInputs: bool): f64 {
  */
 function toSingle(d: f64, err: f64, rm: u32): f32 {
   if (d != d) return reinterpret<f32>(CNAN32);
+  if (Math.abs(d) == Infinity) return <f32>d;
   let r = <f32>d;
   let diff = d - <f64>r + err; // exact value minus r, to the precision that decides rounding
   if (Math.abs(r) == Infinity && Math.abs(d) != Infinity) {

@@ -6,7 +6,7 @@
 import { ACTIVE, F, PC, PRIV, MSTATUS, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
   TLB_R, TLB_W, TLB_X, TLB_INVALID, CTABLE } from "./layout";
 import {
-  H, st, setSt, trapped, setTrapped, raiseException, xret, csrRead, csrWrite, csrIllegal, flushTlb,
+  H, st, setSt, trapped, setTrapped, raiseException, xret, csrRead, csrWrite, csrRmwBase, csrIllegal, flushTlb,
   pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested,
   PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U,
@@ -382,7 +382,8 @@ export function exec(budget: i32): i32 {
         const old = csrRead(csr);
         if (csrIllegal) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
         if (op == 1 || rs1 != 0) {
-          csrWrite(csr, op == 1 ? src : op == 2 ? old | src : old & ~src);
+          const base = csrRmwBase(csr, old);
+          csrWrite(csr, op == 1 ? src : op == 2 ? base | src : base & ~src);
           if (csrIllegal) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
           codeVpn = TLB_INVALID; budget -= n; n = 0;
         }

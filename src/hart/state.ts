@@ -303,6 +303,15 @@ export function csrRead(csr: u32): u64 {
   return 0;
 }
 
+/**
+ * The value a CSRRS/CSRRC starts from: for mip and sip the software-writable SEIP alone,
+ * not ORed with the PLIC's line (privileged spec 3.1.9), so the line is never latched.
+ */
+export function csrRmwBase(csr: u32, old: u64): u64 {
+  if (csr != 0x344 && csr != 0x144) return old;
+  return (old & ~MIP_SEIP) | (st(MIP) & MIP_SEIP);
+}
+
 /** Write a CSR (after a successful read of the same CSR). Sets csrIllegal on a read-only CSR. */
 export function csrWrite(csr: u32, v: u64): void {
   csrIllegal = false;

@@ -78,7 +78,7 @@ interface HartExports {
   getStat(which: number): bigint;
 }
 
-const wasmPath = fileURLToPath(new URL("../../build/hart.wasm", import.meta.url));
+const wasmPath = fileURLToPath(new URL("../../../build/hart.wasm", import.meta.url) /* from dist/src/machine */);
 let compiled: WebAssembly.Module | undefined;
 
 /** One machine's harts and RAM. */
