@@ -68,8 +68,8 @@ export class Step {
   }
 
   private finish(line: string): void {
-    if (this.out.isTTY) this.draw(line, true);
-    this.out.write(this.out.isTTY ? "\n" : line + "\n");
+    // The final line stays on screen: written whole (it may wrap), never cut.
+    this.out.write(this.out.isTTY ? `\r\x1b[K${line}\n` : line + "\n");
   }
 
   private draw(line: string, force = false): void {
@@ -79,7 +79,8 @@ export class Step {
       this.lastDraw = now;
       this.drawn = true;
     }
-    const cols = this.out.columns ?? 100;
+    // A redrawn line must not wrap, or \r would return to its last row only.
+    const cols = this.out.columns || 100;
     const text = line.length >= cols ? line.slice(0, cols - 1) : line;
     this.out.write(`\r\x1b[K${text}`);
   }

@@ -1,7 +1,7 @@
 // Test helpers for src/images: a minimal newc reader (independent of the writer's code)
 // and fakes for a kernel modules directory and host apt sources.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { debianLayout, writeManifest, type Manifest } from "./store.js";
@@ -49,9 +49,16 @@ export function parseCpio(buf: Buffer): ParsedCpioEntry[] {
   }
 }
 
-/** A fresh temporary directory. */
+const tempDirs: string[] = [];
+process.on("exit", () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the process exits. */
 export function makeTempDir(prefix = "bulkhead-images-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Write `files` (relative path → contents) under `root`. */
