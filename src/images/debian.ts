@@ -237,8 +237,10 @@ async function showPackages(runner: Runner, step: Step, aptCache: string, conf: 
   try {
     out = await runner.run(step, aptCache, ["-c", conf, "show", "--no-all-versions", ...names]);
   } catch (e) {
-    const missing = names.find((n) => e instanceof ImagesError && e.message.includes(n));
-    if (missing !== undefined) throw new ImagesError({ kind: "PackageMissing", pkg: missing });
+    // apt-cache exits 100 with "E: No packages found" only when none is known.
+    if (e instanceof ImagesError && e.info.kind === "CommandFailed" && e.info.output.includes("No packages found")) {
+      throw new ImagesError({ kind: "PackageMissing", pkg: names.join(", ") });
+    }
     throw e;
   }
   const info = new Map<string, PackageInfo>();
