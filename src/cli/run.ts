@@ -1,0 +1,338 @@
+// `bulkhead run`: boot one virtual machine on this terminal, with QEMU-like options.
+// The guest's UART is stdin/stdout; on a TTY the terminal is raw and Ctrl-A is the
+// escape key, as QEMU's -nographic (Ctrl-A x exits, Ctrl-A h helps).
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { formatSize, type ImageFile, MAX_RAM_BYTES } from "../boot/loader.js";
+import { MAX_HARTS } from "../machine/cpu.js";
+import { Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
+import { CliError, usageError } from "./cli-error.js";
+
+export const RUN_HELP = `usage: bulkhead run [options]
+
+Boot a RISC-V virtual machine (QEMU virt layout) on this terminal. Without --kernel,
+boots the Debian kernel and initramfs fetched by 'bulkhead images fetch'.
+
+options:
+  --kernel FILE          kernel: a RISC-V Linux Image, or an ELF program
+  --initrd FILE          initial ramdisk for the kernel
+  --append STRING        kernel command line
+  --bios builtin|none|FILE
+                         builtin (default): Bulkhead answers SBI calls, the kernel starts in S-mode
+                         none: run the --kernel ELF in M-mode, no firmware (as qemu -bios none)
+                         FILE: M-mode firmware such as OpenSBI fw_dynamic.bin, then the kernel
+  --raw-kernel           load --kernel as a flat binary (e.g. u-boot.bin) instead of refusing
+                         a file with no ELF or Image header
+  -m, --memory SIZE      RAM, e.g. 512M, 2G; a plain number is MiB (default 512M, at most ${formatSize(MAX_RAM_BYTES)})
+  --smp N                harts, 1 to ${MAX_HARTS} (default 1)
+  --timing realtime|virtual
+                         realtime (default): the guest clock is the host clock
+                         virtual: time advances with instructions; runs repeat byte for byte
+  --dtb-out FILE         also write the generated device tree blob to FILE (for dtc)
+  --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit
+  --no-reboot            exit when the guest reboots instead of booting it again
+  -h, --help             show this help
+
+console: the guest's serial port is this terminal. On a terminal, Ctrl-A x exits,
+Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
+
+exit status: 0 when the guest powers off (or Ctrl-A x); the guest's code when it
+reports failure through the test device; 1 for errors on the host side.
+`;
+
+export type BiosChoice = { readonly kind: "builtin" } | { readonly kind: "none" } | { readonly kind: "file"; readonly path: string };
+
+export interface RunOptions {
+  readonly help: boolean;
+  readonly kernel?: string;
+  readonly initrd?: string;
+  readonly append?: string;
+  readonly bios: BiosChoice;
+  readonly rawKernel: boolean;
+  readonly memoryBytes: number;
+  readonly smp: number;
+  readonly timing: "realtime" | "virtual";
+  readonly dtbOut?: string;
+  readonly dumpStats: boolean;
+  readonly noReboot: boolean;
+}
+
+const OPTIONS = {
+  kernel: { type: "string" },
+  initrd: { type: "string" },
+  append: { type: "string" },
+  bios: { type: "string" },
+  "raw-kernel": { type: "boolean" },
+  memory: { type: "string", short: "m" },
+  smp: { type: "string" },
+  timing: { type: "string" },
+  "dtb-out": { type: "string" },
+  "dump-stats": { type: "boolean" },
+  "no-reboot": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Parse `bulkhead run` arguments. Throws a usage CliError (exit 2) naming the bad option. */
+export function parseRunArgs(argv: readonly string[]): RunOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw usageError(`run: ${describeParseError(e)} (see bulkhead run --help)`);
+  }
+  const biosText = values.bios ?? "builtin";
+  const bios: BiosChoice = biosText === "builtin" ? { kind: "builtin" } : biosText === "none" ? { kind: "none" } : { kind: "file", path: biosText };
+  const timing = values.timing ?? "realtime";
+  if (timing !== "realtime" && timing !== "virtual") throw usageError(`run: --timing must be realtime or virtual, not '${timing}'`);
+  const smpText = values.smp ?? "1";
+  const smp = /^\d+$/.test(smpText) ? Number(smpText) : NaN;
+  if (!(smp >= 1 && smp <= MAX_HARTS)) throw usageError(`run: --smp must be a number of harts from 1 to ${MAX_HARTS}, not '${smpText}'`);
+  const memoryBytes = parseMemorySize(values.memory ?? "512M");
+  if (bios.kind === "none" && values.kernel === undefined) throw usageError("run: --bios none needs --kernel (an ELF program to run in M-mode)");
+  if (bios.kind === "none" && values.initrd !== undefined) throw usageError("run: --initrd needs a kernel that reads it; it is not used with --bios none");
+  return {
+    help: values.help ?? false,
+    ...(values.kernel !== undefined ? { kernel: values.kernel } : {}),
+    ...(values.initrd !== undefined ? { initrd: values.initrd } : {}),
+    ...(values.append !== undefined ? { append: values.append } : {}),
+    bios,
+    rawKernel: values["raw-kernel"] ?? false,
+    memoryBytes,
+    smp,
+    timing,
+    ...(values["dtb-out"] !== undefined ? { dtbOut: values["dtb-out"] } : {}),
+    dumpStats: values["dump-stats"] ?? false,
+    noReboot: values["no-reboot"] ?? false,
+  };
+}
+
+/** node:util parseArgs errors, as one short line naming the option. */
+function describeParseError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const quoted = /'([^']*)'/.exec(err.message ?? "")?.[1] ?? "";
+  switch (err.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": return `unknown option '${quoted}'`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": return `unexpected argument '${quoted}'`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const name = quoted.split(" ")[0]!.replace(/^-[a-z], /, "");
+      return /argument missing/.test(err.message ?? "") ? `option ${name} needs a value` : `option ${name} takes no value`;
+    }
+    default: return err.message ?? String(e);
+  }
+}
+
+/**
+ * A memory size in QEMU's -m syntax: a number with an optional K, M, G or T suffix
+ * (powers of 1024; "MiB"/"MB" spellings too); a plain number is MiB. Fractions allowed (1.5G).
+ */
+export function parseMemorySize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?(?:i?b)?$/i.exec(text.trim());
+  if (!m) throw usageError(`run: --memory '${text}' is not a size (try 512M or 2G)`);
+  const shift = { k: 10, m: 20, g: 30, t: 40 }[(m[2] ?? "m").toLowerCase() as "k" | "m" | "g" | "t"];
+  const bytes = Math.floor(Number(m[1]) * 2 ** shift);
+  if (bytes > Number(MAX_RAM_BYTES)) throw usageError(`run: --memory ${text} is more than a VM can have (at most ${formatSize(MAX_RAM_BYTES)})`);
+  if (bytes < 2 ** 21) throw usageError(`run: --memory ${text} is too small (at least 2M)`);
+  if (bytes % 4096 !== 0) throw usageError(`run: --memory ${text} is not a whole number of 4 KiB pages`);
+  return bytes;
+}
+
+/** Read an image file; a missing or unreadable file is a one-line error naming what it was for. */
+export function readImage(path: string, what: string): ImageFile {
+  try {
+    return { name: path, bytes: new Uint8Array(readFileSync(path)) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "not found" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (e as Error).message;
+    throw new CliError(`${what} ${path}: ${why}`);
+  }
+}
+
+/** The cached Debian kernel and initramfs (src/images), loaded lazily so `run --kernel` never needs it. */
+async function cachedDebian(): Promise<{ kernel: string; initrd: string }> {
+  const images = await import("../images/index.js");
+  return images.cachedImages();
+}
+
+/** Turn options into the machine's boot configuration, reading the files. */
+export async function bootConfigOf(opts: RunOptions): Promise<MachineConfig["boot"]> {
+  let kernelPath = opts.kernel;
+  let initrdPath = opts.initrd;
+  if (kernelPath === undefined) {
+    const cached = await cachedDebian();
+    kernelPath = cached.kernel;
+    initrdPath ??= cached.initrd;
+  }
+  const mode = opts.bios.kind === "builtin" ? "direct" : opts.bios.kind === "none" ? "bare" : "firmware";
+  return {
+    mode,
+    kernel: readImage(kernelPath, "kernel"),
+    ...(opts.rawKernel ? { rawKernel: true } : {}),
+    ...(initrdPath !== undefined ? { initrd: readImage(initrdPath, "initrd") } : {}),
+    ...(opts.append !== undefined ? { append: opts.append } : {}),
+    ...(opts.bios.kind === "file" ? { bios: readImage(opts.bios.path, "firmware") } : {}),
+  };
+}
+
+/** The process exit status for a machine exit. */
+export function exitStatus(exit: MachineExit): number {
+  switch (exit.kind) {
+    case "poweroff": return 0;
+    case "fail": return exit.code;
+    case "reset": return 0;
+    case "stopped": return 0;
+    case "hang": return 1;
+  }
+}
+
+export const ESCAPE_HELP =
+  "\r\nC-a h    print this help\r\nC-a x    exit the emulator\r\nC-a C-a  send C-a\r\n";
+
+/**
+ * QEMU's console escape on a TTY: Ctrl-A then a key. Bytes that are not an escape pass
+ * through to `send` unchanged and in order.
+ */
+export class EscapeFilter {
+  private escaped = false;
+
+  constructor(private readonly actions: { send(bytes: Uint8Array): void; exit(): void; help(): void }) {}
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (!this.escaped) {
+        if (b === 0x01) {
+          if (i > start) this.actions.send(chunk.subarray(start, i));
+          this.escaped = true;
+          start = i + 1;
+        }
+        continue;
+      }
+      this.escaped = false;
+      start = i + 1;
+      if (b === 0x78 /* x */) { this.actions.exit(); return; }
+      if (b === 0x68 /* h */ || b === 0x3f /* ? */) this.actions.help();
+      else if (b === 0x01) this.actions.send(Uint8Array.of(0x01));
+      // any other key after Ctrl-A is dropped, as QEMU does
+    }
+    if (start < chunk.length && !this.escaped) this.actions.send(chunk.subarray(start));
+  }
+}
+
+/**
+ * stdin/stdout around a running machine: raw mode and the escape key on a TTY,
+ * SIGINT/SIGTERM stop the machine, and everything is put back by restore(), on every
+ * exit path (a process 'exit' hook covers the ones restore() does not see).
+ */
+class Terminal {
+  private machine: Machine | undefined;
+  private readonly tty = process.stdin.isTTY === true;
+  private readonly filter: EscapeFilter;
+  private rawSet = false;
+  signal: NodeJS.Signals | undefined;
+  private readonly onData = (chunk: Buffer): void => {
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.tty) this.filter.push(bytes);
+    else this.machine?.sendInput(bytes);
+  };
+  private readonly onEnd = (): void => this.machine?.closeInput();
+  private readonly onSignal = (sig: NodeJS.Signals): void => {
+    this.signal = sig;
+    this.machine?.stop(`terminating on signal ${sig}`);
+  };
+  private readonly onExit = (): void => this.unraw();
+
+  constructor() {
+    this.filter = new EscapeFilter({
+      send: (b) => this.machine?.sendInput(b),
+      exit: () => this.machine?.stop("stopped by Ctrl-A x"),
+      help: () => process.stderr.write(ESCAPE_HELP),
+    });
+    if (this.tty) {
+      process.stdin.setRawMode(true);
+      this.rawSet = true;
+    }
+    process.on("exit", this.onExit);
+    process.on("SIGINT", this.onSignal);
+    process.on("SIGTERM", this.onSignal);
+    process.stdin.on("data", this.onData);
+    process.stdin.on("end", this.onEnd);
+    process.stdin.resume();
+  }
+
+  /** Route input to this machine (a new one after each reboot). */
+  attach(m: Machine): void {
+    this.machine = m;
+    if (process.stdin.readableEnded) m.closeInput();
+  }
+
+  restore(): void {
+    process.stdin.off("data", this.onData);
+    process.stdin.off("end", this.onEnd);
+    process.off("SIGINT", this.onSignal);
+    process.off("SIGTERM", this.onSignal);
+    process.stdin.pause();
+    this.unraw();
+    process.off("exit", this.onExit);
+  }
+
+  private unraw(): void {
+    if (this.rawSet) {
+      this.rawSet = false;
+      process.stdin.setRawMode(false);
+    }
+  }
+}
+
+/** `bulkhead run`. */
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  const opts = parseRunArgs(argv);
+  if (opts.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const boot = await bootConfigOf(opts);
+  const config: MachineConfig = {
+    harts: opts.smp,
+    ramBytes: opts.memoryBytes,
+    timing: opts.timing,
+    boot,
+    console: { write: (b) => process.stdout.write(b) },
+  };
+  let machine = new Machine(config);
+  if (opts.dtbOut !== undefined) writeFdt(opts.dtbOut, machine.fdt);
+  const term = new Terminal();
+  try {
+    for (;;) {
+      term.attach(machine);
+      const exit = await machine.run();
+      if (opts.dumpStats) process.stderr.write(formatStats(machine.stats()));
+      if (exit.kind === "reset" && !opts.noReboot) {
+        machine = new Machine(config);
+        continue;
+      }
+      if (exit.kind === "hang") process.stderr.write(`\r\nbulkhead: the guest hung: ${exit.reason}\n`);
+      if (exit.kind === "stopped") process.stderr.write(`\r\nbulkhead: ${exit.reason}\n`);
+      if (term.signal) return 128 + (term.signal === "SIGINT" ? 2 : 15);
+      return exitStatus(exit);
+    }
+  } finally {
+    term.restore();
+  }
+}
+
+function writeFdt(path: string, fdt: Uint8Array): void {
+  try {
+    writeFileSync(path, fdt);
+  } catch (e) {
+    throw new CliError(`--dtb-out ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** --dump-stats, for stderr. */
+export function formatStats(s: MachineStats): string {
+  return [
+    `bulkhead: ${s.instructions} instructions in ${s.seconds.toFixed(2)} s (${s.mips.toFixed(1)} MIPS)`,
+    `bulkhead: ${s.tlbMisses} TLB misses, ${s.mmioExits} MMIO exits, ${s.traps} traps, ${s.interrupts} interrupts, ${s.sbiCalls} SBI calls`,
+  ].join("\n") + "\n";
+}
