@@ -352,7 +352,7 @@ export function exec(budget: i32): i32 {
         if (f3 == 0) {
           if (insn == 0x0000_0073) { // ECALL
             if (priv == PRV_S && load<u32>(ACTIVE + SBIMODE) != 0 && hostEcall(curHart) != 0) {
-              pc += 4; budget -= n; n = 0; codeVpn = TLB_INVALID; break;
+              budget -= n; n = 0; codeVpn = TLB_INVALID; break; // pc advances below
             }
             pc = exc(pc, CAUSE_ECALL_U + priv, 0); codeVpn = TLB_INVALID; continue;
           }
