@@ -1,7 +1,22 @@
-// F and D extensions (unprivileged spec v20191213, chapters 11-12): IEEE 754 arithmetic with
-// all five rounding modes and exact fflags. WebAssembly computes round-to-nearest-even;
-// the other modes and the inexact flag come from the sign of the rounding error, found with
-// error-free transformations (TwoSum, Dekker's TwoProduct) in f64.
+// F and D extensions (unprivileged spec v20191213, chapters 11-12) on IEEE 754-2008 binary32
+// and binary64: the five rounding modes (11.2), exact fflags, canonical NaNs (11.3), tininess
+// detected after rounding (11.4): a result is tiny when, rounded to the target precision as if
+// the exponent range were unbounded, it lies below the smallest normal; UF is raised for a tiny
+// and inexact result (IEEE 754-2008 7.5). Overflow is judged the same way, after rounding in
+// the current mode (7.4): round-toward-zero never overflows to infinity.
+//
+// Two routes to a result:
+// - fast: wasm rounds to nearest even; the exact error of that result comes from error-free
+//   transformations (TwoSum, Dekker's TwoProduct, the remainder of a quotient or a root), and
+//   the other modes step to the neighbour on its sign. Taken only where those transformations
+//   are exact and the result is safely normal, in [2^-1021, 2^1023): no subnormal rounding,
+//   no tininess question, no overflow.
+// - exact (roundPack): a sign, an exponent and a 64-bit significand whose bit 0 is sticky,
+//   rounded once, softfloat-style. Products take a 128-bit significand in two u64 halves. Used
+//   for subnormal and overflowing results, for fused multiply-add (a product that overflows, or
+//   cancels catastrophically, defeats double-double arithmetic) and for inexact single results
+//   (computed in f64 with a known error, so never rounded twice), but those to nearest in the
+//   normal range that cannot be a double-rounding case.
 
 export const NX: u32 = 1;
 export const UF: u32 = 2;
@@ -21,6 +36,10 @@ export function clearFlags(): void { flags = 0; }
 export const CNAN32: u32 = 0x7fc0_0000;
 export const CNAN64: u64 = 0x7ff8_0000_0000_0000;
 const BOX: u64 = 0xffff_ffff_0000_0000;
+const FRAC: u64 = 0xf_ffff_ffff_ffff;
+const LOW: f64 = 4.450147717014403e-308; // 2^-1021: from here up, a result and its neighbours are normal
+const HIGH: f64 = 8.98846567431158e+307; // 2^1023: below it, the neighbours are finite
+const TINY: f64 = 8.673617379884035e-19; // 2^-60: the size of a stand-in error, relative to the result
 
 /** A single from a NaN-boxed register value: anything not properly boxed is the canonical NaN. */
 @inline export function unbox32(v: u64): f32 {
@@ -31,252 +50,345 @@ const BOX: u64 = 0xffff_ffff_0000_0000;
 
 @inline function isSnan32(b: u32): bool { return (b & 0x7f80_0000) == 0x7f80_0000 && (b & 0x7f_ffff) != 0 && (b & 0x40_0000) == 0; }
 @inline function isSnan64(b: u64): bool {
-  return (b & 0x7ff0_0000_0000_0000) == 0x7ff0_0000_0000_0000 && (b & 0xf_ffff_ffff_ffff) != 0 && (b & 0x8_0000_0000_0000) == 0;
+  return (b & 0x7ff0_0000_0000_0000) == 0x7ff0_0000_0000_0000 && (b & FRAC) != 0 && (b & 0x8_0000_0000_0000) == 0;
 }
 @inline function anySnan64(a: f64, b: f64): bool { return isSnan64(reinterpret<u64>(a)) || isSnan64(reinterpret<u64>(b)); }
+@inline function nan64(): f64 { return reinterpret<f64>(CNAN64); }
+@inline function nan32(): f32 { return reinterpret<f32>(CNAN32); }
+@inline function isInf(x: f64): bool { return Math.abs(x) == Infinity; }
+@inline function sign64(x: f64): bool { return (reinterpret<u64>(x) >> 63) != 0; }
 
-function nextUp(x: f64): f64 {
-  if (x != x || x == Infinity) return x;
-  if (x == 0) return reinterpret<f64>(<u64>1);
-  const b = reinterpret<i64>(x);
-  return reinterpret<f64>(x > 0 ? b + 1 : b - 1);
-}
-function nextDown(x: f64): f64 { return -nextUp(-x); }
+/** The sign of an exact zero sum of operands with signs sa, sb (IEEE 754-2008 6.3). */
+@inline function zeroSum(sa: bool, sb: bool, rm: u32): f64 { return (sa == sb ? sa : rm == RDN) ? -0.0 : 0.0; }
 
+// ---- error-free transformations (valid without overflow; products also without underflow) ----
 const SPLIT: f64 = 134217729.0; // 2^27 + 1
-/** Low part of a*b (Dekker), exact when no overflow or underflow occurs. */
+/** a*b - p for p = RN(a*b) (Dekker). Exact for |a|, |b| < 2^995 and an error above 2^-1074. */
 function productError(a: f64, b: f64, p: f64): f64 {
-  if (Math.abs(a) > 1e300 || Math.abs(b) > 1e300) {
-    // Scale to avoid overflow in the split; the sign of the error is all callers need then.
-    const s: f64 = 1.0 / 1125899906842624.0; // 2^-50
-    return productError(a * s, b * s, p * s * s) ;
-  }
   let t = SPLIT * a;
   const ah = t - (t - a), al = a - ah;
   t = SPLIT * b;
   const bh = t - (t - b), bl = b - bh;
   return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
+/** a + b - s for s = RN(a + b) (Knuth's TwoSum). */
 function sumError(a: f64, b: f64, s: f64): f64 {
   const bb = s - a;
   return (a - (s - bb)) + (b - bb);
 }
-
 /**
- * Finish a double result: `r` is the round-to-nearest value of an exact result r + err
- * (err = 0 when exact). Applies the rounding mode, sets NX/OF/UF, returns the result.
+ * A stand-in for the error of q = RN(a/b): the sign of a/b - q, from the exact remainder, and a
+ * size far below half an ulp. A quotient of two 53-bit numbers is never half-way between two
+ * doubles, so only the sign matters. Needs the product q*b (≈ a) free of overflow and underflow.
  */
-function finish64(r: f64, err: f64, rm: u32, finiteInputs: bool): f64 {
-  if (r != r) return r;
-  if (Math.abs(r) == Infinity) {
-    if (!finiteInputs) return r;
-    flags |= OF | NX;
-    const maxf = reinterpret<f64>(<u64>0x7fef_ffff_ffff_ffff);
-    if (rm == RTZ || (rm == RDN && r > 0) || (rm == RUP && r < 0)) return r > 0 ? maxf : -maxf;
-    return r;
+function quotErr(a: f64, b: f64, q: f64): f64 {
+  const p = q * b;
+  const rem = (a - p) - productError(q, b, p); // a - p is exact (Sterbenz)
+  return rem == 0 ? 0 : ((rem > 0) == (b > 0) ? Math.abs(q) : -Math.abs(q)) * TINY;
+}
+/** The same for r = RN(sqrt(a)); a root is never half-way either. */
+function rootErr(a: f64, r: f64): f64 {
+  const p = r * r;
+  const rem = (a - p) - productError(r, r, p);
+  return rem == 0 ? 0 : (rem > 0 ? r : -r) * TINY;
+}
+
+// ---- exact rounding ----
+let uexp: i32 = 0; // exponent set by unpack
+let hi: u64 = 0, lo: u64 = 0; // 128-bit results
+
+/** Significand of a finite nonzero double (sign ignored), normalized to bit 63; value = sig × 2^(uexp-63). */
+function unpack(b: u64): u64 {
+  const e = <i32>(b >> 52) & 0x7ff, f = b & FRAC;
+  if (e == 0) { const z = <i32>clz(f); uexp = -1011 - z; return f << z; }
+  uexp = e - 1023;
+  return (f | 0x10_0000_0000_0000) << 11;
+}
+/** The same significand as a double in [1, 2), with the sign of b; exponent in uexp. */
+function unpack1(b: u64): f64 {
+  return reinterpret<f64>((b & 0x8000_0000_0000_0000) | 0x3ff0_0000_0000_0000 | ((unpack(b) >> 11) & FRAC));
+}
+/** a × b as 128 bits in hi:lo, from 32-bit halves. */
+function mul128(a: u64, b: u64): void {
+  const a0 = a & 0xffff_ffff, a1 = a >> 32, b0 = b & 0xffff_ffff, b1 = b >> 32;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0;
+  const mid = (p00 >> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
+  lo = (mid << 32) | (p00 & 0xffff_ffff);
+  hi = a1 * b1 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+/** h:l >> n into hi:lo; whatever is shifted out is ORed into bit 0 (sticky). */
+function shiftRightJam(h: u64, l: u64, n: i32): void {
+  if (n == 0) { hi = h; lo = l; }
+  else if (n < 64) { lo = (h << (64 - n)) | (l >> n) | <u64>((l << (64 - n)) != 0); hi = h >> n; }
+  else if (n == 64) { lo = h | <u64>(l != 0); hi = 0; }
+  else if (n < 128) { lo = (h >> (n - 64)) | <u64>(((h << (128 - n)) | l) != 0); hi = 0; }
+  else { lo = <u64>((h | l) != 0); hi = 0; }
+}
+
+/** Whether the magnitude m (kept bits) goes up a unit, given the bits below it (rest, half = their midpoint). */
+@inline function roundsUp(rm: u32, neg: bool, m: u64, rest: u64, half: u64): bool {
+  switch (rm) {
+    case RNE: return rest > half || (rest == half && (m & 1) != 0);
+    case RMM: return rest >= half;
+    case RUP: return rest != 0 && !neg;
+    case RDN: return rest != 0 && neg;
+    default: return false;
   }
-  if (err != 0) {
-    flags |= NX;
-    if (rm == RTZ) { if ((err < 0) != (r < 0) && r != 0) r = r > 0 ? nextDown(r) : nextUp(r); else if (r == 0) r = 0 * r; }
-    else if (rm == RDN) { if (err < 0) r = nextDown(r); }
-    else if (rm == RUP) { if (err > 0) r = nextUp(r); }
-    else if (rm == RMM) {
-      // A tie rounded to even toward zero goes away from zero instead.
-      const up = nextUp(r), dn = nextDown(r);
-      if (err > 0 && up - r == 2 * err) r = r >= 0 ? up : r;
-      else if (err < 0 && r - dn == -2 * err) r = r <= 0 ? dn : r;
+}
+function overflow(neg: bool, rm: u32, single: bool): u64 {
+  flags |= OF | NX;
+  const toMax = rm == RTZ || (rm == RDN && !neg) || (rm == RUP && neg);
+  return single ? (toMax ? 0x7f7f_ffff : 0x7f80_0000) : (toMax ? 0x7fef_ffff_ffff_ffff : 0x7ff0_0000_0000_0000);
+}
+/**
+ * Round ±sig × 2^(exp-63) (sig normalized to bit 63; bit 0 may stand for any nonzero bits
+ * below it) to a double, or a single, under rm; set the flags; return the bits (unsigned
+ * magnitude plus sign; a single in the low 32 bits).
+ */
+function roundPack(neg: bool, exp: i32, sig: u64, rm: u32, single: bool): u64 {
+  const p: i32 = single ? 24 : 53;
+  const emin: i32 = single ? -126 : -1022;
+  const signBit: u64 = neg ? (single ? 0x8000_0000 : 0x8000_0000_0000_0000) : 0;
+  if (exp > (single ? 127 : 1023)) return overflow(neg, rm, single) | signBit;
+  let sh = 64 - p; // bits below the last kept one
+  let tiny = false;
+  if (exp < emin) {
+    // Tiny unless rounding to p bits with an unbounded exponent carries up to 2^emin.
+    tiny = exp < emin - 1 || sig >> sh != (<u64>1 << p) - 1
+      || !roundsUp(rm, neg, 1, sig & ((<u64>1 << sh) - 1), <u64>1 << (sh - 1));
+    sh += emin - exp; // subnormal: fewer bits kept
+    exp = emin;
+    if (sh > 63) { // keep the round bit within 64: jam the rest into bit 0
+      const n = sh - 63;
+      sig = n >= 64 ? <u64>(sig != 0) : (sig >> n) | <u64>((sig << (64 - n)) != 0);
+      sh = 63;
     }
-    if (Math.abs(r) < 2.2250738585072014e-308) flags |= UF;
-    if (Math.abs(r) == Infinity) flags |= OF;
   }
-  return r;
+  const half: u64 = <u64>1 << (sh - 1);
+  const rest = sig & ((half << 1) - 1);
+  let m = sig >> sh;
+  if (rest != 0) {
+    flags |= tiny ? NX | UF : NX;
+    if (roundsUp(rm, neg, m, rest, half)) m++;
+  }
+  // Biased exponent minus one, plus m: a normal m in [2^(p-1), 2^p] supplies the hidden bit
+  // (or carries into the exponent); a subnormal has field 0 and m < 2^(p-1), or m = 2^(p-1)
+  // when it rounded up to the smallest normal.
+  const bits = (<u64>(exp - emin) << (p - 1)) + m;
+  if (bits >= (single ? <u64>0x7f80_0000 : 0x7ff0_0000_0000_0000)) return overflow(neg, rm, single) | signBit;
+  return bits | signBit;
 }
-
 /**
- * Round a double to single under rm, with `err` the sign-carrying error of `d` itself
- * (the exact value is d + err). Sets NX/OF/UF.
+ * Round (r + err) × 2^scale, where r = RN(exact) was computed without underflow or overflow
+ * and err = exact - r is exact, or has the right sign and is half the gap to a neighbour only
+ * when exact is such a tie. r has 53 significant bits, so the 11 low bits of its 64-bit
+ * significand are free: exact is encoded just off r toward err (or at the half-way point),
+ * on the same side as exact of every number and midpoint of precision 53 or less.
  */
-function toSingle(d: f64, err: f64, rm: u32): f32 {
-  if (d != d) return reinterpret<f32>(CNAN32);
-  if (Math.abs(d) == Infinity) return <f32>d;
-  let r = <f32>d;
-  let diff = d - <f64>r + err; // exact value minus r, to the precision that decides rounding
-  if (Math.abs(r) == Infinity && Math.abs(d) != Infinity) {
-    flags |= OF | NX;
-    const maxf = reinterpret<f32>(<u32>0x7f7f_ffff);
-    if (rm == RTZ || (rm == RDN && d > 0) || (rm == RUP && d < 0)) return d > 0 ? maxf : -maxf;
-    return r;
+function packErr(r: f64, err: f64, scale: i32, rm: u32, single: bool): u64 {
+  const b = reinterpret<u64>(r);
+  const neg = (b >> 63) != 0;
+  let sig = unpack(b);
+  let e = uexp + scale;
+  if (err != 0) {
+    const away = (err > 0) != neg;
+    const nb = reinterpret<f64>(away ? b + 1 : b - 1); // the neighbour toward err
+    const tie = 2 * Math.abs(err) == Math.abs(nb - r);
+    if (away) sig += tie ? <u64>1 << 10 : 1;
+    else {
+      sig -= tie ? (sig == <u64>1 << 63 ? <u64>1 << 9 : <u64>1 << 10) : 1; // below a power of two the gap halves
+      if (sig >> 63 == 0) { sig <<= 1; e--; }
+    }
   }
-  if (d - <f64>r == 0 && err == 0) return r;
-  // Round-to-nearest double rounding: d exactly half-way but the true value is not.
-  const half = (<f64>nextUp32(r) - <f64>r) / 2;
-  if (rm == RNE && err != 0 && Math.abs(d - <f64>r) == Math.abs(half)) {
-    r = err > 0 ? (d > <f64>r ? nextUp32(r) : r) : (d < <f64>r ? nextDown32(r) : r);
-    diff = d - <f64>r + err;
-  }
+  return roundPack(neg, e, sig, rm, single);
+}
+/** A double result from r = RN(exact) and err = exact - r (exact): fast path when safely normal. */
+function finish64(r: f64, err: f64, rm: u32): f64 {
+  if (err == 0) return r;
+  const m = Math.abs(r);
+  if (m < LOW || m >= HIGH) return reinterpret<f64>(packErr(r, err, 0, rm, false));
   flags |= NX;
-  if (rm == RTZ) { if ((diff < 0) != (r < 0) && r != 0) r = r > 0 ? nextDown32(r) : nextUp32(r); }
-  else if (rm == RDN) { if (diff < 0) r = nextDown32(r); }
-  else if (rm == RUP) { if (diff > 0) r = nextUp32(r); }
-  else if (rm == RMM) {
-    const up = nextUp32(r), dn = nextDown32(r);
-    if (diff > 0 && <f64>up - <f64>r == 2 * diff) r = r >= 0 ? up : r;
-    else if (diff < 0 && <f64>r - <f64>dn == -2 * diff) r = r <= 0 ? dn : r;
+  if (rm == RNE) return r;
+  const away = (err > 0) == (r > 0);
+  const nb = reinterpret<f64>(reinterpret<u64>(r) + (away ? 1 : -1));
+  switch (rm) {
+    case RTZ: return away ? r : nb;
+    case RDN: return err < 0 ? nb : r;
+    case RUP: return err > 0 ? nb : r;
+    default: return away && 2 * Math.abs(err) == Math.abs(nb - r) ? nb : r; // RMM: a tie went to even
   }
-  if (Math.abs(r) < <f32>1.17549435e-38) flags |= UF;
-  return r;
 }
-function nextUp32(x: f32): f32 {
-  if (x != x || x == Infinity) return x;
-  if (x == 0) return reinterpret<f32>(<u32>1);
-  const b = reinterpret<i32>(x);
-  return reinterpret<f32>(x > 0 ? b + 1 : b - 1);
+/** A single result from a double d and err as packErr's (0 when d is exact). */
+function finish32(d: f64, err: f64, rm: u32): f32 {
+  const r = <f32>d;
+  if (err == 0 && <f64>r == d) return r; // exact, incl. zeros and infinities
+  // To nearest, a finite result from 2^-125 up is right unless d lies on a midpoint between
+  // singles (then err, lost by <f32>, decides): elsewhere exact and d round alike.
+  const m = Math.abs(r);
+  if (rm == RNE && m >= <f32>2.350988701644575e-38 && m < Infinity
+    && (reinterpret<u64>(d) & 0x1fff_ffff) != 0x1000_0000) { flags |= NX; return r; }
+  return reinterpret<f32>(<u32>packErr(d, err, 0, rm, true));
 }
-function nextDown32(x: f32): f32 { return -nextUp32(-x); }
 
 // ---- double ----
 export function add64(a: f64, b: f64, rm: u32): f64 {
   if (anySnan64(a, b)) flags |= NV;
   const r = a + b;
-  if (r != r) { if (a == a && b == b) flags |= NV; return reinterpret<f64>(CNAN64); }
-  if (r == 0 && a + b == 0 && rm == RDN && (a != 0 || b != 0) && sumError(a, b, r) == 0) return -0.0;
-  if (rm == RDN && a == 0 && b == 0) return (reinterpret<u64>(a) | reinterpret<u64>(b)) >> 63 ? -0.0 : 0.0;
-  return finish64(r, Math.abs(r) == Infinity ? 0 : sumError(a, b, r), rm, Math.abs(a) != Infinity && Math.abs(b) != Infinity);
+  if (r != r) { if (a == a && b == b) flags |= NV; return nan64(); }
+  if (r == 0) return zeroSum(sign64(a), sign64(b), rm); // a sum never underflows: exactly zero
+  if (isInf(r)) {
+    if (isInf(a) || isInf(b)) return r;
+    // Overflowed to nearest; the mode decides. Both operands are ≥ 2^969 here, so halving is exact.
+    const ha = a * 0.5, hb = b * 0.5, h = ha + hb;
+    return reinterpret<f64>(packErr(h, sumError(ha, hb, h), 1, rm, false));
+  }
+  return finish64(r, sumError(a, b, r), rm);
 }
 export function mul64(a: f64, b: f64, rm: u32): f64 {
   if (anySnan64(a, b)) flags |= NV;
   const r = a * b;
-  if (r != r) { if (a == a && b == b) flags |= NV; return reinterpret<f64>(CNAN64); }
-  let err: f64 = 0;
-  if (r != 0 && Math.abs(r) != Infinity) {
-    err = productError(a, b, r);
-    if (Math.abs(r) < 2.2250738585072014e-308 && err == 0 && r / b != a) err = (r > 0) == (Math.abs(r / b) < Math.abs(a)) ? 1e-320 : -1e-320;
-  } else if (r == 0 && a != 0 && b != 0) {
-    err = (a < 0) != (b < 0) ? -5e-324 : 5e-324; flags |= UF;
-  }
-  return finish64(r, err, rm, Math.abs(a) != Infinity && Math.abs(b) != Infinity);
+  if (r != r) { if (a == a && b == b) flags |= NV; return nan64(); }
+  if (a == 0 || b == 0 || isInf(a) || isInf(b)) return r; // exact
+  const m = Math.abs(r);
+  if (m >= 1.0261342003245941e-289 /* 2^-960 */ && m < HIGH && Math.abs(a) < 3.3484643974570854e+299 /* 2^995 */
+    && Math.abs(b) < 3.3484643974570854e+299) return finish64(r, productError(a, b, r), rm);
+  return reinterpret<f64>(mulExact(reinterpret<u64>(a), reinterpret<u64>(b), rm));
+}
+/** The product of two finite nonzero doubles, rounded once from its 106-bit significand. */
+function mulExact(a: u64, b: u64, rm: u32): u64 {
+  const sa = unpack(a), ea = uexp;
+  mul128(sa, unpack(b)); // in [2^126, 2^128)
+  let e = ea + uexp + 1;
+  if (hi >> 63 == 0) { hi = (hi << 1) | (lo >> 63); lo <<= 1; e--; }
+  return roundPack(((a ^ b) >> 63) != 0, e, hi | <u64>(lo != 0), rm, false);
+}
+@inline function inDivRange(x: f64): bool { // [2^-900, 2^900]
+  const m = Math.abs(x);
+  return m >= 1.1830521861667747e-271 && m <= 8.452712498170644e+270;
 }
 export function div64(a: f64, b: f64, rm: u32): f64 {
   if (anySnan64(a, b)) flags |= NV;
   const r = a / b;
-  if (r != r) { if (a == a && b == b) flags |= NV; return reinterpret<f64>(CNAN64); }
-  if (b == 0 && a == a && Math.abs(a) != Infinity) { flags |= DZ; return r; }
-  let err: f64 = 0;
-  if (r != 0 && Math.abs(r) != Infinity && Math.abs(a) != Infinity) {
-    const p = r * b;
-    const rem = (a - p) - productError(r, b, p);
-    if (rem != 0) err = ((rem > 0) == (b > 0)) ? Math.abs(r) * 1e-30 + 5e-324 : -(Math.abs(r) * 1e-30 + 5e-324);
-  } else if (r == 0 && a != 0 && Math.abs(b) != Infinity) {
-    err = (a < 0) != (b < 0) ? -5e-324 : 5e-324; flags |= UF;
-  }
-  return finish64(r, err, rm, Math.abs(a) != Infinity && b != 0);
+  if (r != r) { if (a == a && b == b) flags |= NV; return nan64(); }
+  if (b == 0) { if (!isInf(a)) flags |= DZ; return r; }
+  if (a == 0 || isInf(a) || isInf(b)) return r; // exact
+  if (inDivRange(a) && inDivRange(b) && inDivRange(r)) return finish64(r, quotErr(a, b, r), rm);
+  // Far from 1: divide the significands (in [1, 2)), round once with the exponents put back.
+  const ma = unpack1(reinterpret<u64>(a)), ea = uexp;
+  const mb = unpack1(reinterpret<u64>(b));
+  const q = ma / mb;
+  return reinterpret<f64>(packErr(q, quotErr(ma, mb, q), ea - uexp, rm, false));
 }
 export function sqrt64(a: f64, rm: u32): f64 {
   if (isSnan64(reinterpret<u64>(a))) flags |= NV;
-  if (a < 0) { flags |= NV; return reinterpret<f64>(CNAN64); }
-  const r = Math.sqrt(a);
-  if (r != r) return reinterpret<f64>(CNAN64);
-  let err: f64 = 0;
-  if (r != 0 && r != Infinity) {
-    const p = r * r;
-    const rem = (a - p) - productError(r, r, p);
-    if (rem != 0) err = rem > 0 ? r * 1e-30 + 5e-324 : -(r * 1e-30 + 5e-324);
-  }
-  return finish64(r, err, rm, true);
+  if (a != a) return nan64();
+  if (a < 0) { flags |= NV; return nan64(); }
+  if (a == 0 || a == Infinity) return a; // sqrt(-0) = -0
+  if (inDivRange(a)) { const r = Math.sqrt(a); return finish64(r, rootErr(a, r), rm); }
+  // a = m × 2^2k with m in [1, 4): sqrt(a) = sqrt(m) × 2^k, always normal.
+  let m = unpack1(reinterpret<u64>(a));
+  const odd = uexp & 1;
+  if (odd) m *= 2;
+  const r = Math.sqrt(m);
+  return reinterpret<f64>(packErr(r, rootErr(m, r), (uexp - odd) >> 1, rm, false));
 }
-/** a*b + c with one rounding (approximated with double-double arithmetic). */
+/** a*b + c with one rounding, exactly on a 128-bit significand. */
 export function fma64(a: f64, b: f64, c: f64, rm: u32): f64 {
   if (anySnan64(a, b) || isSnan64(reinterpret<u64>(c))) flags |= NV;
-  if ((Math.abs(a) == Infinity && b == 0) || (a == 0 && Math.abs(b) == Infinity)) { flags |= NV; return reinterpret<f64>(CNAN64); }
-  const p = a * b;
-  if (p != p || c != c) { if (a == a && b == b && c == c) flags |= NV; return reinterpret<f64>(CNAN64); }
-  if (Math.abs(p) == Infinity || Math.abs(c) == Infinity) {
-    const r = p + c;
-    if (r != r) { flags |= NV; return reinterpret<f64>(CNAN64); }
-    return finish64(r, 0, rm, Math.abs(c) != Infinity && Math.abs(a) != Infinity && Math.abs(b) != Infinity);
+  // ∞ × 0 is invalid even when c is a quiet NaN (11.6).
+  if ((isInf(a) && b == 0) || (a == 0 && isInf(b))) { flags |= NV; return nan64(); }
+  if (a != a || b != b || c != c) return nan64();
+  if (isInf(a) || isInf(b)) { const r = a * b + c; if (r != r) flags |= NV; return r != r ? nan64() : r; }
+  if (isInf(c)) return c;
+  const pneg = sign64(a) != sign64(b);
+  if (a == 0 || b == 0) return c == 0 ? zeroSum(pneg, sign64(c), rm) : c;
+  const ab = reinterpret<u64>(a), bb = reinterpret<u64>(b), cb = reinterpret<u64>(c);
+  if (c == 0) return reinterpret<f64>(mulExact(ab, bb, rm));
+  // Product X = P × 2^(pe-127) and addend C × 2^(ce-127), both normalized to bit 127.
+  const sa = unpack(ab), ea = uexp;
+  mul128(sa, unpack(bb));
+  let pe = ea + uexp + 1, ph = hi, pl = lo;
+  if (ph >> 63 == 0) { ph = (ph << 1) | (pl >> 63); pl <<= 1; pe--; }
+  let ch = unpack(cb), cl: u64 = 0, ce = uexp;
+  const cneg = sign64(c);
+  // Larger magnitude in p*, with its sign in neg.
+  let neg = pneg;
+  if (ce > pe || (ce == pe && (ch > ph || (ch == ph && cl > pl)))) {
+    let t = ph; ph = ch; ch = t; t = pl; pl = cl; cl = t;
+    const te = pe; pe = ce; ce = te;
+    neg = cneg;
   }
-  const pe = productError(a, b, p);
-  const s = p + c;
-  const se = sumError(p, c, s);
-  const e = se + pe;
-  const r = s + e;
-  const re = (s - r) + e;
-  if (r == 0 && re == 0) {
-    // Exact zero: its sign follows the IEEE rules for a sum.
-    if (p == 0 && c == 0) return (reinterpret<u64>(p) & reinterpret<u64>(c)) >> 63 ? -0.0 : (rm == RDN && ((reinterpret<u64>(p) | reinterpret<u64>(c)) >> 63) ? -0.0 : 0.0);
-    return rm == RDN ? -0.0 : 0.0;
+  // One bit of headroom for a carry (the low bits of both are zero: nothing is lost), then
+  // align the smaller; bits shifted out only matter as sticky, far below the rounding point.
+  shiftRightJam(ch, cl, pe - ce + 1);
+  ch = hi; cl = lo;
+  pl = (ph << 63) | (pl >> 1); ph >>= 1; pe++;
+  if (pneg == cneg) { pl += cl; ph += ch + <u64>(pl < cl); }
+  else {
+    if (ph == ch && pl == cl) return zeroSum(false, true, rm); // exact cancellation
+    ph = ph - ch - <u64>(pl < cl); pl -= cl;
   }
-  return finish64(r, re, rm, true);
+  const z = ph != 0 ? <i32>clz(ph) : 64 + <i32>clz(pl);
+  if (z >= 64) { ph = pl << (z - 64); pl = 0; }
+  else if (z > 0) { ph = (ph << z) | (pl >> (64 - z)); pl <<= z; }
+  return reinterpret<f64>(roundPack(neg, pe - z, ph | <u64>(pl != 0), rm, false));
 }
 export function fromSingle(a: f32): f64 {
   const b = reinterpret<u32>(a);
-  if (a != a) { if (isSnan32(b)) flags |= NV; return reinterpret<f64>(CNAN64); }
+  if (a != a) { if (isSnan32(b)) flags |= NV; return nan64(); }
   return <f64>a;
 }
 
-// ---- single: computed exactly (or with a known error) in double, rounded once ----
+// ---- single: computed in double exactly, or with a known error, then rounded once ----
 @inline function snan32in(a: f32, b: f32): void {
   if (isSnan32(reinterpret<u32>(a)) || isSnan32(reinterpret<u32>(b))) flags |= NV;
 }
+@inline function sign32(x: f32): bool { return (reinterpret<u32>(x) >> 31) != 0; }
 export function add32(a: f32, b: f32, rm: u32): f32 {
   snan32in(a, b);
   const da = <f64>a, db = <f64>b;
-  const d = da + db;
-  if (d != d) { if (a == a && b == b) flags |= NV; return reinterpret<f32>(CNAN32); }
-  if (d == 0) {
-    if (a == 0 && b == 0) return reinterpret<f32>((reinterpret<u32>(a) & reinterpret<u32>(b)) | (rm == RDN ? (reinterpret<u32>(a) | reinterpret<u32>(b)) & 0x8000_0000 : 0));
-    return rm == RDN ? -0.0 : 0.0;
-  }
-  return toSingle(d, Math.abs(d) == Infinity ? 0 : sumError(da, db, d), rm);
+  const d = da + db; // cannot overflow or underflow in double
+  if (d != d) { if (a == a && b == b) flags |= NV; return nan32(); }
+  if (d == 0) return <f32>zeroSum(sign32(a), sign32(b), rm);
+  return finish32(d, isInf(d) ? 0 : sumError(da, db, d), rm);
 }
 export function mul32(a: f32, b: f32, rm: u32): f32 {
   snan32in(a, b);
   const d = <f64>a * <f64>b; // exact: 24 + 24 bits
-  if (d != d) { if (a == a && b == b) flags |= NV; return reinterpret<f32>(CNAN32); }
-  return toSingle(d, 0, rm);
+  if (d != d) { if (a == a && b == b) flags |= NV; return nan32(); }
+  return finish32(d, 0, rm);
 }
 export function div32(a: f32, b: f32, rm: u32): f32 {
   snan32in(a, b);
-  const d = <f64>a / <f64>b;
-  if (d != d) { if (a == a && b == b) flags |= NV; return reinterpret<f32>(CNAN32); }
-  if (b == 0 && Math.abs(a) != Infinity) { flags |= DZ; return <f32>d; }
-  let err: f64 = 0;
-  if (d != 0 && Math.abs(d) != Infinity) {
-    const p = d * <f64>b;
-    const rem = (<f64>a - p) - productError(d, <f64>b, p);
-    if (rem != 0) err = ((rem > 0) == (b > 0)) ? Math.abs(d) * 1e-30 : -Math.abs(d) * 1e-30;
-  }
-  return toSingle(d, err, rm);
+  const da = <f64>a, db = <f64>b;
+  const d = da / db;
+  if (d != d) { if (a == a && b == b) flags |= NV; return nan32(); }
+  if (b == 0) { if (!isInf(da)) flags |= DZ; return <f32>d; }
+  if (a == 0 || isInf(da) || isInf(db)) return <f32>d;
+  return finish32(d, quotErr(da, db, d), rm); // |d| in [2^-277, 2^277]: the remainder is exact
 }
 export function sqrt32(a: f32, rm: u32): f32 {
   if (isSnan32(reinterpret<u32>(a))) flags |= NV;
-  if (a < 0) { flags |= NV; return reinterpret<f32>(CNAN32); }
+  if (a != a) return nan32();
+  if (a < 0) { flags |= NV; return nan32(); }
+  if (a == 0 || a == Infinity) return a;
   const d = Math.sqrt(<f64>a);
-  if (d != d) return reinterpret<f32>(CNAN32);
-  let err: f64 = 0;
-  if (d != 0 && d != Infinity) {
-    const p = d * d;
-    const rem = (<f64>a - p) - productError(d, d, p);
-    if (rem != 0) err = rem > 0 ? d * 1e-30 : -d * 1e-30;
-  }
-  return toSingle(d, err, rm);
+  return finish32(d, rootErr(<f64>a, d), rm);
 }
 export function fma32(a: f32, b: f32, c: f32, rm: u32): f32 {
   snan32in(a, b);
   if (isSnan32(reinterpret<u32>(c))) flags |= NV;
-  if ((Math.abs(a) == Infinity && b == 0) || (a == 0 && Math.abs(b) == Infinity)) { flags |= NV; return reinterpret<f32>(CNAN32); }
-  const p = <f64>a * <f64>b; // exact
-  const d = p + <f64>c;
-  if (d != d) { if (a == a && b == b && c == c) flags |= NV; return reinterpret<f32>(CNAN32); }
-  if (d == 0) {
-    if (p == 0 && c == 0) return (reinterpret<u64>(p) >> 63) != 0 && (reinterpret<u32>(c) >> 31) != 0 ? -0.0 : (rm == RDN && ((reinterpret<u64>(p) >> 63) != 0 || (reinterpret<u32>(c) >> 31) != 0) ? -0.0 : 0.0);
-    return rm == RDN ? -0.0 : 0.0;
-  }
-  return toSingle(d, Math.abs(d) == Infinity ? 0 : sumError(p, <f64>c, d), rm);
+  if ((Math.abs(a) == Infinity && b == 0) || (a == 0 && Math.abs(b) == Infinity)) { flags |= NV; return nan32(); }
+  const p = <f64>a * <f64>b, dc = <f64>c; // p exact and finite for finite a, b
+  const d = p + dc;
+  if (d != d) { if (a == a && b == b && c == c) flags |= NV; return nan32(); }
+  if (d == 0) return <f32>zeroSum(sign64(p), sign32(c), rm);
+  return finish32(d, isInf(d) ? 0 : sumError(p, dc, d), rm);
 }
 export function toSingleRounded(d: f64, rm: u32): f32 {
   if (isSnan64(reinterpret<u64>(d))) flags |= NV;
-  return toSingle(d, 0, rm);
+  if (d != d) return nan32();
+  return finish32(d, 0, rm);
 }
 
 // ---- comparisons, min/max, class ----
@@ -315,7 +427,7 @@ export function compare(a: f64, b: f64, op: u32, snan: bool): u64 {
 export function class64(b: u64): u64 {
   const sign = b >> 63;
   const exp = (b >> 52) & 0x7ff;
-  const man = b & 0xf_ffff_ffff_ffff;
+  const man = b & FRAC;
   if (exp == 0x7ff) return man == 0 ? (sign ? 1 : 128) : ((man >> 51) ? 512 : 256);
   if (exp == 0) return man == 0 ? (sign ? 8 : 16) : (sign ? 4 : 32);
   return sign ? 2 : 64;
@@ -372,22 +484,16 @@ export function toInt(x: f64, kind: u32, rm: u32): u64 {
 }
 /** Integer to double under rm. `signed` picks the interpretation of v. */
 export function fromInt64(v: u64, signed: bool, rm: u32): f64 {
-  let r: f64 = signed ? <f64><i64>v : <f64>v;
-  // Exactness: compare against the integer; values ≥ 2^63 (unsigned) need care.
-  let err: f64 = 0;
-  if (signed) {
-    if (r != 9223372036854775808.0) { const back = <i64>r; if (back != <i64>v) err = <i64>v > back ? 1 : -1; }
-    else if (<i64>v != i64.MIN_VALUE) err = -1;
-  } else {
-    if (r < 18446744073709551616.0) { const back = <u64>r; if (back != v) err = v > back ? 1 : -1; }
-    else err = -1;
-  }
-  return finish64(r, err, rm, true);
+  const neg = signed && <i64>v < 0;
+  const m = neg ? 0 - v : v;
+  if (m < <u64>1 << 53) return neg ? -<f64>m : <f64>m; // exact
+  const z = <i32>clz(m);
+  return reinterpret<f64>(roundPack(neg, 63 - z, m << z, rm, false));
 }
 export function fromInt32(v: u64, signed: bool, rm: u32): f32 {
-  const d: f64 = signed ? <f64><i64>v : <f64>v; // exact for 64-bit values up to 2^53; else err below
-  let err: f64 = 0;
-  if (signed) { if (d != 9223372036854775808.0 && <i64>d != <i64>v) err = <i64>v > <i64>d ? 1 : -1; else if (d == 9223372036854775808.0 && <i64>v != i64.MIN_VALUE) err = -1; }
-  else { if (d < 18446744073709551616.0) { if (<u64>d != v) err = v > <u64>d ? 1 : -1; } else err = -1; }
-  return toSingle(d, err * 1e-300, rm);
+  const neg = signed && <i64>v < 0;
+  const m = neg ? 0 - v : v;
+  if (m < <u64>1 << 24) return neg ? -<f32>m : <f32>m;
+  const z = <i32>clz(m);
+  return reinterpret<f32>(<u32>roundPack(neg, 63 - z, m << z, rm, true));
 }
