@@ -12,6 +12,8 @@ import {
   flushTlb, statTlbMiss, statMmio, statTrap, statIrq, curHart,
 } from "./state";
 import { exec } from "./interp";
+import { dropCode } from "./decode";
+import { ramHost } from "./mmu";
 
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
@@ -146,5 +148,14 @@ export function getStat(which: i32): u64 {
     case 1: return statMmio;
     case 2: return statTrap;
     default: return statIrq;
+  }
+}
+
+/** The host wrote guest RAM [pa, pa+len) behind the harts' backs (DMA): forget decoded code there. */
+export function invalidateCode(pa: u64, len: u64): void {
+  if (len == 0) return;
+  for (let p = pa & ~<u64>0xfff; p < pa + len; p += 0x1000) {
+    const host = ramHost(p);
+    if (host) dropCode(host);
   }
 }

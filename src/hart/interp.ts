@@ -1,18 +1,25 @@
-// The hot loop: fetch, decode, execute for the running hart (unprivileged spec v20191213,
-// RV64IMAFDC + Zicsr + Zifencei). One function, one loop, one switch on the major opcode.
+// The hot loop for the running hart (unprivileged spec v20191213, RV64IMAFDC + Zicsr +
+// Zifencei): one function, one loop, one dense switch over pre-decoded records (decode.ts).
 // Loads and stores hit the software TLB inline; misses, MMIO and page crossings take the
-// slow paths in mmu.ts. Interrupts are checked between turns (run.ts), so anything that
-// may change them (CSR writes, xRET, WFI, ECALL to the host, MMIO stores) ends the turn.
+// slow paths in mmu.ts. Interrupts are checked between exec() calls (index.ts), so
+// anything that may change them or the translation (traps, CSR writes, xRET, WFI, ECALL
+// to the host, MMIO stores) ends the call.
 import { ACTIVE, F, PC, PRIV, MSTATUS, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
-  TLB_R, TLB_W, TLB_X, TLB_INVALID, CTABLE } from "./layout";
+  TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES } from "./layout";
 import {
   H, st, setSt, trapped, setTrapped, raiseException, xret, csrRead, csrWrite, csrRmwBase, csrIllegal, flushTlb,
   pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested,
   PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM,
-  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_MISALIGNED_STORE,
 } from "./state";
 import { loadSlow, storeSlow, fetchHost, atomicHost, ACC_READ, ACC_WRITE } from "./mmu";
-import { expandC } from "./rvc";
+import {
+  decode, decodeCompressed, codePage, OP_LUI, OP_AUIPC, OP_JAL, OP_JALR, OP_BEQ,
+  OP_LB, OP_SB, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI, OP_ADD,
+  OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_ADDIW, OP_SLLIW, OP_SRLIW,
+  OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MUL, OP_MULDIV, OP_MULDIVW, OP_FENCE, OP_AMO,
+  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA,
+} from "./decode";
 import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
 
 @external("env", "ecall") declare function hostEcall(hart: i32): i32;
@@ -21,7 +28,7 @@ import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
 @inline function wx(r: u32, v: u64): void { if (r != 0) store<u64>(ACTIVE + (r << 3), v); }
 @inline function sx32(v: u64): u64 { return <u64><i64><i32>v; }
 
-function mulhu(a: u64, b: u64): u64 {
+@inline function mulhu(a: u64, b: u64): u64 {
   const a0 = a & 0xffff_ffff, a1 = a >> 32, b0 = b & 0xffff_ffff, b1 = b >> 32;
   const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
   const mid = (p00 >> 32) + (p01 & 0xffff_ffff) + (p10 & 0xffff_ffff);
@@ -29,7 +36,7 @@ function mulhu(a: u64, b: u64): u64 {
 }
 
 /** M extension on 64-bit operands (funct3 selects). */
-function mulDiv(f3: u32, a: u64, b: u64): u64 {
+@inline function mulDiv(f3: u32, a: u64, b: u64): u64 {
   switch (f3) {
     case 0: return a * b;
     case 1: return mulhu(a, b) - (<i64>a < 0 ? b : 0) - (<i64>b < 0 ? a : 0);
@@ -48,8 +55,8 @@ function mulDiv(f3: u32, a: u64, b: u64): u64 {
   }
 }
 
-/** M extension, W forms: 32-bit operands, sign-extended result. Returns 1 for an illegal funct3. */
-function mulDivW(f3: u32, a64: u64, b64: u64): u64 {
+/** M extension, W forms: 32-bit operands, sign-extended result. */
+@inline function mulDivW(f3: u32, a64: u64, b64: u64): u64 {
   const a = <i32>a64, b = <i32>b64;
   switch (f3) {
     case 0: return sx32(<u64>(a * b));
@@ -84,6 +91,7 @@ function execAmo(insn: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): bool {
   }
   if (f5 == 3) { // SC: succeeds only if the reserved word still holds what LR saw
     const src = rx(rs2);
+    if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_STORE, va); return true; }
     if (st(RES_ADDR) != va) { setSt(RES_ADDR, TLB_INVALID); wx(rd, 1); return true; }
     setSt(RES_ADDR, TLB_INVALID);
     const host = atomicHost(va, size, ACC_WRITE);
@@ -124,316 +132,318 @@ function exc(pc: u64, cause: u64, tval: u64): u64 {
   return st(PC);
 }
 
-/** Run the current hart for at most `budget` instructions; returns how many it executed. */
-export function exec(budget: i32): i32 {
+// Record fields (see decode.ts). Register fields come out as byte offsets into ACTIVE.
+@inline function OPC(d: u64): u32 { return <u32>d & 0xff; }
+@inline function RD(d: u64): u32 { return (<u32>d >> 5) & 0x3f8; }
+@inline function RS1(d: u64): u32 { return (<u32>d >> 13) & 0xf8; }
+@inline function RS2(d: u64): u32 { return (<u32>d >> 21) & 0xf8; }
+@inline function IMM(d: u64): u64 { return <u64>(<i64>d >> 32); }
+@inline function R(off: u32): u64 { return load<u64>(ACTIVE + off); }
+@inline function W(off: u32, v: u64): void { store<u64>(ACTIVE + off, v); }
+
+/**
+ * Decode the instruction at `pc` (host address `host`). Returns its record; a 32-bit
+ * instruction that straddles two pages is decoded but flagged not to be cached (its
+ * second half lives on another page). 0 when fetching the second half faulted.
+ */
+let straddles: bool = false;
+function decodeAt(pc: u64, host: u32): u64 {
+  straddles = false;
+  const lo = <u32>load<u16>(host);
+  if ((lo & 3) != 3) return decodeCompressed(lo);
+  if ((<u32>pc & 0xfff) != 0xffe) return decode(load<u32>(host), load<u32>(host));
+  const hi = fetchHost(pc + 2);
+  if (trapped) return 0;
+  straddles = true;
+  const insn = lo | (<u32>load<u16>(hi) << 16);
+  return decode(insn, insn);
+}
+
+// Why the fast loop stopped. It calls nothing, so that V8 keeps its state in registers;
+// whatever needs a call leaves it with the pc and record of the instruction concerned.
+const EXIT_BUDGET: u32 = 0;
+const EXIT_FETCH: u32 = 1; // code TLB miss
+const EXIT_CODEPAGE: u32 = 2; // the code page has no decoded slot
+const EXIT_DECODE: u32 = 3; // the instruction slot is not decoded yet
+const EXIT_SLOW: u32 = 4; // the instruction needs the general path (slowStep)
+let exitCode: u32 = 0;
+let exitRecord: u64 = 0;
+let exitCodeAdd: u64 = 0;
+
+/**
+ * Run straight-line work for at most `budget` instructions; returns how many completed.
+ * `first`, when not 0, is the record of the first instruction (one that is not cached).
+ */
+function fastLoop(budget: i32, first: u64): i32 {
   let pc = st(PC);
   let n = budget;
   let codeVpn: u64 = TLB_INVALID;
   let codeAdd: u64 = 0;
-  const tlbR = H + TLB_R;
-  const tlbW = H + TLB_W;
-  const tlbX = H + TLB_X;
+  let dpage: u32 = 0;
+  const tlb = H;
+  let why = EXIT_BUDGET;
+  let d: u64 = first;
   while (n > 0) {
-    n--;
-    // ---- fetch ----
     const vpn = pc >> 12;
-    if (vpn != codeVpn) {
-      const e = tlbX + ((<u32>vpn & 255) << 4);
-      if (load<u64>(e) == vpn) {
-        codeAdd = load<u64>(e, 8);
-      } else {
-        setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-        const host = fetchHost(pc);
-        if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-        codeAdd = <u64>host - pc;
-      }
+    if (d != 0) {
+      // the caller's record
+    } else if (vpn != codeVpn) {
+      const e = tlb + TLB_X + ((<u32>vpn & 255) << 4);
+      if (load<u64>(e) != vpn) { why = EXIT_FETCH; break; }
+      codeAdd = load<u64>(e, 8);
+      const page = <u32>(pc + codeAdd) & ~0xfff;
+      const slot = (page >> 12) & (DCACHE_SLOTS - 1);
+      if (load<u32>(DTAGS + (slot << 2)) != page) { why = EXIT_CODEPAGE; exitCodeAdd = codeAdd; break; }
+      dpage = DCACHE + slot * DSLOT_BYTES;
       codeVpn = vpn;
     }
-    let insn: u32;
-    let ilen: u64 = 4;
-    const raw16 = <u32>load<u16>(<u32>(pc + codeAdd));
-    if ((raw16 & 3) != 3) {
-      ilen = 2;
-      insn = load<u32>(CTABLE + (raw16 << 2));
-      if (insn <= 1) {
-        if (insn == 0) { insn = expandC(raw16); store<u32>(CTABLE + (raw16 << 2), insn == 0 ? 1 : insn); }
-        if (insn <= 1) { pc = exc(pc, CAUSE_ILLEGAL, <u64>raw16); codeVpn = TLB_INVALID; continue; }
-      }
-    } else if ((<u32>pc & 0xfff) != 0xffe) {
-      insn = load<u32>(<u32>(pc + codeAdd));
-    } else {
-      // A 32-bit instruction straddling two pages.
-      setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-      const hi = fetchHost(pc + 2);
-      if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-      insn = raw16 | (<u32>load<u16>(hi) << 16);
-      codeVpn = TLB_INVALID;
+    if (d == 0) {
+      d = load<u64>(dpage + ((<u32>pc & 0xffe) << 2));
+      if (d == 0) { why = EXIT_DECODE; exitCodeAdd = codeAdd; break; }
     }
-    const rd = (insn >> 7) & 31;
-    const rs1 = (insn >> 15) & 31;
-    const rs2 = (insn >> 20) & 31;
-    const f3 = (insn >> 12) & 7;
-    const rawInsn: u64 = ilen == 2 ? <u64>raw16 : <u64>insn;
-    switch ((insn >> 2) & 31) {
-      case 0x00: { // LOAD
-        const va = rx(rs1) + <u64>(<i64>(<i32>insn >> 20));
-        const size: i32 = 1 << (f3 & 3);
-        const e = tlbR + ((<u32>(va >> 12) & 255) << 4);
-        let v: u64;
-        if (load<u64>(e) == va >> 12 && (<i32>va & 0xfff) <= 0x1000 - size) {
-          const a = <u32>(va + load<u64>(e, 8));
-          switch (f3) {
-            case 0: v = <u64><i64>load<i8>(a); break;
-            case 1: v = <u64><i64>load<i16>(a); break;
-            case 2: v = <u64><i64>load<i32>(a); break;
-            case 3: v = load<u64>(a); break;
-            case 4: v = <u64>load<u8>(a); break;
-            case 5: v = <u64>load<u16>(a); break;
-            case 6: v = <u64>load<u32>(a); break;
-            default: pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue;
-          }
-        } else {
-          if (f3 == 7) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-          setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-          v = loadSlow(va, size);
-          if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-          if (f3 == 0) v = <u64><i64><i8>v;
-          else if (f3 == 1) v = <u64><i64><i16>v;
-          else if (f3 == 2) v = <u64><i64><i32>v;
-        }
-        wx(rd, v);
-        break;
-      }
-      case 0x08: { // STORE
-        const va = rx(rs1) + <u64>(<i64>((<i32>(insn & 0xfe00_0000) >> 20) | <i32>((insn >> 7) & 0x1f)));
-        const v = rx(rs2);
-        if (f3 > 3) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        const size: i32 = 1 << f3;
-        const e = tlbW + ((<u32>(va >> 12) & 255) << 4);
-        if (load<u64>(e) == va >> 12 && (<i32>va & 0xfff) <= 0x1000 - size) {
-          const a = <u32>(va + load<u64>(e, 8));
-          switch (f3) {
-            case 0: store<u8>(a, <u8>v); break;
-            case 1: store<u16>(a, <u16>v); break;
-            case 2: store<u32>(a, <u32>v); break;
-            default: store<u64>(a, v);
-          }
-        } else {
-          setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-          storeSlow(va, size, v);
-          if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-          // An MMIO store may raise an interrupt or stop the machine: end the turn.
-          if (exitRequested || pendingMip() != 0) { budget -= n; n = 0; }
-        }
-        break;
-      }
-      case 0x04: { // OP-IMM
-        const a = rx(rs1);
-        const imm = <u64>(<i64>(<i32>insn >> 20));
-        let v: u64;
-        switch (f3) {
-          case 0: v = a + imm; break;
-          case 1:
-            if ((insn >> 26) != 0) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-            v = a << (imm & 63); break;
-          case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
-          case 3: v = a < imm ? 1 : 0; break;
-          case 4: v = a ^ imm; break;
-          case 5: {
-            const top = insn >> 26;
-            if (top == 0) v = a >> (imm & 63);
-            else if (top == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
-            else { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-            break;
-          }
-          case 6: v = a | imm; break;
-          default: v = a & imm;
-        }
-        wx(rd, v);
-        break;
-      }
-      case 0x0c: { // OP
-        const a = rx(rs1), b = rx(rs2);
-        const f7 = insn >> 25;
-        let v: u64;
-        if (f7 == 0) {
-          switch (f3) {
-            case 0: v = a + b; break;
-            case 1: v = a << (b & 63); break;
-            case 2: v = <i64>a < <i64>b ? 1 : 0; break;
-            case 3: v = a < b ? 1 : 0; break;
-            case 4: v = a ^ b; break;
-            case 5: v = a >> (b & 63); break;
-            case 6: v = a | b; break;
-            default: v = a & b;
-          }
-        } else if (f7 == 1) {
-          v = mulDiv(f3, a, b);
-        } else if (f7 == 0x20 && f3 == 0) {
-          v = a - b;
-        } else if (f7 == 0x20 && f3 == 5) {
-          v = <u64>(<i64>a >> <i64>(b & 63));
-        } else { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        wx(rd, v);
-        break;
-      }
-      case 0x05: wx(rd, pc + <u64><i64><i32>(insn & 0xffff_f000)); break; // AUIPC
-      case 0x0d: wx(rd, <u64><i64><i32>(insn & 0xffff_f000)); break; // LUI
-      case 0x06: { // OP-IMM-32
-        const a = <u32>rx(rs1);
-        const imm = <u32>(<i32>insn >> 20);
-        let v: u32;
-        if (f3 == 0) v = a + imm;
-        else if (f3 == 1 && (insn >> 25) == 0) v = a << (imm & 31);
-        else if (f3 == 5 && (insn >> 25) == 0) v = a >> (imm & 31);
-        else if (f3 == 5 && (insn >> 25) == 0x20) v = <u32>(<i32>a >> (imm & 31));
-        else { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        wx(rd, sx32(v));
-        break;
-      }
-      case 0x0e: { // OP-32
-        const a = rx(rs1), b = rx(rs2);
-        const f7 = insn >> 25;
-        let v: u64;
-        if (f7 == 1 && f3 != 1 && f3 != 2 && f3 != 3) v = mulDivW(f3, a, b);
-        else if (f7 == 0 && f3 == 0) v = sx32(a + b);
-        else if (f7 == 0x20 && f3 == 0) v = sx32(a - b);
-        else if (f7 == 0 && f3 == 1) v = sx32(<u64>(<u32>a << (<u32>b & 31)));
-        else if (f7 == 0 && f3 == 5) v = sx32(<u64>(<u32>a >> (<u32>b & 31)));
-        else if (f7 == 0x20 && f3 == 5) v = sx32(<u64>(<i32>a >> (<u32>b & 31)));
-        else { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        wx(rd, v);
-        break;
-      }
-      case 0x18: { // BRANCH
-        const a = rx(rs1), b = rx(rs2);
-        let taken: bool;
-        switch (f3) {
-          case 0: taken = a == b; break;
-          case 1: taken = a != b; break;
-          case 4: taken = <i64>a < <i64>b; break;
-          case 5: taken = <i64>a >= <i64>b; break;
-          case 6: taken = a < b; break;
-          case 7: taken = a >= b; break;
-          default: pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue;
-        }
-        if (taken) {
-          const imm = (<i32>(insn & 0x8000_0000) >> 19) | <i32>((insn & 0x80) << 4) | <i32>((insn >> 20) & 0x7e0) | <i32>((insn >> 7) & 0x1e);
-          pc += <u64><i64>imm;
-          continue;
-        }
-        break;
-      }
-      case 0x1b: { // JAL
-        const imm = (<i32>(insn & 0x8000_0000) >> 11) | <i32>(insn & 0xff000) | <i32>((insn >> 9) & 0x800) | <i32>((insn >> 20) & 0x7fe);
-        wx(rd, pc + ilen);
-        pc += <u64><i64>imm;
+    switch (OPC(d)) {
+      case OP_ADDI: W(RD(d), R(RS1(d)) + IMM(d)); break;
+      case OP_LUI: W(RD(d), IMM(d)); break;
+      case OP_AUIPC: W(RD(d), pc + IMM(d)); break;
+      case OP_JAL: W(RD(d), pc + 4 - ((d >> 30) & 2)); pc += IMM(d); n--; d = 0; continue;
+      case OP_JALR: {
+        const t = (R(RS1(d)) + IMM(d)) & ~<u64>1;
+        W(RD(d), pc + 4 - ((d >> 30) & 2));
+        pc = t; n--; d = 0;
         continue;
       }
-      case 0x19: { // JALR
-        if (f3 != 0) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        const target = (rx(rs1) + <u64>(<i64>(<i32>insn >> 20))) & ~<u64>1;
-        wx(rd, pc + ilen);
-        pc = target;
-        continue;
-      }
-      case 0x03: // MISC-MEM: fence, fence.i (no decoded-instruction cache to invalidate yet)
-        if (f3 > 1) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        break;
-      case 0x0b: { // AMO
-        setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-        if (!execAmo(insn, rd, rs1, rs2, f3)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-        break;
-      }
-      case 0x1c: { // SYSTEM
-        setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-        const priv = st(PRIV);
-        if (f3 == 0) {
-          if (insn == 0x0000_0073) { // ECALL
-            if (priv == PRV_S && load<u32>(ACTIVE + SBIMODE) != 0 && hostEcall(curHart) != 0) {
-              budget -= n; n = 0; codeVpn = TLB_INVALID; break; // pc advances below
-            }
-            pc = exc(pc, CAUSE_ECALL_U + priv, 0); codeVpn = TLB_INVALID; continue;
-          }
-          if (insn == 0x0010_0073) { pc = exc(pc, CAUSE_BREAKPOINT, pc); codeVpn = TLB_INVALID; continue; }
-          if (insn == 0x3020_0073 || insn == 0x1020_0073) { // MRET, SRET
-            if (!xret(insn == 0x3020_0073)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-            pc = st(PC); codeVpn = TLB_INVALID; budget -= n; n = 0; continue;
-          }
-          if (insn == 0x1050_0073) { // WFI
-            if (priv == PRV_U || (priv == PRV_S && (st(MSTATUS) & MSTATUS_TW) != 0)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-            pc += 4;
-            if ((pendingMip() & st(MIE)) == 0) store<u32>(ACTIVE + WAITING, 1);
-            budget -= n; n = 0; continue;
-          }
-          if ((insn >> 25) == 0x09 && rd == 0) { // SFENCE.VMA
-            if (priv == PRV_U || (priv == PRV_S && (st(MSTATUS) & MSTATUS_TVM) != 0)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-            flushTlb(); codeVpn = TLB_INVALID;
-            break;
-          }
-          pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue;
+      case OP_BEQ: if (R(RS1(d)) == R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_BEQ + 1: if (R(RS1(d)) != R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_BEQ + 2: if (<i64>R(RS1(d)) < <i64>R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_BEQ + 3: if (<i64>R(RS1(d)) >= <i64>R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_BEQ + 4: if (R(RS1(d)) < R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_BEQ + 5: if (R(RS1(d)) >= R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_LB: case OP_LB + 1: case OP_LB + 2: case OP_LB + 3: case OP_LB + 4: case OP_LB + 5: case OP_LB + 6: {
+        const va = R(RS1(d)) + IMM(d);
+        const k = OPC(d) - OP_LB;
+        const e = tlb + TLB_R + ((<u32>(va >> 12) & 255) << 4);
+        if (load<u64>(e) != va >> 12 || (<i32>va & 0xfff) > 0x1000 - (1 << (k & 3))) { why = EXIT_SLOW; break; }
+        const a = <u32>(va + load<u64>(e, 8));
+        let v: u64;
+        switch (k) {
+          case 0: v = <u64><i64>load<i8>(a); break;
+          case 1: v = <u64><i64>load<i16>(a); break;
+          case 2: v = <u64><i64>load<i32>(a); break;
+          case 3: v = load<u64>(a); break;
+          case 4: v = <u64>load<u8>(a); break;
+          case 5: v = <u64>load<u16>(a); break;
+          default: v = <u64>load<u32>(a);
         }
-        if (f3 == 4) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        // Zicsr
-        const csr = insn >> 20;
-        const src: u64 = (f3 & 4) != 0 ? <u64>rs1 : rx(rs1);
-        const op = f3 & 3;
-        const old = csrRead(csr);
-        if (csrIllegal) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        if (op == 1 || rs1 != 0) {
-          const base = csrRmwBase(csr, old);
-          csrWrite(csr, op == 1 ? src : op == 2 ? base | src : base & ~src);
-          if (csrIllegal) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-          codeVpn = TLB_INVALID; budget -= n; n = 0;
-        }
-        wx(rd, old);
+        W(RD(d), v);
         break;
       }
-      case 0x01: case 0x09: { // LOAD-FP, STORE-FP
-        if (!fpLoadStoreAllowed(f3)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        const isStore = ((insn >> 2) & 31) == 0x09;
-        const imm: i32 = isStore ? (<i32>(insn & 0xfe00_0000) >> 20) | <i32>((insn >> 7) & 0x1f) : <i32>insn >> 20;
-        const va = rx(rs1) + <u64><i64>imm;
-        const size: i32 = f3 == 3 ? 8 : 4;
-        setSt(PC, pc); setSliceExecuted(<u64>(budget - n));
-        if (isStore) {
-          const fv = load<u64>(ACTIVE + F + (rs2 << 3));
-          const e = tlbW + ((<u32>(va >> 12) & 255) << 4);
-          if (load<u64>(e) == va >> 12 && (<i32>va & 0xfff) <= 0x1000 - size) {
-            const a = <u32>(va + load<u64>(e, 8));
-            if (size == 8) store<u64>(a, fv); else store<u32>(a, <u32>fv);
-          } else {
-            storeSlow(va, size, fv);
-            if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-          }
-        } else {
-          let v: u64;
-          const e = tlbR + ((<u32>(va >> 12) & 255) << 4);
-          if (load<u64>(e) == va >> 12 && (<i32>va & 0xfff) <= 0x1000 - size) {
-            const a = <u32>(va + load<u64>(e, 8));
-            v = size == 8 ? load<u64>(a) : <u64>load<u32>(a);
-          } else {
-            v = loadSlow(va, size);
-            if (trapped) { setTrapped(false); pc = st(PC); codeVpn = TLB_INVALID; continue; }
-          }
-          store<u64>(ACTIVE + F + (rd << 3), size == 8 ? v : v | 0xffff_ffff_0000_0000);
-          fpuDirty();
+      case OP_SB: case OP_SB + 1: case OP_SB + 2: case OP_SB + 3: {
+        const va = R(RS1(d)) + IMM(d);
+        const k = OPC(d) - OP_SB;
+        const e = tlb + TLB_W + ((<u32>(va >> 12) & 255) << 4);
+        if (load<u64>(e) != va >> 12 || (<i32>va & 0xfff) > 0x1000 - (1 << k)) { why = EXIT_SLOW; break; }
+        const a = <u32>(va + load<u64>(e, 8));
+        const v = R(RS2(d));
+        switch (k) {
+          case 0: store<u8>(a, <u8>v); break;
+          case 1: store<u16>(a, <u16>v); break;
+          case 2: store<u32>(a, <u32>v); break;
+          default: store<u64>(a, v);
         }
         break;
       }
-      case 0x14: // OP-FP
-        if (!execFp(insn, rd, rs1, rs2, f3)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        break;
-      case 0x10: case 0x11: case 0x12: case 0x13: // FMADD, FMSUB, FNMSUB, FNMADD
-        if (!execFma(insn, rd, rs1, rs2, f3)) { pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue; }
-        break;
-      default:
-        pc = exc(pc, CAUSE_ILLEGAL, rawInsn); codeVpn = TLB_INVALID; continue;
+      case OP_SLTI: W(RD(d), <i64>R(RS1(d)) < <i64>IMM(d) ? 1 : 0); break;
+      case OP_SLTIU: W(RD(d), R(RS1(d)) < IMM(d) ? 1 : 0); break;
+      case OP_XORI: W(RD(d), R(RS1(d)) ^ IMM(d)); break;
+      case OP_ORI: W(RD(d), R(RS1(d)) | IMM(d)); break;
+      case OP_ANDI: W(RD(d), R(RS1(d)) & IMM(d)); break;
+      case OP_SLLI: W(RD(d), R(RS1(d)) << IMM(d)); break;
+      case OP_SRLI: W(RD(d), R(RS1(d)) >> IMM(d)); break;
+      case OP_SRAI: W(RD(d), <u64>(<i64>R(RS1(d)) >> <i64>IMM(d))); break;
+      case OP_ADD: W(RD(d), R(RS1(d)) + R(RS2(d))); break;
+      case OP_SUB: W(RD(d), R(RS1(d)) - R(RS2(d))); break;
+      case OP_SLL: W(RD(d), R(RS1(d)) << (R(RS2(d)) & 63)); break;
+      case OP_SLT: W(RD(d), <i64>R(RS1(d)) < <i64>R(RS2(d)) ? 1 : 0); break;
+      case OP_SLTU: W(RD(d), R(RS1(d)) < R(RS2(d)) ? 1 : 0); break;
+      case OP_XOR: W(RD(d), R(RS1(d)) ^ R(RS2(d))); break;
+      case OP_SRL: W(RD(d), R(RS1(d)) >> (R(RS2(d)) & 63)); break;
+      case OP_SRA: W(RD(d), <u64>(<i64>R(RS1(d)) >> <i64>(R(RS2(d)) & 63))); break;
+      case OP_OR: W(RD(d), R(RS1(d)) | R(RS2(d))); break;
+      case OP_AND: W(RD(d), R(RS1(d)) & R(RS2(d))); break;
+      case OP_ADDIW: W(RD(d), sx32(R(RS1(d)) + IMM(d))); break;
+      case OP_SLLIW: W(RD(d), sx32(<u64>(<u32>R(RS1(d)) << <u32>IMM(d)))); break;
+      case OP_SRLIW: W(RD(d), sx32(<u64>(<u32>R(RS1(d)) >> <u32>IMM(d)))); break;
+      case OP_SRAIW: W(RD(d), sx32(<u64>(<i32>R(RS1(d)) >> <i32>IMM(d)))); break;
+      case OP_ADDW: W(RD(d), sx32(R(RS1(d)) + R(RS2(d)))); break;
+      case OP_SUBW: W(RD(d), sx32(R(RS1(d)) - R(RS2(d)))); break;
+      case OP_SLLW: W(RD(d), sx32(<u64>(<u32>R(RS1(d)) << (<u32>R(RS2(d)) & 31)))); break;
+      case OP_SRLW: W(RD(d), sx32(<u64>(<u32>R(RS1(d)) >> (<u32>R(RS2(d)) & 31)))); break;
+      case OP_SRAW: W(RD(d), sx32(<u64>(<i32>R(RS1(d)) >> (<i32>R(RS2(d)) & 31)))); break;
+      case OP_MUL: W(RD(d), R(RS1(d)) * R(RS2(d))); break;
+      case OP_MULDIV: W(RD(d), mulDiv(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
+      case OP_MULDIVW: W(RD(d), mulDivW(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
+      case OP_FENCE: break; // one hart at a time, and stores to code drop it (decode.ts)
+      default: why = EXIT_SLOW; break;
     }
-    pc += ilen;
+    if (why != EXIT_BUDGET) break;
+    pc += 4 - ((d >> 30) & 2);
+    n--;
+    d = 0;
   }
   setSt(PC, pc);
+  exitCode = why;
+  exitRecord = d;
   return budget - n;
+}
+
+/**
+ * Execute the one instruction `d` at the pc in ACTIVE through the general path: slow
+ * loads and stores, atomics, CSRs, system and floating-point instructions, traps.
+ * Returns true when the exec call must end (a trap, or interrupts or translation may
+ * have changed).
+ */
+function slowStep(d: u64): bool {
+  const pc = st(PC);
+  const ilen: u64 = 4 - ((d >> 30) & 2);
+  const op = OPC(d);
+  if (op >= OP_LB && op < OP_LB + 7) {
+    const k = op - OP_LB;
+    const v0 = loadSlow(R(RS1(d)) + IMM(d), 1 << (k & 3));
+    if (trapped) { setTrapped(false); return true; }
+    let v = v0;
+    if (k == 0) v = <u64><i64><i8>v;
+    else if (k == 1) v = <u64><i64><i16>v;
+    else if (k == 2) v = <u64><i64><i32>v;
+    W(RD(d), v);
+    setSt(PC, pc + ilen);
+    return false;
+  }
+  if (op >= OP_SB && op < OP_SB + 4) {
+    storeSlow(R(RS1(d)) + IMM(d), 1 << (op - OP_SB), R(RS2(d)));
+    if (trapped) { setTrapped(false); return true; }
+    setSt(PC, pc + ilen);
+    // An MMIO store may raise an interrupt or stop the machine.
+    return exitRequested || pendingMip() != 0;
+  }
+  const insn = <u32>IMM(d);
+  switch (op) {
+    case OP_AMO:
+      if (!execAmo(insn, (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, (insn >> 12) & 7)) return illegal(<u64>insn);
+      if (trapped) { setTrapped(false); return true; }
+      setSt(PC, pc + 4);
+      return false;
+    case OP_CSR: {
+      const f3 = (insn >> 12) & 7;
+      const rs1 = (insn >> 15) & 31;
+      const csr = insn >> 20;
+      const src: u64 = (f3 & 4) != 0 ? <u64>rs1 : rx(rs1);
+      const cop = f3 & 3;
+      const old = csrRead(csr);
+      if (csrIllegal) return illegal(<u64>insn);
+      const writes = cop == 1 || rs1 != 0;
+      if (writes) {
+        const base = csrRmwBase(csr, old);
+        csrWrite(csr, cop == 1 ? src : cop == 2 ? base | src : base & ~src);
+        if (csrIllegal) return illegal(<u64>insn);
+      }
+      W(RD(d), old);
+      setSt(PC, pc + 4);
+      return writes; // translation or interrupt enables may have changed
+    }
+    case OP_SYSTEM: {
+      const priv = st(PRIV);
+      if (insn == 0x0000_0073) { // ECALL
+        if (priv == PRV_S && load<u32>(ACTIVE + SBIMODE) != 0 && hostEcall(curHart) != 0) { setSt(PC, pc + 4); return true; }
+        raiseException(CAUSE_ECALL_U + priv, 0);
+        setTrapped(false);
+        return true;
+      }
+      if (insn == 0x0010_0073) return trap(CAUSE_BREAKPOINT, pc); // EBREAK
+      if (insn == 0x3020_0073 || insn == 0x1020_0073) { // MRET, SRET
+        if (!xret(insn == 0x3020_0073)) return illegal(<u64>insn);
+        return true;
+      }
+      if (insn == 0x1050_0073) { // WFI
+        if (priv == PRV_U || (priv == PRV_S && (st(MSTATUS) & MSTATUS_TW) != 0)) return illegal(<u64>insn);
+        setSt(PC, pc + 4);
+        if ((pendingMip() & st(MIE)) == 0) store<u32>(ACTIVE + WAITING, 1);
+        return true;
+      }
+      if ((insn >> 25) == 0x09 && ((insn >> 7) & 31) == 0) { // SFENCE.VMA
+        if (priv == PRV_U || (priv == PRV_S && (st(MSTATUS) & MSTATUS_TVM) != 0)) return illegal(<u64>insn);
+        flushTlb();
+        setSt(PC, pc + 4);
+        return true;
+      }
+      return illegal(<u64>insn);
+    }
+    case OP_FLOAD: case OP_FSTORE: {
+      const isStore = op == OP_FSTORE;
+      const f3 = isStore ? (<u32>d >> 8) & 0xff : (<u32>d >> 24) & 31;
+      if (!fpLoadStoreAllowed(f3)) return illegal(rawBits(pc, d));
+      const va = R(RS1(d)) + IMM(d);
+      const size: i32 = f3 == 3 ? 8 : 4;
+      if (isStore) {
+        storeSlow(va, size, load<u64>(ACTIVE + F + RS2(d)));
+        if (trapped) { setTrapped(false); return true; }
+      } else {
+        const v = loadSlow(va, size);
+        if (trapped) { setTrapped(false); return true; }
+        store<u64>(ACTIVE + F + ((<u32>d >> 5) & 0xf8), size == 8 ? v : v | 0xffff_ffff_0000_0000);
+        fpuDirty();
+      }
+      setSt(PC, pc + ilen);
+      return false;
+    }
+    case OP_FP:
+      if (!execFp(insn, (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, (insn >> 12) & 7)) return illegal(<u64>insn);
+      setSt(PC, pc + 4);
+      return false;
+    case OP_FMA:
+      if (!execFma(insn, (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, (insn >> 12) & 7)) return illegal(<u64>insn);
+      setSt(PC, pc + 4);
+      return false;
+  }
+  return illegal(<u64><u32>IMM(d)); // OP_ILLEGAL: imm holds the instruction bits
+}
+
+function trap(cause: u64, tval: u64): bool { raiseException(cause, tval); setTrapped(false); return true; }
+function illegal(bits: u64): bool { return trap(CAUSE_ILLEGAL, bits); }
+/** The instruction bits at pc, for the trap value of an instruction decoded as legal. */
+function rawBits(pc: u64, d: u64): u64 {
+  const v = loadSlow(pc, (<u32>d >> 31) != 0 ? 2 : 4);
+  setTrapped(false);
+  return v;
+}
+
+/** Run the current hart for at most `budget` instructions; returns how many it executed. */
+export function exec(budget: i32): i32 {
+  let done = 0;
+  while (done < budget) {
+    done += fastLoop(budget - done, 0);
+    const why = exitCode;
+    if (why == EXIT_BUDGET) break;
+    setSliceExecuted(<u64>done);
+    const pc = st(PC);
+    if (why == EXIT_FETCH) {
+      fetchHost(pc);
+      if (trapped) { setTrapped(false); return done + 1; }
+      continue;
+    }
+    if (why == EXIT_CODEPAGE) { codePage(<u32>(pc + exitCodeAdd) & ~0xfff); continue; }
+    if (why == EXIT_DECODE) {
+      const host = <u32>(pc + exitCodeAdd);
+      const d = decodeAt(pc, host);
+      if (trapped) { setTrapped(false); return done + 1; }
+      if (!straddles) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), d); continue; }
+      // Never cached (its second half is on another page): run it once from the record.
+      done += fastLoop(1, d);
+      if (exitCode == EXIT_SLOW) { done++; if (slowStep(d)) return done; }
+      continue;
+    }
+    done++;
+    if (slowStep(exitRecord)) return done;
+  }
+  return done;
 }
 

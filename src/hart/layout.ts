@@ -3,7 +3,7 @@
 // registers and CSRs are swapped into one fixed block (ACTIVE) for its turn, so the
 // hot loop addresses them with constant offsets; its TLBs stay in its own block.
 
-export const RAM_OFFSET: u32 = 0x10_0000;
+export const RAM_OFFSET: u32 = 0x0500_0000;
 export const RAM_BASE: u64 = 0x8000_0000;
 export const ROM_OFFSET: u32 = 0x3_0000; // the boot ROM at physical 0x1000, 4 KiB
 export const ROM_BASE: u64 = 0x1000;
@@ -63,3 +63,13 @@ export const TLB_INVALID: u64 = 0xffff_ffff_ffff_ffff;
 // Expansions of the 65536 possible 16-bit (RVC) instructions into their 32-bit
 // equivalents, filled on first use: 0 = not yet expanded, 1 = illegal.
 export const CTABLE: u32 = 0x4_0000;
+
+// Decoded-instruction cache: DCACHE_SLOTS slots, each the decoded form of one 4 KiB page
+// of guest code (a u64 record per 2-byte instruction slot), tagged by the page's host
+// address in DTAGS. Shared by the harts (it caches physical memory).
+export const DTAGS: u32 = 0x8_0000;
+export const DCACHE: u32 = 0x0100_0000;
+export const DCACHE_SLOTS: u32 = 4096;
+export const DSLOT_BYTES: u32 = 0x4000;
+// x-register slot that instructions with rd = x0 write to, so the hot loop needs no test.
+export const XSINK: u32 = 127;

@@ -6,6 +6,7 @@ import {
   RAM_OFFSET, RAM_BASE, ROM_OFFSET, ROM_BASE, ROM_SIZE, PRIV, MSTATUS, SATP,
   TLB_R, TLB_W, TLB_X,
 } from "./layout";
+import { dropCode } from "./decode";
 import {
   H, ramSize, st, setSt, raiseException, mmioFaulted, setMmioFaulted, countTlbMiss, countMmio,
   PRV_M, PRV_S, PRV_U, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR,
@@ -86,7 +87,7 @@ export function translate(va: u64, acc: u32): u64 {
   const lowBits: u64 = 9 * <u64>level;
   if (level > 0 && (ppn & ((<u64>1 << lowBits) - 1)) != 0) { pageFault(acc, va); return 0; }
   const need = acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A;
-  if ((pte & need) != need) store<u64>(pteHost, pte | need);
+  if ((pte & need) != need) { dropCode(pteHost & ~0xfff); store<u64>(pteHost, pte | need); }
   const pageMask: u64 = (<u64>1 << (12 + lowBits)) - 1;
   return ((ppn << 12) & ~pageMask) | (va & pageMask);
 }
@@ -160,6 +161,7 @@ function storeOne(va: u64, size: i32, v: u64): void {
   if (trapped) return;
   const host = hostPage(pa, ACC_WRITE);
   if (host) {
+    dropCode(host & ~0xfff);
     tlbFill(TLB_W, va, host);
     switch (size) {
       case 1: store<u8>(host, <u8>v); break;
@@ -202,6 +204,7 @@ export function atomicHost(va: u64, size: i32, acc: u32): u32 {
   if (trapped) return 0;
   const host = ramHost(pa);
   if (host == 0) { accessFault(acc, va); return 0; }
+  if (acc == ACC_WRITE) dropCode(host & ~0xfff);
   return host;
 }
 

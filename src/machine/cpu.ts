@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 /** Where guest physical RAM begins (the virt machine's DRAM base). */
 export const RAM_BASE = 0x8000_0000n;
 /** Linear-memory offset of guest RAM; everything below is hart state. Mirrors src/hart/layout.ts. */
-export const RAM_OFFSET = 0x10_0000;
+export const RAM_OFFSET = 0x0500_0000;
 /** mtime frequency, as on QEMU virt (timebase-frequency in the device tree). */
 export const TIMEBASE_HZ = 10_000_000;
 export const MAX_HARTS = 8;
@@ -76,6 +76,7 @@ interface HartExports {
   flushTlb(h: number): void;
   getInstret(h: number): bigint;
   getStat(which: number): bigint;
+  invalidateCode(pa: bigint, len: bigint): void;
 }
 
 const wasmPath = fileURLToPath(new URL("../../../build/hart.wasm", import.meta.url) /* from dist/src/machine */);
@@ -153,6 +154,8 @@ export class Cpu {
   setSbiMode(h: number, on: boolean): void { this.x.setSbiMode(h, on ? 1 : 0); }
   flushTlb(h: number): void { this.x.flushTlb(h); }
   instret(h: number): bigint { return BigInt.asUintN(64, this.x.getInstret(h)); }
+  /** The host wrote guest RAM directly (device DMA): drop any decoded code cached for it. */
+  invalidateCode(addr: bigint, len: number): void { this.x.invalidateCode(BigInt.asIntN(64, addr), BigInt(len)); }
   /** Hot-loop counters for the benchmark: see Stat. */
   stat(which: Stat): bigint { return BigInt.asUintN(64, this.x.getStat(which)); }
 }
