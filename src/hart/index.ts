@@ -9,7 +9,7 @@ import {
   nHarts, setGlobals, resetHart, swapIn, swapOut, hartState, updateTimer, checkInterrupts, mtime,
   addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setMmioFaulted, setTimeOffset,
   virtualTiming, totalInstret, instrPerTick, timeOffset, csrRead, csrWrite, setCurHart, clearCurHart,
-  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, curHart,
+  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, curHart, lostHart, clearLostHart,
 } from "./state";
 import { exec } from "./interp";
 import { dropCode } from "./decode";
@@ -159,3 +159,6 @@ export function invalidateCode(pa: u64, len: u64): void {
     if (host) dropCode(host);
   }
 }
+
+/** The hart (0-based) whose trap handler faulted on its first instruction, or -1; clears it. */
+export function takeLostHart(): i32 { const h = lostHart - 1; clearLostHart(); return h; }

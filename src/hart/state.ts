@@ -4,7 +4,7 @@
 import {
   ACTIVE, PC, PRIV, FFLAGS, FRM, MSTATUS, MEDELEG, MIDELEG, MIE, MIP, MTVEC, MSCRATCH, MEPC,
   MCAUSE, MTVAL, STVEC, SSCRATCH, SEPC, SCAUSE, STVAL, SATP, MCOUNTEREN, SCOUNTEREN, MENVCFG,
-  SENVCFG, MTIMECMP, INSTRET, EXTIP, HARTID, MCOUNTINHIBIT, PMPCFG, PMPADDR, SBIMODE,
+  SENVCFG, MTIMECMP, INSTRET, EXTIP, HARTID, MCOUNTINHIBIT, PMPCFG, PMPADDR, SBIMODE, RUNNING,
   TLB_R, TLB_BYTES, HARTS_BASE, HART_STRIDE, STATE_SIZE, RES_ADDR,
 } from "./layout";
 
@@ -27,6 +27,9 @@ export let statTlbMiss: u64 = 0;
 export let statMmio: u64 = 0;
 export let statTrap: u64 = 0;
 export let statIrq: u64 = 0;
+/** 1 + the hart whose trap handler itself faulted (a double fault: it would loop forever), else 0. */
+export let lostHart: i32 = 0;
+export function clearLostHart(): void { lostHart = 0; }
 
 export function setGlobals(n: i32, ram: u64, virt: bool, ipt: u64): void {
   nHarts = n; ramSize = ram; virtualTiming = virt; instrPerTick = ipt > 0 ? ipt : 1;
@@ -156,6 +159,13 @@ export function takeTrap(cause: u64, tval: u64): void {
   const deleg = isIrq ? st(MIDELEG) : st(MEDELEG);
   const pc = st(PC);
   statTrap++;
+  // An exception raised by the first instruction of the handler it enters would repeat
+  // forever: stop the hart and tell the host, as hardware would lock up.
+  if (!isIrq && pc == ((priv <= PRV_S && ((deleg >> code) & 1) != 0 ? st(STVEC) : st(MTVEC)) & ~<u64>3)) {
+    lostHart = curHart + 1;
+    store<u32>(ACTIVE + RUNNING, 0);
+    exitRequested = true;
+  }
   if (priv <= PRV_S && ((deleg >> code) & 1) != 0) {
     setSt(SCAUSE, cause); setSt(SEPC, pc); setSt(STVAL, tval);
     let s = st(MSTATUS);

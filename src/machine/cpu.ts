@@ -77,6 +77,7 @@ interface HartExports {
   getInstret(h: number): bigint;
   getStat(which: number): bigint;
   invalidateCode(pa: bigint, len: bigint): void;
+  takeLostHart(): number;
 }
 
 const wasmPath = fileURLToPath(new URL("../../../build/hart.wasm", import.meta.url) /* from dist/src/machine */);
@@ -156,6 +157,11 @@ export class Cpu {
   instret(h: number): bigint { return BigInt.asUintN(64, this.x.getInstret(h)); }
   /** The host wrote guest RAM directly (device DMA): drop any decoded code cached for it. */
   invalidateCode(addr: bigint, len: number): void { this.x.invalidateCode(BigInt.asIntN(64, addr), BigInt(len)); }
+  /**
+   * The hart whose trap handler faulted on its own first instruction (it is stopped: the
+   * guest is lost, as a double fault), or -1. Reading it clears it.
+   */
+  takeLostHart(): number { return this.x.takeLostHart(); }
   /** Hot-loop counters for the benchmark: see Stat. */
   stat(which: Stat): bigint { return BigInt.asUintN(64, this.x.getStat(which)); }
 }

@@ -93,7 +93,7 @@ export type MachineCpu = Pick<
   Cpu,
   | "harts" | "ram" | "memory" | "run" | "requestExit" | "reg" | "setReg" | "setPc" | "setPriv" | "csr" | "setCsr"
   | "setIrq" | "mip" | "setTimecmp" | "timecmp" | "mtime" | "setMtime" | "nextDeadline" | "setRunning" | "running"
-  | "setSbiMode" | "flushTlb" | "instret" | "stat"
+  | "setSbiMode" | "flushTlb" | "instret" | "stat" | "takeLostHart" | "priv"
 >;
 
 export interface MachineDeps {
@@ -281,6 +281,7 @@ export class Machine {
         this.feedUart();
         const r = this.cpu.run(SLICE_INSTRUCTIONS);
         this.flushOutput();
+        this.checkLostHart();
         this.rtc.poll();
         if (this.exit) break;
         if (r === Exit.Idle) await this.idle();
@@ -291,6 +292,18 @@ export class Machine {
       this.elapsed = (performance.now() - this.startedAt) / 1000;
     }
     return this.exit!;
+  }
+
+  /** A hart whose trap handler faults on its own first instruction would loop forever: end the run. */
+  private checkLostHart(): void {
+    const h = this.cpu.takeLostHart();
+    if (h < 0) return;
+    const m = this.cpu.priv(h) === Priv.M;
+    const cause = this.cpu.csr(h, m ? 0x342 : 0x142), epc = this.cpu.csr(h, m ? 0x341 : 0x141);
+    this.finish({
+      kind: "hang",
+      reason: `hart ${h} is lost: its trap handler at 0x${epc.toString(16)} faults on its first instruction (cause ${cause}); the guest executed something that is not code`,
+    });
   }
 
   /** Counters for --dump-stats. */

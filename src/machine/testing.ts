@@ -43,6 +43,7 @@ export class FakeMachineCpu extends FakeCpu implements MachineCpu {
   setSbiMode(h: number, on: boolean): void { this.sbiModes[h] = on; }
   instret(_h: number): bigint { return 1000n; }
   stat(_which: number): bigint { return 0n; }
+  takeLostHart(): number { return -1; }
 }
 
 /** A createCpu for MachineDeps that keeps the fake for the test to inspect. */
