@@ -334,5 +334,6 @@ export function formatStats(s: MachineStats): string {
   return [
     `bulkhead: ${s.instructions} instructions in ${s.seconds.toFixed(2)} s (${s.mips.toFixed(1)} MIPS)`,
     `bulkhead: ${s.tlbMisses} TLB misses, ${s.mmioExits} MMIO exits, ${s.traps} traps, ${s.interrupts} interrupts, ${s.sbiCalls} SBI calls`,
+    `bulkhead: ${s.decodes} instructions decoded into ${s.codePages} code pages`,
   ].join("\n") + "\n";
 }

@@ -6,7 +6,7 @@
 // slow path, which drops the page's decoded form (dropCode): self-modifying code and
 // FENCE.I need nothing more.
 import { DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, XSINK, CTABLE, HARTS_BASE, HART_STRIDE, TLB_W, TLB_INVALID } from "./layout";
-import { nHarts } from "./state";
+import { nHarts, countCodePage } from "./state";
 import { expandC } from "./rvc";
 
 export const OP_ILLEGAL: u32 = 1;
@@ -158,6 +158,7 @@ export function codePage(hostPage: u32): u32 {
   const slot = slotOf(hostPage);
   const base = DCACHE + slot * DSLOT_BYTES;
   if (load<u32>(DTAGS + (slot << 2)) == hostPage) return base;
+  countCodePage();
   memory.fill(base, 0, DSLOT_BYTES);
   store<u32>(DTAGS + (slot << 2), hostPage);
   for (let h = 0; h < nHarts; h++) {

@@ -9,7 +9,7 @@ import {
   nHarts, setGlobals, resetHart, swapIn, swapOut, hartState, updateTimer, checkInterrupts, mtime,
   addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setMmioFaulted, setTimeOffset,
   virtualTiming, totalInstret, instrPerTick, timeOffset, csrRead, csrWrite, setCurHart, clearCurHart,
-  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, curHart, lostHart, clearLostHart,
+  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage, curHart, lostHart, clearLostHart,
 } from "./state";
 import { exec } from "./interp";
 import { dropCode } from "./decode";
@@ -147,7 +147,9 @@ export function getStat(which: i32): u64 {
     case 0: return statTlbMiss;
     case 1: return statMmio;
     case 2: return statTrap;
-    default: return statIrq;
+    case 3: return statIrq;
+    case 4: return statDecode;
+    default: return statCodePage;
   }
 }
 

@@ -8,7 +8,7 @@ import { ACTIVE, F, PC, PRIV, MSTATUS, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
   TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES } from "./layout";
 import {
   H, st, setSt, trapped, setTrapped, raiseException, xret, csrRead, csrWrite, csrRmwBase, csrIllegal, flushTlb,
-  pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested,
+  pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested, countDecode,
   PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_MISALIGNED_STORE,
 } from "./state";
@@ -433,6 +433,7 @@ export function exec(budget: i32): i32 {
     if (why == EXIT_CODEPAGE) { codePage(<u32>(pc + exitCodeAdd) & ~0xfff); continue; }
     if (why == EXIT_DECODE) {
       const host = <u32>(pc + exitCodeAdd);
+      countDecode();
       const d = decodeAt(pc, host);
       if (trapped) { setTrapped(false); return done + 1; }
       if (!straddles) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), d); continue; }

@@ -27,6 +27,10 @@ export let statTlbMiss: u64 = 0;
 export let statMmio: u64 = 0;
 export let statTrap: u64 = 0;
 export let statIrq: u64 = 0;
+export let statDecode: u64 = 0;
+export let statCodePage: u64 = 0;
+export function countDecode(): void { statDecode++; }
+export function countCodePage(): void { statCodePage++; }
 /** 1 + the hart whose trap handler itself faulted (a double fault: it would loop forever), else 0. */
 export let lostHart: i32 = 0;
 export function clearLostHart(): void { lostHart = 0; }

@@ -167,4 +167,4 @@ export class Cpu {
 }
 
 /** Counters kept by the hot loop (for `bench`: where the time goes). */
-export const enum Stat { TlbMiss = 0, MmioExit = 1, Trap = 2, Interrupt = 3 }
+export const enum Stat { TlbMiss = 0, MmioExit = 1, Trap = 2, Interrupt = 3, Decode = 4, CodePage = 5 }

@@ -72,6 +72,9 @@ export interface MachineStats {
   readonly seconds: number;
   readonly mips: number;
   readonly tlbMisses: bigint;
+  /** Instruction slots decoded, and code pages (re)claimed in the decoded-instruction cache. */
+  readonly decodes: bigint;
+  readonly codePages: bigint;
   readonly mmioExits: bigint;
   readonly traps: bigint;
   readonly interrupts: bigint;
@@ -316,6 +319,8 @@ export class Machine {
       seconds,
       mips: seconds > 0 ? Number(instructions) / seconds / 1e6 : 0,
       tlbMisses: this.cpu.stat(Stat.TlbMiss),
+      decodes: this.cpu.stat(Stat.Decode),
+      codePages: this.cpu.stat(Stat.CodePage),
       mmioExits: this.cpu.stat(Stat.MmioExit),
       traps: this.cpu.stat(Stat.Trap),
       interrupts: this.cpu.stat(Stat.Interrupt),
