@@ -49,8 +49,8 @@ const INITRD_MAX_OFFSET = 128n << 20n;
 const FDT_CEILING = 3n << 30n;
 /** Where S-mode payloads go when they say nothing (fw_jump's FW_JUMP_ADDR offset). */
 const DEFAULT_TEXT_OFFSET = 0x20_0000n;
-/** The largest RAM a VM can have: 4 GiB of wasm32 memory minus the 1 MiB of hart state. */
-export const MAX_RAM_BYTES = 0xE000_0000n; // 3.5 GiB: the hart keeps its state and decoded code below RAM in one 4 GiB wasm memory
+/** The largest RAM a VM can have, 3.5 GiB: the hart keeps its state and decoded code below RAM in one 4 GiB wasm memory. */
+export const MAX_RAM_BYTES = 0xE000_0000n;
 
 /**
  * Decide what a kernel file is. ELF and Linux Image are recognised by their headers; a

@@ -121,7 +121,7 @@ test("SRST: shutdown and reboot reach the machine; reserved values are refused",
 });
 
 test("DBCN: write/read guest memory, bounds-checked against RAM", () => {
-  const { ram, out, input, call } = setup();
+  const { cpu, ram, out, input, call } = setup();
   ram.bytes.set(new TextEncoder().encode("hello"), 0x100);
   assert.deepEqual(call(0, SBI_EXT_DBCN, 0n, 5n, RAM + 0x100n, 0n), [0n, 5n]);
   assert.equal(String.fromCharCode(...out), "hello");
@@ -130,6 +130,7 @@ test("DBCN: write/read guest memory, bounds-checked against RAM", () => {
   input.push(0x41, 0x42);
   assert.deepEqual(call(0, SBI_EXT_DBCN, 1n, 8n, RAM + 0x200n, 0n), [0n, 2n]);
   assert.deepEqual([...ram.bytes.subarray(0x200, 0x202)], [0x41, 0x42]);
+  assert.deepEqual(cpu.codeInvalidations, [[RAM + 0x200n, 2]], "decoded code over the buffer is dropped");
   assert.deepEqual(call(0, SBI_EXT_DBCN, 1n, 8n, RAM + 0x200n, 0n), [0n, 0n], "nothing to read");
   assert.equal(call(0, SBI_EXT_DBCN, 0n, 16n, RAM + 0xfff8n, 0n)[0], neg(SBI_ERR_INVALID_PARAM), "runs off RAM");
   assert.equal(call(0, SBI_EXT_DBCN, 0n, 1n, 0x1000n, 0n)[0], neg(SBI_ERR_INVALID_PARAM), "below RAM");

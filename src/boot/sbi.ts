@@ -76,6 +76,8 @@ export interface SbiCpu {
   setTimecmp(h: number, v: bigint): void;
   setRunning(h: number, on: boolean): void;
   flushTlb(h: number): void;
+  /** The host wrote guest RAM: drop decoded code cached for it. */
+  invalidateCode(addr: bigint, len: number): void;
 }
 
 /** The debug console behind putchar/getchar and DBCN. */
@@ -289,9 +291,10 @@ export class Sbi {
       this.console.write(this.ram.bytes.slice(off, off + Number(n)));
       return ok(n);
     }
-    const got = this.console.read(Number(n));
-    this.ram.bytes.set(got.subarray(0, Number(n)), off);
-    return ok(BigInt(Math.min(got.length, Number(n))));
+    const got = this.console.read(Number(n)).subarray(0, Number(n));
+    this.ram.bytes.set(got, off);
+    if (got.length) this.cpu.invalidateCode(lo, got.length);
+    return ok(BigInt(got.length));
   }
 
   /** Legacy extensions (SBI v0.1): the result goes to a0. */

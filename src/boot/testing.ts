@@ -110,6 +110,8 @@ export class FakeCpu {
   setRunning(h: number, on: boolean): void { this.runningHarts[h] = on; }
   running(h: number): boolean { return this.runningHarts[h]!; }
   flushTlb(h: number): void { this.tlbFlushes[h]!++; }
+  readonly codeInvalidations: Array<[bigint, number]> = [];
+  invalidateCode(addr: bigint, len: number): void { this.codeInvalidations.push([addr, len]); }
 
   /** Set up an ECALL: a7 = eid, a6 = fid, a0.. = args. */
   ecall(h: number, eid: bigint, fid: bigint, ...args: bigint[]): void {

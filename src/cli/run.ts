@@ -184,8 +184,8 @@ export function exitStatus(exit: MachineExit): number {
   }
 }
 
-export const ESCAPE_HELP =
-  "\r\nC-a h    print this help\r\nC-a x    exit the emulator\r\nC-a C-a  send C-a\r\n";
+/** Ctrl-A h. Plain newlines: the raw terminal still maps NL to CR-NL (ONLCR), as QEMU's. */
+export const ESCAPE_HELP = "\nC-a h    print this help\nC-a x    exit the emulator\nC-a C-a  send C-a\n";
 
 /**
  * QEMU's console escape on a TTY: Ctrl-A then a key. Bytes that are not an escape pass
@@ -292,12 +292,22 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const boot = await bootConfigOf(opts);
+  let lineOpen = false; // the guest's last output line is unfinished: start our messages on a new line
   const config: MachineConfig = {
     harts: opts.smp,
     ramBytes: opts.memoryBytes,
     timing: opts.timing,
     boot,
-    console: { write: (b) => process.stdout.write(b) },
+    console: {
+      write: (b) => {
+        if (b.length) lineOpen = b[b.length - 1] !== 0x0a;
+        process.stdout.write(b);
+      },
+    },
+  };
+  const say = (line: string): void => {
+    process.stderr.write(`${lineOpen ? "\n" : ""}bulkhead: ${line}\n`);
+    lineOpen = false;
   };
   let machine = new Machine(config);
   if (opts.dtbOut !== undefined) writeFdt(opts.dtbOut, machine.fdt);
@@ -306,13 +316,13 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     for (;;) {
       term.attach(machine);
       const exit = await machine.run();
-      if (opts.dumpStats) process.stderr.write(formatStats(machine.stats()));
+      if (exit.kind === "hang") say(`the guest hung: ${exit.reason}`);
+      if (exit.kind === "stopped") say(exit.reason);
+      if (opts.dumpStats) for (const line of formatStats(machine.stats())) say(line);
       if (exit.kind === "reset" && !opts.noReboot) {
         machine = new Machine(config);
         continue;
       }
-      if (exit.kind === "hang") process.stderr.write(`\r\nbulkhead: the guest hung: ${exit.reason}\n`);
-      if (exit.kind === "stopped") process.stderr.write(`\r\nbulkhead: ${exit.reason}\n`);
       if (term.signal) return 128 + (term.signal === "SIGINT" ? 2 : 15);
       return exitStatus(exit);
     }
@@ -329,11 +339,11 @@ function writeFdt(path: string, fdt: Uint8Array): void {
   }
 }
 
-/** --dump-stats, for stderr. */
-export function formatStats(s: MachineStats): string {
+/** --dump-stats lines (without the "bulkhead: " prefix). */
+export function formatStats(s: MachineStats): string[] {
   return [
-    `bulkhead: ${s.instructions} instructions in ${s.seconds.toFixed(2)} s (${s.mips.toFixed(1)} MIPS)`,
-    `bulkhead: ${s.tlbMisses} TLB misses, ${s.mmioExits} MMIO exits, ${s.traps} traps, ${s.interrupts} interrupts, ${s.sbiCalls} SBI calls`,
-    `bulkhead: ${s.decodes} instructions decoded into ${s.codePages} code pages`,
-  ].join("\n") + "\n";
+    `${s.instructions} instructions in ${s.seconds.toFixed(2)} s (${s.mips.toFixed(1)} MIPS)`,
+    `${s.tlbMisses} TLB misses, ${s.mmioExits} MMIO exits, ${s.traps} traps, ${s.interrupts} interrupts, ${s.sbiCalls} SBI calls`,
+    `${s.decodes} instructions decoded into ${s.codePages} code pages`,
+  ];
 }

@@ -96,7 +96,7 @@ export type MachineCpu = Pick<
   Cpu,
   | "harts" | "ram" | "memory" | "run" | "requestExit" | "reg" | "setReg" | "setPc" | "setPriv" | "csr" | "setCsr"
   | "setIrq" | "mip" | "setTimecmp" | "timecmp" | "mtime" | "setMtime" | "nextDeadline" | "setRunning" | "running"
-  | "setSbiMode" | "flushTlb" | "instret" | "stat" | "takeLostHart" | "priv"
+  | "setSbiMode" | "flushTlb" | "invalidateCode" | "instret" | "stat" | "takeLostHart" | "priv"
 >;
 
 export interface MachineDeps {
