@@ -147,10 +147,19 @@ export function readImage(path: string, what: string): ImageFile {
   }
 }
 
-/** The cached Debian kernel and initramfs (src/images), loaded lazily so `run --kernel` never needs it. */
+/**
+ * The cached Debian kernel and initramfs (src/images), fetched on first use; loaded
+ * lazily so `run --kernel` never needs it.
+ */
 async function cachedDebian(): Promise<{ kernel: string; initrd: string }> {
   const images = await import("../images/index.js");
-  return images.cachedImages();
+  try {
+    return images.cachedImages();
+  } catch (e) {
+    if (!(e instanceof images.ImagesError) || e.info.kind !== "NotFetched") throw e;
+    process.stderr.write("bulkhead: Debian's riscv64 images are not cached yet: fetching them once (bulkhead images fetch)\n");
+    return (await images.fetchDebianImages()).images;
+  }
 }
 
 /** Turn options into the machine's boot configuration, reading the files. */
