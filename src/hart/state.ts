@@ -228,7 +228,8 @@ export function checkInterrupts(): bool {
 /** mret/sret (privileged spec 3.3.2). Returns false when illegal here. */
 export function xret(isM: bool): bool {
   const priv = st(PRIV);
-  let s = st(MSTATUS);
+  const old = st(MSTATUS);
+  let s = old;
   if (isM) {
     if (priv != PRV_M) return false;
     const mpp = (s >> 11) & 3;
@@ -247,7 +248,8 @@ export function xret(isM: bool): bool {
     setSt(PC, st(SEPC));
     setPriv(spp);
   }
-  flushTlb(); // MPRV may have changed
+  // Loads and stores in M-mode translate per MPRV/MPP: their TLB entries go when those change.
+  if (priv == PRV_M && ((old ^ st(MSTATUS)) & (MSTATUS_MPRV | MSTATUS_MPP)) != 0) flushTlb();
   return true;
 }
 
