@@ -1,0 +1,141 @@
+// Shared by the whole-machine tests (test/boot) and the benchmark (test/perf): where the
+// repository is, Debian's images (fetched on first use, as CI starts from an empty
+// cache), and programs run as child processes with a deadline, their output captured.
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { cachedImages, cacheRoot, fetchDebianImages, ImagesError, type CachedImages } from "../../src/images/index.js";
+
+// compiled to dist/test/support/bulkhead.js: the repository root is three levels up
+export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+export const cli = join(repoRoot, "bin", "bulkhead");
+
+/**
+ * The cached Debian images; fetches them (`bulkhead images fetch`, through the host's
+ * apt) when the cache is empty or incomplete. Progress goes to stderr. Test files run
+ * in parallel processes, so one fetches while the others wait on a lock directory.
+ */
+export async function ensureImages(): Promise<CachedImages> {
+  const cached = cachedOrUndefined();
+  if (cached) return cached;
+  const root = cacheRoot();
+  const lock = join(root, "fetch.lock");
+  mkdirSync(root, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const done = cachedOrUndefined();
+    if (done) return done;
+    if (isStale(lock)) rmSync(lock, { recursive: true, force: true });
+    else await new Promise((res) => setTimeout(res, 500));
+  }
+  try {
+    writeFileSync(join(lock, "pid"), String(process.pid));
+    return cachedOrUndefined() ?? (await fetchDebianImages()).images;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function cachedOrUndefined(): CachedImages | undefined {
+  try {
+    return cachedImages();
+  } catch (e) {
+    if (e instanceof ImagesError && (e.info.kind === "NotFetched" || e.info.kind === "CacheIncomplete")) return undefined;
+    throw e;
+  }
+}
+
+/** A lock whose owner has exited (or that has no owner after a minute) is stale. */
+function isStale(lock: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(lock, "pid"), "utf8"));
+    if (!(pid > 0)) throw new Error("no owner yet");
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return true;
+    try {
+      return Date.now() - statSync(lock).mtimeMs > 60_000;
+    } catch {
+      return false; // gone already: the next mkdir decides
+    }
+  }
+}
+
+export interface SpawnOptions {
+  /** Kill the process (SIGKILL) after this long; the result says timedOut. */
+  readonly timeoutMs: number;
+  /** Stop the process (SIGTERM) as soon as its stdout contains this text. */
+  readonly until?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface ProcessRun {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall time from spawn to exit, ms. */
+  readonly ms: number;
+  /** Wall time from spawn to the first appearance of `until` on stdout, ms. */
+  readonly untilMs?: number;
+  readonly timedOut: boolean;
+}
+
+/** Run `cmd` from the repository root, stdin closed, stdout and stderr captured. */
+export function runProcess(cmd: string, args: readonly string[], opts: SpawnOptions): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+    let stdout = "";
+    let stderr = "";
+    let untilMs: number | undefined;
+    let timedOut = false;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      // Look only where the text can newly appear: the new chunk and the tail before it.
+      const from = Math.max(0, stdout.length - (opts.until?.length ?? 0));
+      stdout += d;
+      if (opts.until !== undefined && untilMs === undefined && stdout.indexOf(opts.until, from) >= 0) {
+        untilMs = performance.now() - started;
+        child.kill("SIGTERM");
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs);
+    child.on("error", (e) => { clearTimeout(timer); reject(e); });
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr, ms: performance.now() - started, timedOut, ...(untilMs !== undefined ? { untilMs } : {}) });
+    });
+  });
+}
+
+/** `bin/bulkhead ARGS` with this Node. */
+export function runBulkhead(args: readonly string[], opts: SpawnOptions): Promise<ProcessRun> {
+  return runProcess(process.execPath, [cli, ...args], opts);
+}
+
+/** The last `n` lines of `text`. */
+export function tail(text: string, n = 40): string {
+  const lines = text.replace(/\r/g, "").trimEnd().split("\n");
+  return (lines.length > n ? [`[... ${lines.length - n} lines before]`, ...lines.slice(-n)] : lines).join("\n");
+}
+
+/** How a run ended, in words: "exit status 1 after 0.5 s", "killed by SIGTERM after 3.0 s", "timed out after 120.0 s". */
+export function howEnded(r: ProcessRun): string {
+  const after = `after ${(r.ms / 1000).toFixed(1)} s`;
+  if (r.timedOut) return `timed out ${after} (killed)`;
+  return `${r.signal ? `killed by ${r.signal}` : `exit status ${r.status}`} ${after}`;
+}
+
+/** A failure report: how the run ended and the tail of both streams. */
+export function describeRun(what: string, r: ProcessRun): string {
+  return `${what}: ${howEnded(r)}\n` +
+    `--- stdout (tail)\n${tail(r.stdout)}\n--- stderr (tail)\n${tail(r.stderr, 15)}`;
+}
