@@ -118,6 +118,23 @@ test("idle, virtual timing: mtime jumps to the next deadline", async () => {
   assert.deepEqual(cpu.mtimeWrites, [5000n]);
 });
 
+test("idle, virtual timing: a timer already passed (masked) does not hide a later one", async () => {
+  const { m, cpu } = machine({ mode: "direct", kernel }, (c, host) => {
+    if (c.runs === 1) {
+      c.now = 100n;
+      c.setTimecmp(0, 50n); // expired, its interrupt masked: it cannot wake hart 0
+      c.setRunning(1, true);
+      c.setTimecmp(1, 7000n);
+      return Exit.Idle;
+    }
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  m.closeInput();
+  assert.equal((await m.run()).kind, "poweroff");
+  assert.deepEqual(cpu.mtimeWrites, [7000n]);
+});
+
 test("idle with nothing to wake: all harts stopped, or no timer and no input", async () => {
   const stopped = machine({ mode: "direct", kernel }, (c) => { c.setRunning(0, false); return Exit.Idle; });
   assert.deepEqual(await stopped.m.run(), { kind: "hang", reason: "all harts stopped" });

@@ -340,12 +340,17 @@ export class Machine {
       this.finish({ kind: "hang", reason: "all harts stopped" });
       return;
     }
+    // The next event: the earliest timer still ahead of mtime (one already passed cannot
+    // wake a hart that still waits: its interrupt is masked), or the RTC's alarm.
     const now = cpu.mtime();
-    let deadline = cpu.nextDeadline();
+    let deadline = NO_DEADLINE;
+    for (let h = 0; h < this.config.harts; h++) {
+      const t = cpu.timecmp(h);
+      if (cpu.running(h) && t > now) deadline = min(deadline, t);
+    }
     const alarm = this.rtc.nextAlarm();
-    if (alarm !== undefined) deadline = min(deadline, this.rtcToTicks(alarm));
-    // A deadline already passed cannot wake a hart that is still idle (its interrupt is masked).
-    const future = deadline !== NO_DEADLINE && deadline > now;
+    if (alarm !== undefined) deadline = min(deadline, max(this.rtcToTicks(alarm), now + 1n));
+    const future = deadline !== NO_DEADLINE;
     if (!future && (!this.inputOpen || this.pendingInputBlocked())) {
       this.finish({ kind: "hang", reason: "every hart waits for an interrupt and nothing can raise one (no timer armed, no console input)" });
       return;
@@ -362,9 +367,13 @@ export class Machine {
   /** Wait `ms` (Infinity: until woken) or until input, stop() or closeInput(). */
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((res) => {
+      const done = (): void => {
+        if (t) clearTimeout(t);
+        this.wake = undefined;
+        res();
+      };
       const t = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms)) : undefined;
-      function done(): void { if (t) clearTimeout(t); res(); }
-      this.wake = () => { this.wake = undefined; done(); };
+      this.wake = done;
     });
   }
 
@@ -511,3 +520,4 @@ function hostWallClockNs(): bigint {
 }
 
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
