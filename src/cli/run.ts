@@ -153,13 +153,7 @@ export function readImage(path: string, what: string): ImageFile {
  */
 async function cachedDebian(): Promise<{ kernel: string; initrd: string }> {
   const images = await import("../images/index.js");
-  try {
-    return images.cachedImages();
-  } catch (e) {
-    if (!(e instanceof images.ImagesError) || e.info.kind !== "NotFetched") throw e;
-    process.stderr.write("bulkhead: Debian's riscv64 images are not cached yet: fetching them once (bulkhead images fetch)\n");
-    return (await images.fetchDebianImages()).images;
-  }
+  return images.ensureImages();
 }
 
 /** Turn options into the machine's boot configuration, reading the files. */

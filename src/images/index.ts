@@ -5,6 +5,7 @@
 export { ImagesError, type ImagesErrorInfo } from "./errors.js";
 export { cachedImages, cacheRoot, debianLayout, readManifest, type CachedImages, type Manifest } from "./store.js";
 export { fetchDebianImages, type FetchOptions, type FetchResult } from "./debian.js";
+export { ensureImages } from "./ensure.js";
 export {
   buildInitramfs, defaultInit, DEFAULT_MODULES, INIT_BANNER, RUN_DONE_PREFIX,
   type InitramfsOptions, type InitramfsFile,

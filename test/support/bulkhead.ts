@@ -2,71 +2,15 @@
 // repository is, Debian's images (fetched on first use, as CI starts from an empty
 // cache), and programs run as child processes with a deadline, their output captured.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cachedImages, cacheRoot, fetchDebianImages, ImagesError, type CachedImages } from "../../src/images/index.js";
 
 // compiled to dist/test/support/bulkhead.js: the repository root is three levels up
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const cli = join(repoRoot, "bin", "bulkhead");
 
-/**
- * The cached Debian images; fetches them (`bulkhead images fetch`, through the host's
- * apt) when the cache is empty or incomplete. Progress goes to stderr. Test files run
- * in parallel processes, so one fetches while the others wait on a lock directory.
- */
-export async function ensureImages(): Promise<CachedImages> {
-  const cached = cachedOrUndefined();
-  if (cached) return cached;
-  const root = cacheRoot();
-  const lock = join(root, "fetch.lock");
-  mkdirSync(root, { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    const done = cachedOrUndefined();
-    if (done) return done;
-    if (isStale(lock)) rmSync(lock, { recursive: true, force: true });
-    else await new Promise((res) => setTimeout(res, 500));
-  }
-  try {
-    writeFileSync(join(lock, "pid"), String(process.pid));
-    return cachedOrUndefined() ?? (await fetchDebianImages()).images;
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function cachedOrUndefined(): CachedImages | undefined {
-  try {
-    return cachedImages();
-  } catch (e) {
-    if (e instanceof ImagesError && (e.info.kind === "NotFetched" || e.info.kind === "CacheIncomplete")) return undefined;
-    throw e;
-  }
-}
-
-/** A lock whose owner has exited (or that has no owner after a minute) is stale. */
-function isStale(lock: string): boolean {
-  try {
-    const pid = Number(readFileSync(join(lock, "pid"), "utf8"));
-    if (!(pid > 0)) throw new Error("no owner yet");
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ESRCH") return true;
-    try {
-      return Date.now() - statSync(lock).mtimeMs > 60_000;
-    } catch {
-      return false; // gone already: the next mkdir decides
-    }
-  }
-}
+/** The cached Debian images, fetched on first use (CI starts from an empty cache). */
+export { ensureImages } from "../../src/images/index.js";
 
 export interface SpawnOptions {
   /** Kill the process (SIGKILL) after this long; the result says timedOut. */
