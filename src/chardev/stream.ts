@@ -1,0 +1,42 @@
+// A port whose host end is a pair of streams: stdio (`stdioPort()`), or any
+// Readable/Writable (a pipe, a test's PassThrough). Connected from the start; the end of
+// input is not a disconnection (output still goes somewhere).
+import type { Readable, Writable } from "node:stream";
+import type { PortBackend, PortEvents } from "./index.js";
+
+export class StreamPort implements PortBackend {
+  readonly connected = true;
+  private events: PortEvents | undefined;
+  private closed = false;
+  private readonly onData = (chunk: Buffer | string): void => {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    this.events?.data(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  };
+
+  constructor(readonly label: string, private readonly output: Writable, private readonly input?: Readable) {}
+
+  attach(events: PortEvents): void {
+    this.events = events;
+    events.connection(true);
+    this.input?.on("data", this.onData);
+  }
+
+  write(bytes: Uint8Array): void {
+    if (!this.closed) this.output.write(Buffer.from(bytes));
+  }
+
+  pause(): void { this.input?.pause(); }
+  resume(): void { if (this.events) this.input?.resume(); }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.input?.off("data", this.onData);
+    this.input?.pause();
+  }
+}
+
+/** The process's stdin and stdout (stdout is not ended on close: others write there too). */
+export function stdioPort(): StreamPort {
+  return new StreamPort("stdio", process.stdout, process.stdin);
+}
