@@ -1,0 +1,7 @@
+// The partition plan (types.ts): the contract between the system description and the
+// VM runtime and supervisor. Everything below the description imports from here.
+export type {
+  BoardPlan, BootFile, ConsolePortPlan, Criticality, DiskPlan, NetworkPlan, NicHost, PartitionPlan, PortHost,
+  RestartCause, RestartPlan, SystemPlan, Throttle, Timing, VmBoot, VmDevice, VmDeviceKind, VmPlan, WatchdogAction,
+  WatchdogPlan,
+} from "./types.js";
