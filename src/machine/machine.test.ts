@@ -195,3 +195,64 @@ test("configuration and image errors", () => {
   const big = { name: "Image", bytes: makeLinuxImage({ size: 70 * MB }) };
   assert.throws(() => machine({ mode: "direct", kernel: big }, idleForever), /memory 64 MiB is too small for kernel \(70 MiB\)/);
 });
+
+test("pacer: each slice runs the budget it returns, and none runs while it waits", async () => {
+  const budgets: number[] = [];
+  let release: (() => void) | undefined;
+  let asked = 0;
+  const f = fakeCpuFactory((c, host, budget) => {
+    budgets.push(budget);
+    if (c.runs === 3) host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  const pacer = {
+    nextSlice: (): number | Promise<number> => {
+      asked++;
+      if (asked === 2) return new Promise<number>((res) => { release = () => res(1234); });
+      return 1000;
+    },
+  };
+  const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
+  const done = m.run();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(budgets, [1000], "the second slice waits for the pacer");
+  release!();
+  assert.equal((await done).kind, "poweroff");
+  assert.deepEqual(budgets, [1000, 1234, 1000]);
+});
+
+test("pacer: stop() while the pacer waits ends the run without another slice", async () => {
+  const f = fakeCpuFactory(() => Exit.Budget);
+  let release: (() => void) | undefined;
+  const pacer = { nextSlice: () => (f.get()?.runs ? new Promise<number>((res) => { release = () => res(1); }) : 1) };
+  const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
+  const done = m.run();
+  await new Promise((r) => setTimeout(r, 10));
+  m.stop("paused VM stopped");
+  release!();
+  assert.deepEqual(await done, { kind: "stopped", reason: "paused VM stopped" });
+  assert.equal(f.get().runs, 1);
+});
+
+test("sendBreak: the UART shows a NUL with LSR.BI between the bytes around it; dropped before the UART is used", async () => {
+  const seen: string[] = [];
+  const { m } = machine({ mode: "direct", kernel }, (c, host) => {
+    if (c.runs === 1) { host.mmioWrite(UART + 2n, 1, 1n); return Exit.Idle; } // FCR: FIFO on; the driver is up and waits
+    for (let i = 0; i < 4; i++) {
+      const lsr = Number(host.mmioRead(UART + 5n, 1));
+      if (!(lsr & 1)) break;
+      const ch = Number(host.mmioRead(UART, 1));
+      seen.push(lsr & 0x10 ? "BRK" : String.fromCharCode(ch));
+    }
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  m.sendBreak(); // the guest has not touched the UART yet: there is no line to break
+  const done = m.run();
+  await new Promise((r) => setTimeout(r, 5));
+  m.sendInput(Uint8Array.of(0x61));
+  m.sendBreak();
+  m.sendInput(Uint8Array.of(0x6f));
+  await done;
+  assert.deepEqual(seen, ["a", "BRK", "o"]);
+});

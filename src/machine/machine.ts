@@ -104,6 +104,17 @@ export interface MachineDeps {
   readonly createCpu?: (opts: CpuOptions, host: CpuHost) => MachineCpu;
   /** Host wall clock in ns since the epoch (realtime RTC); default Date/performance. */
   readonly wallClockNs?: () => bigint;
+  /** Paces the run loop (pause, throttle: src/rootos); default: every slice at once, SLICE_INSTRUCTIONS long. */
+  readonly pacer?: MachinePacer;
+}
+
+/**
+ * Asked before every run slice: how many instructions the next slice may run (at most
+ * SLICE_INSTRUCTIONS), after waiting as long as it likes (a paused VM waits until
+ * resumed, a throttled one sleeps off its excess). No instruction retires while it waits.
+ */
+export interface MachinePacer {
+  nextSlice(): number | Promise<number>;
 }
 
 /** Instructions per cpu.run() call: long enough to amortise the call, short enough for V8 to tier up and for I/O. */
@@ -114,6 +125,8 @@ export const MAX_IDLE_SLEEP_MS = 10;
 export const VIRTUAL_EPOCH_NS = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
 const NS_PER_TICK = BigInt(1e9 / TIMEBASE_HZ);
 const NO_DEADLINE = (1n << 64n) - 1n;
+/** A line break in pendingInput (sendBreak), between the bytes. */
+const BREAK = -1;
 /** The boot ROM in the hart's linear memory: mirrors ROM_OFFSET in src/hart/layout.ts (see writeBootRom). */
 const HART_ROM_OFFSET = 0x3_0000;
 
@@ -146,10 +159,12 @@ export class Machine {
   private readonly clock: () => bigint;
   private startedAt = 0;
   private elapsed = 0;
+  private readonly pacer: MachinePacer | undefined;
 
   constructor(config: MachineConfig, deps: MachineDeps = {}) {
     checkConfig(config);
     this.config = config;
+    this.pacer = deps.pacer;
     const host: CpuHost = {
       mmioRead: (addr, size) => this.bus.read(addr, size),
       mmioWrite: (addr, size, value) => this.bus.write(addr, size, value),
@@ -265,6 +280,18 @@ export class Machine {
     this.wake?.();
   }
 
+  /**
+   * A break on the serial line, in order with sendInput's bytes: the UART shows a NUL
+   * with LSR.BI (Linux: Magic SysRq when the next key follows). Dropped while the guest
+   * has not touched the UART (the SBI console has no break).
+   */
+  sendBreak(): void {
+    if (!this.uartInUse) return;
+    this.pendingInput.push(BREAK);
+    this.feedUart();
+    this.wake?.();
+  }
+
   /** No more input will come (stdin closed): an idle guest waiting only for input is then hung. */
   closeInput(): void {
     this.inputOpen = false;
@@ -281,8 +308,14 @@ export class Machine {
     this.startedAt = performance.now();
     try {
       while (!this.exit) {
+        let budget = SLICE_INSTRUCTIONS;
+        if (this.pacer) {
+          const next = this.pacer.nextSlice();
+          budget = typeof next === "number" ? next : await next;
+          if (this.exit) break;
+        }
         this.feedUart();
-        const r = this.cpu.run(SLICE_INSTRUCTIONS);
+        const r = this.cpu.run(budget);
         this.flushOutput();
         this.checkLostHart();
         this.rtc.poll();
@@ -389,9 +422,19 @@ export class Machine {
   }
 
   private feedUart(): void {
-    if (!this.uartInUse || this.pendingInput.length === 0) return;
-    const n = this.uart.receive(Uint8Array.from(this.pendingInput));
-    this.pendingInput.splice(0, n);
+    const pending = this.pendingInput;
+    while (this.uartInUse && pending.length > 0) {
+      if (pending[0] === BREAK) {
+        if (!this.uart.receiveBreak()) return;
+        pending.shift();
+        continue;
+      }
+      const brk = pending.indexOf(BREAK);
+      const upTo = brk < 0 ? pending.length : brk;
+      const n = this.uart.receive(Uint8Array.from(pending.slice(0, upTo)));
+      pending.splice(0, n);
+      if (n < upTo) return;
+    }
   }
 
   private onUartTouched(): void { this.uartInUse = true; }

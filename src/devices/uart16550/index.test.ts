@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import {
   Uart16550, UART_DLL, UART_DLM, UART_FCR, UART_IER, UART_IER_MSI, UART_IER_RDI, UART_IER_RLSI, UART_IER_THRI,
   UART_IIR, UART_IIR_FIFO_ENABLED, UART_IIR_MSI, UART_IIR_NO_INT, UART_IIR_RDI, UART_IIR_RLSI, UART_IIR_RX_TIMEOUT,
-  UART_IIR_THRI, UART_LCR, UART_LCR_DLAB, UART_LSR, UART_LSR_DR, UART_LSR_OE, UART_LSR_TEMT, UART_LSR_THRE, UART_MCR,
+  UART_IIR_THRI, UART_LCR, UART_LCR_DLAB, UART_LSR, UART_LSR_BI, UART_LSR_DR, UART_LSR_OE, UART_LSR_TEMT, UART_LSR_THRE, UART_MCR,
   UART_MCR_LOOP, UART_MCR_RTS, UART_MSR, UART_MSR_CTS, UART_MSR_DCTS, UART_RX, UART_SCR, UART_TX,
 } from "./index.js";
 
@@ -210,4 +210,26 @@ test("the line only toggles on changes", () => {
   uart.receive(new Uint8Array([1]));
   uart.receive(new Uint8Array([2]));
   assert.equal(irq.changes, 1);
+});
+
+test("break: a NUL with LSR.BI when it reaches the top of the FIFO, then the next key (Linux's SysRq over serial)", () => {
+  const { uart, rd, wr } = make(16);
+  wr(UART_FCR, 1);
+  wr(UART_IER, UART_IER_RDI | UART_IER_RLSI);
+  uart.receive(new Uint8Array([0x61]));
+  assert.equal(uart.receiveBreak(), true);
+  uart.receive(new Uint8Array([0x6f]));
+  assert.equal(rd(UART_LSR) & (UART_LSR_BI | UART_LSR_DR), UART_LSR_DR, "the break is not at the top yet");
+  assert.equal(rd(UART_RX), 0x61);
+  assert.equal(iirId(rd(UART_IIR)), UART_IIR_RLSI, "line status outranks received data");
+  assert.equal(rd(UART_LSR) & (UART_LSR_BI | UART_LSR_DR), UART_LSR_BI | UART_LSR_DR);
+  assert.equal(rd(UART_LSR) & UART_LSR_BI, 0, "reading LSR clears BI");
+  assert.equal(rd(UART_RX), 0, "a break reads as NUL");
+  assert.equal(rd(UART_LSR) & (UART_LSR_BI | UART_LSR_DR), UART_LSR_DR);
+  assert.equal(rd(UART_RX), 0x6f);
+  for (let i = 0; i < 16; i++) uart.receive(new Uint8Array([i]));
+  assert.equal(uart.receiveBreak(), false, "a full FIFO takes no break");
+  wr(UART_MCR, UART_MCR_LOOP);
+  wr(UART_FCR, 3);
+  assert.equal(uart.receiveBreak(), false, "the line is disconnected in loopback");
 });

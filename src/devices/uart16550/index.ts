@@ -5,7 +5,8 @@
 // FIFO, THRE interrupt that re-arms when IER.THRI goes 0->1, the UART_BUG_THRE probe),
 // OpenSBI's and U-Boot's polled drivers (LSR.THRE/DR only). The transmitter is
 // infinitely fast: a THR write reaches the ByteSink at once, so LSR.THRE/TEMT are
-// always set and the THRE interrupt re-arms immediately after each write.
+// always set and the THRE interrupt re-arms immediately after each write. A break on
+// the line (receiveBreak) is a NUL with LSR.BI, as Linux's SysRq-over-serial expects.
 import type { AccessSize, MmioDevice } from "../../machine/bus.js";
 import type { ByteSink, IrqLine } from "../ports.js";
 
@@ -49,6 +50,8 @@ export interface UartOptions {
 export class Uart16550 implements MmioDevice {
   readonly label: string;
   private readonly rx: Uint8Array;
+  /** Per-character line-status bits (LSR.BI) riding in the FIFO beside rx: shown in LSR when the character is at the top. */
+  private readonly rxFlags: Uint8Array;
   private rxHead = 0;
   private rxCount = 0;
   private ier = 0;
@@ -69,6 +72,7 @@ export class Uart16550 implements MmioDevice {
     const depth = opts.rxFifoBytes ?? 1024;
     if (!Number.isInteger(depth) || depth < 16) throw new RangeError(`rxFifoBytes must be an integer >= 16, got ${depth}`);
     this.rx = new Uint8Array(depth);
+    this.rxFlags = new Uint8Array(depth);
   }
 
   /** Power-on state (datasheet table 10): FIFOs off and empty, no interrupt. */
@@ -89,6 +93,18 @@ export class Uart16550 implements MmioDevice {
     for (let i = 0; i < n; i++) this.push(bytes[i]!);
     if (n > 0) this.update();
     return n;
+  }
+
+  /**
+   * A break condition on the serial line: a NUL character whose LSR shows BI when it
+   * reaches the top of the FIFO (datasheet LSR bit 4; Linux's 8250 treats a break then a
+   * key within 5 s as Magic SysRq). Returns false when it does not fit (or in loopback): retry later.
+   */
+  receiveBreak(): boolean {
+    if (this.mcr & UART_MCR_LOOP || this.rxCount === this.rx.length) return false;
+    this.push(0, UART_LSR_BI);
+    this.update();
+    return true;
   }
 
   /** Free space in the RX FIFO, for host-side flow control. */
@@ -116,6 +132,7 @@ export class Uart16550 implements MmioDevice {
         const b = this.rx[this.rxHead]!;
         this.rxHead = (this.rxHead + 1) % this.rx.length;
         this.rxCount--;
+        if (this.rxCount > 0) this.lsrErrors |= this.rxFlags[this.rxHead]!; // the next character's status shows now
         this.update();
         return b;
       }
@@ -186,8 +203,11 @@ export class Uart16550 implements MmioDevice {
     }
   }
 
-  private push(b: number): void {
-    this.rx[(this.rxHead + this.rxCount) % this.rx.length] = b;
+  private push(b: number, flags = 0): void {
+    const at = (this.rxHead + this.rxCount) % this.rx.length;
+    this.rx[at] = b;
+    this.rxFlags[at] = flags;
+    if (this.rxCount === 0) this.lsrErrors |= flags; // at the top of the FIFO at once
     this.rxCount++;
   }
 
