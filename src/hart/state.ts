@@ -163,32 +163,28 @@ export function takeTrap(cause: u64, tval: u64): void {
   const deleg = isIrq ? st(MIDELEG) : st(MEDELEG);
   const pc = st(PC);
   statTrap++;
+  const toS = priv <= PRV_S && ((deleg >> code) & 1) != 0;
+  // The S and M trap CSRs sit at the same distances from each other, and mstatus keeps
+  // xIE, xPIE = xIE + 4 and xPP for both: S at bits 1, 5, 8; M at bits 3, 7, 11-12.
+  const tvec = toS ? st(STVEC) : st(MTVEC);
   // An exception raised by the first instruction of the handler it enters would repeat
   // forever: stop the hart and tell the host, as hardware would lock up.
-  if (!isIrq && pc == ((priv <= PRV_S && ((deleg >> code) & 1) != 0 ? st(STVEC) : st(MTVEC)) & ~<u64>3)) {
+  if (!isIrq && pc == (tvec & ~<u64>3)) {
     lostHart = curHart + 1;
     store<u32>(ACTIVE + RUNNING, 0);
     exitRequested = true;
   }
-  if (priv <= PRV_S && ((deleg >> code) & 1) != 0) {
-    setSt(SCAUSE, cause); setSt(SEPC, pc); setSt(STVAL, tval);
-    let s = st(MSTATUS);
-    s = (s & ~MSTATUS_SPIE) | ((s & MSTATUS_SIE) << 4);
-    s = (s & ~(MSTATUS_SPP | MSTATUS_SIE)) | (priv << 8);
-    setSt(MSTATUS, s);
-    const tvec = st(STVEC);
-    setSt(PC, (tvec & ~<u64>3) + ((tvec & 1) && isIrq ? code << 2 : 0));
-    setPriv(PRV_S);
-  } else {
-    setSt(MCAUSE, cause); setSt(MEPC, pc); setSt(MTVAL, tval);
-    let s = st(MSTATUS);
-    s = (s & ~MSTATUS_MPIE) | ((s & MSTATUS_MIE) << 4);
-    s = (s & ~(MSTATUS_MPP | MSTATUS_MIE)) | (priv << 11);
-    setSt(MSTATUS, s);
-    const tvec = st(MTVEC);
-    setSt(PC, (tvec & ~<u64>3) + ((tvec & 1) && isIrq ? code << 2 : 0));
-    setPriv(PRV_M);
-  }
+  setSt(toS ? SCAUSE : MCAUSE, cause);
+  setSt(toS ? SEPC : MEPC, pc);
+  setSt(toS ? STVAL : MTVAL, tval);
+  const ie: u64 = toS ? 1 : 3;
+  const pp: u64 = toS ? MSTATUS_SPP : MSTATUS_MPP;
+  let m = st(MSTATUS);
+  m = (m & ~((<u64>1 << (ie + 4)) | (<u64>1 << ie))) | (((m >> ie) & 1) << (ie + 4));
+  m = (m & ~pp) | (priv << (toS ? 8 : 11));
+  setSt(MSTATUS, m);
+  setSt(PC, (tvec & ~<u64>3) + ((tvec & 1) && isIrq ? code << 2 : 0));
+  setPriv(toS ? PRV_S : PRV_M);
 }
 
 /** An exception at the pc stored in ACTIVE: the hot loop sees `trapped` and reloads pc. */
