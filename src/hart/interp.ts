@@ -5,7 +5,7 @@
 // anything that may change them or the translation (traps, CSR writes, xRET, WFI, ECALL
 // to the host, MMIO stores) ends the call.
 import { ACTIVE, F, PC, PRIV, MSTATUS, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
-  TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES } from "./layout";
+  TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, SCRATCH_PAGE } from "./layout";
 import {
   H, st, setSt, trapped, setTrapped, raiseException, xret, csrRead, csrWrite, csrRmwBase, csrIllegal, flushTlb,
   pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested, countDecode,
@@ -18,7 +18,7 @@ import {
   OP_LB, OP_SB, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI, OP_ADD,
   OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_ADDIW, OP_SLLIW, OP_SRLIW,
   OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MUL, OP_MULDIV, OP_MULDIVW, OP_FENCE, OP_AMO,
-  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA,
+  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_ILLEGAL,
 } from "./decode";
 import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
 
@@ -170,11 +170,8 @@ let exitCode: u32 = 0;
 let exitRecord: u64 = 0;
 let exitCodeAdd: u64 = 0;
 
-/**
- * Run straight-line work for at most `budget` instructions; returns how many completed.
- * `first`, when not 0, is the record of the first instruction (one that is not cached).
- */
-function fastLoop(budget: i32, first: u64): i32 {
+/** Run straight-line work for at most `budget` instructions; returns how many completed. */
+function fastLoop(budget: i32): i32 {
   let pc = st(PC);
   let n = budget;
   let codeVpn: u64 = TLB_INVALID;
@@ -182,12 +179,10 @@ function fastLoop(budget: i32, first: u64): i32 {
   let dpage: u32 = 0;
   const tlb = H;
   let why = EXIT_BUDGET;
-  let d: u64 = first;
+  let d: u64 = 0;
   while (n > 0) {
     const vpn = pc >> 12;
-    if (d != 0) {
-      // the caller's record
-    } else if (vpn != codeVpn) {
+    if (vpn != codeVpn) {
       const e = tlb + TLB_X + ((<u32>vpn & 255) << 4);
       if (load<u64>(e) != vpn) { why = EXIT_FETCH; break; }
       codeAdd = load<u64>(e, 8);
@@ -197,27 +192,26 @@ function fastLoop(budget: i32, first: u64): i32 {
       dpage = DCACHE + slot * DSLOT_BYTES;
       codeVpn = vpn;
     }
-    if (d == 0) {
-      d = load<u64>(dpage + ((<u32>pc & 0xffe) << 2));
-      if (d == 0) { why = EXIT_DECODE; exitCodeAdd = codeAdd; break; }
-    }
+    d = load<u64>(dpage + ((<u32>pc & 0xffe) << 2));
+    // Cases in op order with none missing, so that the switch is one jump table.
     switch (OPC(d)) {
-      case OP_ADDI: W(RD(d), R(RS1(d)) + IMM(d)); break;
+      case 0: why = EXIT_DECODE; exitCodeAdd = codeAdd; break; // not decoded yet
+      case OP_ILLEGAL: why = EXIT_SLOW; break;
       case OP_LUI: W(RD(d), IMM(d)); break;
       case OP_AUIPC: W(RD(d), pc + IMM(d)); break;
-      case OP_JAL: W(RD(d), pc + 4 - ((d >> 30) & 2)); pc += IMM(d); n--; d = 0; continue;
+      case OP_JAL: W(RD(d), pc + 4 - ((d >> 30) & 2)); pc += IMM(d); n--; continue;
       case OP_JALR: {
         const t = (R(RS1(d)) + IMM(d)) & ~<u64>1;
         W(RD(d), pc + 4 - ((d >> 30) & 2));
-        pc = t; n--; d = 0;
+        pc = t; n--;
         continue;
       }
-      case OP_BEQ: if (R(RS1(d)) == R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
-      case OP_BEQ + 1: if (R(RS1(d)) != R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
-      case OP_BEQ + 2: if (<i64>R(RS1(d)) < <i64>R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
-      case OP_BEQ + 3: if (<i64>R(RS1(d)) >= <i64>R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
-      case OP_BEQ + 4: if (R(RS1(d)) < R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
-      case OP_BEQ + 5: if (R(RS1(d)) >= R(RS2(d))) { pc += IMM(d); n--; d = 0; continue; } break;
+      case OP_BEQ: if (R(RS1(d)) == R(RS2(d))) { pc += IMM(d); n--; continue; } break;
+      case OP_BEQ + 1: if (R(RS1(d)) != R(RS2(d))) { pc += IMM(d); n--; continue; } break;
+      case OP_BEQ + 2: if (<i64>R(RS1(d)) < <i64>R(RS2(d))) { pc += IMM(d); n--; continue; } break;
+      case OP_BEQ + 3: if (<i64>R(RS1(d)) >= <i64>R(RS2(d))) { pc += IMM(d); n--; continue; } break;
+      case OP_BEQ + 4: if (R(RS1(d)) < R(RS2(d))) { pc += IMM(d); n--; continue; } break;
+      case OP_BEQ + 5: if (R(RS1(d)) >= R(RS2(d))) { pc += IMM(d); n--; continue; } break;
       case OP_LB: case OP_LB + 1: case OP_LB + 2: case OP_LB + 3: case OP_LB + 4: case OP_LB + 5: case OP_LB + 6: {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_LB;
@@ -252,6 +246,7 @@ function fastLoop(budget: i32, first: u64): i32 {
         }
         break;
       }
+      case OP_ADDI: W(RD(d), R(RS1(d)) + IMM(d)); break;
       case OP_SLTI: W(RD(d), <i64>R(RS1(d)) < <i64>IMM(d) ? 1 : 0); break;
       case OP_SLTIU: W(RD(d), R(RS1(d)) < IMM(d) ? 1 : 0); break;
       case OP_XORI: W(RD(d), R(RS1(d)) ^ IMM(d)); break;
@@ -283,12 +278,12 @@ function fastLoop(budget: i32, first: u64): i32 {
       case OP_MULDIV: W(RD(d), mulDiv(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_MULDIVW: W(RD(d), mulDivW(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_FENCE: break; // one hart at a time, and stores to code drop it (decode.ts)
+      case OP_AMO: case OP_SYSTEM: case OP_CSR: case OP_FLOAD: case OP_FSTORE: case OP_FP: case OP_FMA:
       default: why = EXIT_SLOW; break;
     }
     if (why != EXIT_BUDGET) break;
     pc += 4 - ((d >> 30) & 2);
     n--;
-    d = 0;
   }
   setSt(PC, pc);
   exitCode = why;
@@ -420,7 +415,7 @@ function rawBits(pc: u64, d: u64): u64 {
 export function exec(budget: i32): i32 {
   let done = 0;
   while (done < budget) {
-    done += fastLoop(budget - done, 0);
+    done += fastLoop(budget - done);
     const why = exitCode;
     if (why == EXIT_BUDGET) break;
     setSliceExecuted(<u64>done);
@@ -437,9 +432,9 @@ export function exec(budget: i32): i32 {
       const d = decodeAt(pc, host);
       if (trapped) { setTrapped(false); return done + 1; }
       if (!straddles) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), d); continue; }
-      // Never cached (its second half is on another page): run it once from the record.
-      done += fastLoop(1, d);
-      if (exitCode == EXIT_SLOW) { done++; if (slowStep(d)) return done; }
+      // Never cached (its second half is on another page): run it once, from a scratch page.
+      done++;
+      if (runStraddler(d)) return done;
       continue;
     }
     done++;
@@ -448,3 +443,26 @@ export function exec(budget: i32): i32 {
   return done;
 }
 
+
+/**
+ * Run the one straddling instruction `d` (a 32-bit instruction across two pages) at the
+ * pc in ACTIVE: through the general path, or, for register and control-flow work, through
+ * the fast loop reading it from a scratch slot.
+ */
+function runStraddler(d: u64): bool {
+  const op = OPC(d);
+  if (op == OP_ILLEGAL || op >= OP_LB && op < OP_SB + 4 || op >= OP_AMO) return slowStep(d);
+  const pc = st(PC);
+  const scratch = codePage(SCRATCH_PAGE);
+  store<u64>(scratch + ((<u32>pc & 0xffe) << 2), d);
+  // Point the code TLB entry at the scratch page for one instruction, then restore it.
+  const e = H + TLB_X + ((<u32>(pc >> 12) & 255) << 4);
+  const tag = load<u64>(e), add = load<u64>(e, 8);
+  store<u64>(e, pc >> 12);
+  store<u64>(e, <u64>SCRATCH_PAGE - (pc & ~<u64>0xfff), 8);
+  fastLoop(1);
+  store<u64>(e, tag);
+  store<u64>(e, add, 8);
+  store<u64>(scratch + ((<u32>pc & 0xffe) << 2), 0);
+  return false;
+}

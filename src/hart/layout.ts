@@ -8,6 +8,9 @@ export const RAM_BASE: u64 = 0x8000_0000;
 export const ROM_OFFSET: u32 = 0x3_0000; // the boot ROM at physical 0x1000, 4 KiB
 export const ROM_BASE: u64 = 0x1000;
 export const ROM_SIZE: u32 = 0x1000;
+// A host page no guest address maps to: decoded records of page-straddling instructions
+// run from here, one at a time (interp.ts runStraddler).
+export const SCRATCH_PAGE: u32 = 0x3_1000;
 
 export const HARTS_BASE: u32 = 0x1_0000;
 export const HART_STRIDE: u32 = 0x4000;
