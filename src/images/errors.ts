@@ -14,7 +14,11 @@ export type ImagesErrorInfo =
   | { kind: "UnexpectedPackage"; pkg: string; detail: string }
   | { kind: "UnknownModule"; module: string; modulesDir: string }
   | { kind: "NoModulesDep"; modulesDir: string }
-  | { kind: "BadPath"; path: string; why: string };
+  | { kind: "BadPath"; path: string; why: string }
+  | { kind: "NotGpt"; path: string; why: string }
+  | { kind: "NoPartition"; path: string; want: string; have: string[] }
+  | { kind: "DiskOpen"; path: string; why: string }
+  | { kind: "DiskRange"; path: string; offset: number; size: number; imageSize: number };
 
 function describe(e: ImagesErrorInfo): string {
   switch (e.kind) {
@@ -50,6 +54,14 @@ function describe(e: ImagesErrorInfo): string {
         "(./bin/bulkhead images fetch does this)";
     case "BadPath":
       return `bad initramfs path '${e.path}': ${e.why}`;
+    case "NotGpt":
+      return `${e.path}: ${e.why}; give the whole image (no part= or name=) or partition it with a GPT (sgdisk, parted)`;
+    case "NoPartition":
+      return `${e.path} has no ${e.want}` + (e.have.length ? ` (its partitions: ${e.have.join(", ")})` : " (its GPT is empty)");
+    case "DiskOpen":
+      return `disk image ${e.path}: ${e.why}`;
+    case "DiskRange":
+      return `disk image ${e.path}: bytes [${e.offset}, ${e.offset + e.size}) lie outside the ${e.imageSize}-byte image`;
   }
 }
 

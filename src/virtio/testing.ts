@@ -173,3 +173,14 @@ export class EchoDevice implements VirtioDevice {
     this.ctx!.signalUsed(q);
   }
 }
+
+/** A VirtioContext over test queues that records the device's signals and failures. */
+export function testContext(ram: TestRam, queues: readonly Virtqueue[], features = 0n): VirtioContext & { signals: number[]; failures: string[] } {
+  const signals: number[] = [], failures: string[] = [];
+  return {
+    mem: ram.mem, queues, features, signals, failures,
+    signalUsed: (q) => { signals.push(q); },
+    signalConfig: () => { signals.push(-1); },
+    fail: (e) => { failures.push(e.info.kind); },
+  };
+}
