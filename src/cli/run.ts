@@ -5,8 +5,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { formatSize, type ImageFile, MAX_RAM_BYTES } from "../boot/loader.js";
 import { MAX_HARTS } from "../machine/cpu.js";
+import { parseSize } from "../machine/size.js";
 import { Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
+import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive } from "./devices.js";
 
 export const RUN_HELP = `usage: bulkhead run [options]
 
@@ -28,6 +30,11 @@ options:
   --timing realtime|virtual
                          realtime (default): the guest clock is the host clock
                          virtual: time advances with instructions; runs repeat byte for byte
+  --drive ${DRIVE_HELP}
+                         a virtio-blk disk: a raw image, or one GPT partition of it by number
+                         or name; readonly=on refuses every write; if= picks the transport
+                         (default virtio-pci). Repeatable: /dev/vda, /dev/vdb, ... in order
+  --rng                  a virtio-rng device (entropy from the host; seeded under --timing virtual)
   --dtb-out FILE         also write the generated device tree blob to FILE (for dtc)
   --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit
   --no-reboot            exit when the guest reboots instead of booting it again
@@ -55,6 +62,8 @@ export interface RunOptions {
   readonly dtbOut?: string;
   readonly dumpStats: boolean;
   readonly noReboot: boolean;
+  readonly drives: readonly DriveSpec[];
+  readonly rng: boolean;
 }
 
 const OPTIONS = {
@@ -69,6 +78,8 @@ const OPTIONS = {
   "dtb-out": { type: "string" },
   "dump-stats": { type: "boolean" },
   "no-reboot": { type: "boolean" },
+  drive: { type: "string", multiple: true },
+  rng: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -103,6 +114,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     ...(values["dtb-out"] !== undefined ? { dtbOut: values["dtb-out"] } : {}),
     dumpStats: values["dump-stats"] ?? false,
     noReboot: values["no-reboot"] ?? false,
+    drives: (values.drive ?? []).map(parseDrive),
+    rng: values.rng ?? false,
   };
 }
 
@@ -126,10 +139,8 @@ function describeParseError(e: unknown): string {
  * (powers of 1024; "MiB"/"MB" spellings too); a plain number is MiB. Fractions allowed (1.5G).
  */
 export function parseMemorySize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt])?(?:i?b)?$/i.exec(text.trim());
-  if (!m) throw usageError(`run: --memory '${text}' is not a size (try 512M or 2G)`);
-  const shift = { k: 10, m: 20, g: 30, t: 40 }[(m[2] ?? "m").toLowerCase() as "k" | "m" | "g" | "t"];
-  const bytes = Math.floor(Number(m[1]) * 2 ** shift);
+  const bytes = parseSize(text);
+  if (bytes === undefined) throw usageError(`run: --memory '${text}' is not a size (try 512M or 2G)`);
   if (bytes > Number(MAX_RAM_BYTES)) throw usageError(`run: --memory ${text} is more than a VM can have (at most ${formatSize(MAX_RAM_BYTES)})`);
   if (bytes < 2 ** 21) throw usageError(`run: --memory ${text} is too small (at least 2M)`);
   if (bytes % 4096 !== 0) throw usageError(`run: --memory ${text} is not a whole number of 4 KiB pages`);
@@ -295,6 +306,15 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const boot = await bootConfigOf(opts);
+  const opened = openDevices({ drives: opts.drives, rng: opts.rng, timing: opts.timing });
+  try {
+    return await runMachine(opts, boot, opened.devices);
+  } finally {
+    opened.close();
+  }
+}
+
+async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices: MachineConfig["devices"]): Promise<number> {
   let lineOpen = false; // the guest's last output line is unfinished: start our messages on a new line
   const config: MachineConfig = {
     harts: opts.smp,
@@ -307,6 +327,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         process.stdout.write(b);
       },
     },
+    devices,
+    log: (line) => say(line),
   };
   const say = (line: string): void => {
     process.stderr.write(`${lineOpen ? "\n" : ""}bulkhead: ${line}\n`);

@@ -5,3 +5,5 @@ export type {
   RestartCause, RestartPlan, SystemPlan, Throttle, Timing, VmBoot, VmDevice, VmDeviceKind, VmPlan, WatchdogAction,
   WatchdogPlan,
 } from "./types.js";
+export { derivePlan, type DeriveEnv } from "./derive.js";
+export { freeRanges, layoutPartitions, placeMemory, type MemoryRequest, type Placement } from "./layout.js";

@@ -1,0 +1,305 @@
+// The static checks: what the schema cannot see. Every name is unique and every
+// reference resolves (partitions, networks, keys, board devices, console ports, files);
+// no core, byte of board memory, pass-through device, host resource or MAC address is
+// given twice; nothing exceeds the board; a partition a VM writes is that VM's alone;
+// secure boot admits no unsigned image. Runs on a Draft, so one run finds everything.
+import { accessSync, constants, statSync } from "node:fs";
+import { dirname } from "node:path";
+import type { PortHost } from "../../chardev/open.js";
+import { MAX_RAM_BYTES } from "../../boot/loader.js";
+import type { CachedImages } from "../../images/store.js";
+import { MEMMAP } from "../../machine/memmap.js";
+import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
+import { formatPath as fmt, type PathSegment, type Problem } from "./errors.js";
+import type { RawIssue } from "./parse.js";
+import type { Draft, FileRef, SystemDescription } from "./types.js";
+
+/** What is at a host path. */
+export type Probe = { readonly kind: "file"; readonly size: number } | { readonly kind: "dir" } | { readonly kind: "missing" } | { readonly kind: "unreadable" };
+
+/** The world the checks look at (the host's files by default; fakes in tests). */
+export interface CheckEnv {
+  probe(path: string): Probe;
+  /** Debian's cached images, or why they are missing; undefined when the description names none. */
+  readonly debian?: CachedImages | { readonly error: string };
+}
+
+/** Probe the host's file system. */
+export function probePath(path: string): Probe {
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return { kind: "dir" };
+    accessSync(path, constants.R_OK);
+    return { kind: "file", size: st.size };
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR" ? { kind: "missing" } : { kind: "unreadable" };
+  }
+}
+
+/** Smallest VM RAM (as `bulkhead run`). */
+export const MIN_VM_MEMORY = 2 << 20;
+const PAGE = 4096;
+
+type Path = readonly PathSegment[];
+type D = Draft<SystemDescription>;
+
+/** Every problem the static checks find in `d`. */
+export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const report = (path: Path, problem: Problem): void => { issues.push({ path, problem }); };
+  const board = d.board ?? {};
+  const vms = d.vms ?? [];
+
+  // --- names: unique within their kind, and the sets references resolve against
+  const names = (what: string, items: readonly ({ name?: string } | undefined)[] | undefined, at: (i: number) => Path): Map<string, Path> => {
+    const seen = new Map<string, Path>();
+    (items ?? []).forEach((item, i) => {
+      const name = item?.name;
+      if (name === undefined) return;
+      const first = seen.get(name);
+      if (first) report([...at(i), "name"], { kind: "Duplicate", what, name, first: fmt(first) });
+      else seen.set(name, at(i));
+    });
+    return seen;
+  };
+  names("vm", vms, (i) => ["vms", i]);
+  const keys = names("key", board.trustedKeys, (i) => ["board", "trusted_keys", i]);
+  names("disk", board.disks, (i) => ["board", "disks", i]);
+  const partitions = new Map<string, { disk: number; index: number }>();
+  const partitionPaths = new Map<string, Path>();
+  (board.disks ?? []).forEach((disk, i) => (disk?.partitions ?? []).forEach((p, j) => {
+    if (p?.name === undefined) return;
+    const at: Path = ["board", "disks", i, "partitions", j];
+    const first = partitionPaths.get(p.name);
+    if (first) report([...at, "name"], { kind: "Duplicate", what: "partition", name: p.name, first: fmt(first) });
+    else { partitionPaths.set(p.name, at); partitions.set(p.name, { disk: i, index: j }); }
+  }));
+  const boardDevices = new Map<string, { kind: "nic" | "serial"; path: Path }>();
+  const addBoardDevice = (kind: "nic" | "serial", items: readonly ({ name?: string } | undefined)[] | undefined, key: string): void =>
+    (items ?? []).forEach((item, i) => {
+      if (item?.name === undefined) return;
+      const first = boardDevices.get(item.name);
+      if (first) report(["board", key, i, "name"], { kind: "Duplicate", what: "board device", name: item.name, first: fmt(first.path) });
+      else boardDevices.set(item.name, { kind, path: ["board", key, i] });
+    });
+  addBoardDevice("nic", board.nics, "nics");
+  addBoardDevice("serial", board.serialPorts, "serial_ports");
+  const networks = names("network", d.networks, (i) => ["networks", i]);
+
+  // --- files
+  const checkFile = (ref: Draft<FileRef> | undefined, what: string, path: Path): void => {
+    if (ref?.kind === "debian") {
+      if (env.debian && "error" in env.debian) report(path, { kind: "DebianImages", message: env.debian.error });
+      return;
+    }
+    if (ref?.path === undefined) return;
+    const p = env.probe(ref.path);
+    if (p.kind !== "file") report(path, { kind: "FileMissing", what, path: ref.path, why: p.kind === "dir" ? "directory" : p.kind === "missing" ? "missing" : "unreadable" });
+  };
+
+  // --- host resources: each backs one thing
+  const hosts = new Map<string, string>();
+  const claimHost = (host: PortHost | Draft<PortHost> | undefined, owner: string, path: Path): void => {
+    if (host?.kind === undefined) return;
+    const label = host.kind === "stdio" ? "stdio" : host.kind === "tcp" ? `tcp:${host.port}` : `${host.kind}:${host.path}`;
+    const by = hosts.get(label);
+    if (by !== undefined) report(path, { kind: "HostTaken", host: label, by });
+    else hosts.set(label, owner);
+    if ((host.kind === "file" || host.kind === "unix") && host.path !== undefined) {
+      const dir = dirname(host.path);
+      if (env.probe(dir).kind !== "dir") report(path, { kind: "DirMissing", what: `${host.kind}:${host.path}`, path: dir });
+    }
+  };
+  const macs = new Map<string, string>();
+  const claimMac = (mac: string | undefined, owner: string, path: Path): void => {
+    if (mac === undefined) return;
+    const by = macs.get(mac);
+    if (by !== undefined) report(path, { kind: "MacTaken", mac, by });
+    else macs.set(mac, owner);
+  };
+
+  // --- the board
+  if (board.secureBoot === true && (board.trustedKeys ?? []).length === 0) report(["board", "secure_boot"], { kind: "SecureBootNoKeys" });
+  (board.trustedKeys ?? []).forEach((k, i) => checkFile(k?.file, "key file", ["board", "trusted_keys", i, "file"]));
+  (board.disks ?? []).forEach((disk, i) => {
+    if (!disk) return;
+    const at: Path = ["board", "disks", i];
+    const parts = disk.partitions ?? [];
+    if (parts.length > MAX_PARTITIONS) report([...at, "partitions"], { kind: "ListLength", count: parts.length, max: MAX_PARTITIONS, what: "partitions" });
+    parts.forEach((p, j) => {
+      if (p?.size === undefined) return;
+      if (p.size === 0 || p.size % SECTOR !== 0) report([...at, "partitions", j, "size"], { kind: "SizeAlign", what: "partition size", bytes: p.size, align: SECTOR });
+    });
+    const sizes = parts.map((p) => p?.size);
+    if (sizes.some((s) => s === undefined)) return;
+    const need = layoutPartitions(sizes as number[]).minImageSize;
+    if (disk.size !== undefined && disk.size < need) report([...at, "size"], { kind: "DiskTooSmall", size: disk.size, need, existing: false });
+    if (disk.image?.path === undefined) return;
+    const p = env.probe(disk.image.path);
+    if (p.kind === "file" && p.size < need) report([...at, "image"], { kind: "DiskTooSmall", size: p.size, need, existing: true });
+    else if (p.kind === "missing" && disk.create !== true) {
+      report([...at, "image"], { kind: "FileMissing", what: "disk image (add create: true to have the RootOS create it)", path: disk.image.path, why: "missing" });
+    } else if (p.kind === "dir" || p.kind === "unreadable") {
+      report([...at, "image"], { kind: "FileMissing", what: "disk image", path: disk.image.path, why: p.kind === "dir" ? "directory" : "unreadable" });
+    }
+  });
+  (board.nics ?? []).forEach((n, i) => {
+    if (n?.udp?.local?.host !== undefined) {
+      const label = `udp ${n.udp.local.host}:${n.udp.local.port}`;
+      const by = hosts.get(label);
+      if (by !== undefined) report(["board", "nics", i, "udp", "local"], { kind: "HostTaken", host: label, by });
+      else hosts.set(label, `board NIC '${n.name}'`);
+    }
+    claimMac(n?.mac, `board NIC '${n?.name}'`, ["board", "nics", i, "mac"]);
+  });
+  (board.serialPorts ?? []).forEach((s, i) => claimHost(s?.host, `serial port '${s?.name}'`, ["board", "serial_ports", i, "host"]));
+
+  // --- pass-through devices: one owner each (a VM, or a network as its uplink)
+  const owners = new Map<string, string>();
+  (d.networks ?? []).forEach((n, i) => {
+    if (n?.uplink === undefined) return;
+    const path: Path = ["networks", i, "uplink"];
+    const dev = boardDevices.get(n.uplink);
+    if (dev?.kind !== "nic") {
+      report(path, { kind: "Unknown", what: "board NIC", name: n.uplink, known: [...boardDevices].filter(([, v]) => v.kind === "nic").map(([k]) => k) });
+      return;
+    }
+    const by = owners.get(n.uplink);
+    if (by !== undefined) report(path, { kind: "DeviceTaken", device: n.uplink, by });
+    else owners.set(n.uplink, `network '${n.name}' as its uplink`);
+  });
+
+  // --- the VMs
+  const coreOwner = new Map<number, string>();
+  const boardCores = board.cores;
+  const shares = new Map<string, { vm: string; writes: boolean }[]>();
+  vms.forEach((vm, i) => {
+    if (!vm) return;
+    const at: Path = ["vms", i];
+    const name = vm.name ?? `#${i}`;
+    (vm.cores ?? []).forEach((core, k) => {
+      if (core === undefined) return;
+      if (boardCores !== undefined && core >= boardCores) return report([...at, "cores", k], { kind: "CoreMissing", core, boardCores });
+      const by = coreOwner.get(core);
+      if (by !== undefined && by !== name) report([...at, "cores", k], { kind: "CoreTaken", core, vm: by });
+      else coreOwner.set(core, name);
+    });
+    const size = vm.memory?.size;
+    const memPath: Path = vm.memory?.at !== undefined ? [...at, "memory", "size"] : [...at, "memory"];
+    if (size !== undefined) {
+      if (size < MIN_VM_MEMORY || size > Number(MAX_RAM_BYTES)) report(memPath, { kind: "SizeRange", what: "VM memory", bytes: size, min: MIN_VM_MEMORY, max: Number(MAX_RAM_BYTES) });
+      else if (size % PAGE !== 0) report(memPath, { kind: "SizeAlign", what: "VM memory", bytes: size, align: PAGE });
+    }
+    if (vm.memory?.at !== undefined && vm.memory.at % PAGE !== 0) report([...at, "memory", "at"], { kind: "SizeAlign", what: "memory offset", bytes: vm.memory.at, align: PAGE });
+
+    // boot
+    const boot = vm.boot;
+    if (boot) {
+      const bp: Path = [...at, "boot"];
+      if (boot.kind === "kernel") {
+        checkFile(boot.kernel, "kernel", [...bp, "kernel"]);
+        checkFile(boot.initrd, "initrd", [...bp, "initrd"]);
+        if (typeof boot.firmware === "object") checkFile(boot.firmware, "firmware", [...bp, "firmware"]);
+        if (boot.firmware === "none" && boot.initrd !== undefined) report([...bp, "initrd"], { kind: "BareInitrd" });
+      } else if (boot.kind === "staged") {
+        checkFile(boot.firmware, "firmware", [...bp, "firmware"]);
+        checkFile(boot.bootloader, "bootloader", [...bp, "bootloader"]);
+        if (boot.disk !== undefined) {
+          const blocks = (vm.devices ?? []).filter((x) => x?.kind === "block").map((x) => (x as { partition?: string }).partition);
+          if (!partitions.has(boot.disk)) report([...bp, "disk"], { kind: "Unknown", what: "partition", name: boot.disk, known: [...partitions.keys()] });
+          else if (!blocks.includes(boot.disk)) report([...bp, "disk"], { kind: "BootDiskNotBlock", partition: boot.disk });
+        }
+      }
+      if (boot.key !== undefined && !keys.has(boot.key)) report([...bp, "key"], { kind: "Unknown", what: "trusted key", name: boot.key, known: [...keys.keys()] });
+      if (boot.unsigned === true && board.secureBoot === true) report([...bp, "unsigned"], { kind: "UnsignedWithSecureBoot" });
+    }
+
+    // devices
+    const ports = new Map<string, Path>();
+    const ownPartitions = new Set<string>();
+    let serial: Path | undefined;
+    (vm.devices ?? []).forEach((dev, j) => {
+      if (!dev) return;
+      const dp: Path = [...at, "devices", j];
+      switch (dev.kind) {
+        case "passthrough": {
+          if (dev.name === undefined) return;
+          const bd = boardDevices.get(dev.name);
+          if (!bd) return report([...dp, "passthrough"], { kind: "Unknown", what: "board NIC or serial port", name: dev.name, known: [...boardDevices.keys()] });
+          const by = owners.get(dev.name);
+          if (by !== undefined) report([...dp, "passthrough"], { kind: "DeviceTaken", device: dev.name, by });
+          else owners.set(dev.name, `vm '${name}'`);
+          if (bd.kind === "serial") {
+            if (serial) report([...dp, "passthrough"], { kind: "SerialTwice", first: fmt(serial) });
+            else serial = dp;
+          }
+          return;
+        }
+        case "console":
+          (dev.ports ?? []).forEach((port, k) => {
+            if (port?.name === undefined) return;
+            const pp: Path = [...dp, "ports", k];
+            const first = ports.get(port.name);
+            if (first) report(pp, { kind: "Duplicate", what: "console port", name: port.name, first: fmt(first) });
+            else ports.set(port.name, pp);
+            claimHost(port.host, `console port '${port.name}' of vm '${name}'`, [...pp, "host"]);
+          });
+          return;
+        case "block": {
+          const p = dev.partition;
+          if (p === undefined) return;
+          if (!partitions.has(p)) return report([...dp, "partition"], { kind: "Unknown", what: "partition", name: p, known: [...partitions.keys()] });
+          if (ownPartitions.has(p)) return report([...dp, "partition"], { kind: "PartitionTwice", partition: p });
+          ownPartitions.add(p);
+          const writes = dev.readonly !== true;
+          const others = shares.get(p) ?? [];
+          const clash = others.find((o) => writes || o.writes);
+          if (clash) report([...dp, "partition"], { kind: "PartitionShared", partition: p, vm: clash.vm, thisWrites: writes });
+          shares.set(p, [...others, { vm: name, writes }]);
+          return;
+        }
+        case "nic":
+          if (dev.network !== undefined && !networks.has(dev.network)) {
+            report([...dp, "network"], { kind: "Unknown", what: "network", name: dev.network, known: [...networks.keys()] });
+          }
+          claimMac(dev.mac, `a NIC of vm '${name}'`, [...dp, "mac"]);
+          return;
+        case "rng":
+          return;
+      }
+    });
+    if (vm.watchdog?.port !== undefined && !ports.has(vm.watchdog.port)) {
+      report([...at, "watchdog", "port"], { kind: "Unknown", what: "console port in this VM", name: vm.watchdog.port, known: [...ports.keys()] });
+    }
+  });
+
+  // --- board memory: carve it up; report what does not fit
+  if (board.memory !== undefined) {
+    const requests = vms.map((vm) => {
+      const size = vm?.memory?.size;
+      return size === undefined ? undefined : { size, ...(vm?.memory?.at !== undefined ? { at: vm.memory.at } : {}) };
+    });
+    const total = requests.reduce((sum, r) => sum + (r?.size ?? 0), 0);
+    let exhaustedReported = false;
+    placeMemory(requests, board.memory).forEach((pl, i) => {
+      const vm = vms[i]!;
+      const base = Number(MEMMAP.ram.base);
+      const size = vm.memory?.size ?? 0;
+      switch (pl.kind) {
+        case "placed": return;
+        case "overlap":
+          return report(["vms", i, "memory", "at"], { kind: "MemoryOverlap", start: base + pl.offset, end: base + pl.offset + size, vm: vms[pl.other]?.name ?? `#${pl.other}` });
+        case "outside":
+          return report(["vms", i, "memory", "at"], { kind: "MemoryOutside", start: base + pl.offset, end: base + pl.offset + size, board: board.memory! });
+        case "no-room":
+          if (total > board.memory!) {
+            if (!exhaustedReported) report(["vms", i, "memory"], { kind: "MemoryExhausted", need: total, board: board.memory! });
+            exhaustedReported = true;
+          } else {
+            report(["vms", i, "memory"], { kind: "MemoryNoRoom", size, largestFree: pl.largestFree });
+          }
+      }
+    });
+  }
+  return issues;
+}

@@ -1,0 +1,123 @@
+// The system description as typed, deeply frozen data: the YAML after parsing, shape
+// checks (schema/system.schema.json) and the static checks of check.ts, with defaults
+// filled in, sizes in bytes, durations in ms, host paths absolute. References between
+// its parts (a partition, a network, a key by name) are still names: the partition plan
+// (../plan) resolves them. Reference: docs/system-description.md.
+import type { PortHost } from "../../chardev/open.js";
+import type { Endpoint } from "../../net/index.js";
+import type { Criticality, RestartPlan, Throttle, Timing, WatchdogAction } from "../plan/types.js";
+
+/** The cached Debian images a description may name as `debian:NAME` (src/images). */
+export const DEBIAN_IMAGES = ["kernel", "initrd", "opensbi", "opensbi-jump", "uboot"] as const;
+export type DebianImage = (typeof DEBIAN_IMAGES)[number];
+
+/** A file the description names: a host file, or one of Debian's cached images. */
+export type FileRef =
+  | { readonly kind: "file"; readonly ref: string; /** absolute */ readonly path: string }
+  | { readonly kind: "debian"; readonly ref: string; readonly image: DebianImage };
+
+export interface SystemDescription {
+  /** The YAML file, absolute. */
+  readonly file: string;
+  readonly board: BoardDescription;
+  readonly networks: readonly NetworkDescription[];
+  readonly vms: readonly VmDescription[];
+}
+
+export interface BoardDescription {
+  /** Default: the description file's name without its extension. */
+  readonly name: string;
+  readonly cores: number;
+  readonly memory: number;
+  readonly secureBoot: boolean;
+  readonly trustedKeys: readonly KeyDescription[];
+  readonly disks: readonly DiskDescription[];
+  readonly nics: readonly NicDescription[];
+  readonly serialPorts: readonly SerialPortDescription[];
+}
+
+export interface KeyDescription {
+  readonly name: string;
+  readonly file: FileRef & { readonly kind: "file" };
+}
+
+export interface DiskDescription {
+  readonly name: string;
+  readonly image: FileRef & { readonly kind: "file" };
+  readonly create: boolean;
+  readonly size?: number;
+  readonly partitions: readonly { readonly name: string; readonly size: number }[];
+}
+
+export interface NicDescription {
+  readonly name: string;
+  /** Undefined: the NIC has no cable. */
+  readonly udp?: { readonly local: Endpoint; readonly remote: Endpoint };
+  readonly mac?: string;
+}
+
+export interface SerialPortDescription {
+  readonly name: string;
+  readonly host: PortHost;
+}
+
+export interface NetworkDescription {
+  readonly name: string;
+  readonly uplink?: string;
+}
+
+export type BootDescription =
+  | {
+      readonly kind: "kernel";
+      readonly kernel: FileRef;
+      readonly initrd?: FileRef;
+      readonly append?: string;
+      /** builtin: Bulkhead answers SBI (direct); none: the kernel ELF runs in M-mode (bare). */
+      readonly firmware: "builtin" | "none" | FileRef;
+      readonly key?: string;
+      readonly unsigned: boolean;
+    }
+  | {
+      readonly kind: "staged";
+      readonly firmware: FileRef;
+      readonly bootloader: FileRef;
+      readonly disk: string;
+      readonly key?: string;
+      readonly unsigned: boolean;
+    };
+
+export type DeviceDescription =
+  | { readonly kind: "passthrough"; readonly name: string }
+  | { readonly kind: "console"; readonly ports: readonly { readonly name: string; readonly host?: PortHost }[] }
+  | { readonly kind: "block"; readonly partition: string; readonly readonly: boolean }
+  | { readonly kind: "nic"; readonly network: string; readonly mac?: string }
+  | { readonly kind: "rng" };
+
+export interface VmDescription {
+  readonly name: string;
+  readonly os: string;
+  readonly criticality: Criticality;
+  readonly cores: readonly number[];
+  /** `at`: an offset in the board's memory; undefined: the RootOS places it. */
+  readonly memory: { readonly size: number; readonly at?: number };
+  readonly boot: BootDescription;
+  readonly devices: readonly DeviceDescription[];
+  readonly timing: Timing;
+  readonly throttle?: Throttle;
+  readonly watchdog?: { readonly timeoutMs: number; readonly action: WatchdogAction; readonly port?: string };
+  readonly restart: RestartPlan;
+  readonly autostart: boolean;
+}
+
+/**
+ * A description while it is being checked: any part may be missing (it was absent or
+ * had the wrong shape, and an issue says so already), and list entries that could not be
+ * read at all are undefined, so indices still match the file. When no issue was found,
+ * every part is there and the draft is a SystemDescription.
+ */
+export type Draft<T> = T extends string | number | boolean | bigint | Uint8Array ? T
+  : T extends readonly (infer U)[] ? readonly (Draft<U> | undefined)[]
+  : T extends object
+    // `kind` stays: an entry whose kind is unknown is left out whole, so unions still narrow
+    ? { readonly [K in keyof T as K extends "kind" ? K : never]: T[K] } & { readonly [K in keyof T as K extends "kind" ? never : K]?: Draft<T[K]> }
+  : T;

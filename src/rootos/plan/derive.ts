@@ -1,0 +1,165 @@
+// A checked SystemDescription to its SystemPlan: names resolved, board memory carved up
+// (layout.ts), partitions located in their images, MAC addresses assigned, cached
+// images turned into paths; then the whole plan is frozen.
+import { closeSync, openSync, readSync } from "node:fs";
+import type { CachedImages } from "../../images/store.js";
+import { MEMMAP } from "../../machine/memmap.js";
+import { defaultMac, formatMac } from "../../net/index.js";
+import type { DebianImage, FileRef, SystemDescription, VmDescription } from "../description/types.js";
+import { freeRanges, layoutPartitions, placeMemory } from "./layout.js";
+import type { BootFile, DiskPlan, NicHost, SystemPlan, VmBoot, VmDevice, VmPlan } from "./types.js";
+
+export interface DeriveEnv {
+  /** Debian's cached images; needed when the description names any (debian:kernel, ...). */
+  readonly debian?: CachedImages;
+  /** Whether a file is an ELF (a staged boot loads a non-ELF bootloader as a flat binary). Default: reads its first bytes. */
+  readonly isElf?: (path: string) => boolean;
+}
+
+const DEBIAN_FIELD: Record<DebianImage, keyof CachedImages> = {
+  kernel: "kernel", initrd: "initrd", opensbi: "fwDynamic", "opensbi-jump": "fwJump", uboot: "uboot",
+};
+
+/** The plan of a description that passed every check (loadSystem); throws on our own bugs only. */
+export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPlan {
+  const base = Number(MEMMAP.ram.base);
+  const placements = placeMemory(d.vms.map((vm) => vm.memory), d.board.memory);
+  const offsets = placements.map((p, i) => {
+    if (p.kind !== "placed") throw new Error(`derivePlan: vm '${d.vms[i]!.name}' has no memory (the description was not checked)`);
+    return p.offset;
+  });
+
+  const disks: DiskPlan[] = d.board.disks.map((disk) => {
+    const { offsets: at, minImageSize } = layoutPartitions(disk.partitions.map((p) => p.size));
+    return {
+      name: disk.name, image: disk.image.path, create: disk.create, size: disk.size ?? minImageSize,
+      partitions: disk.partitions.map((p, i) => ({ name: p.name, offset: at[i]!, size: p.size })),
+    };
+  });
+  const partitionAt = new Map(disks.flatMap((disk) => disk.partitions.map((p) => [p.name, { disk, p }] as const)));
+
+  // MAC addresses: the ones given, then QEMU's defaults (52:54:00:12:34:56 + n) skipping those.
+  const used = new Set<string>([
+    ...d.board.nics.flatMap((n) => (n.mac ? [n.mac] : [])),
+    ...d.vms.flatMap((vm) => vm.devices.flatMap((x) => (x.kind === "nic" && x.mac ? [x.mac] : []))),
+  ]);
+  let n = 0;
+  const nextMac = (): string => {
+    for (;;) {
+      const mac = formatMac(defaultMac(n++));
+      if (!used.has(mac)) { used.add(mac); return mac; }
+    }
+  };
+  const nics = d.board.nics.map((nic) => ({
+    name: nic.name,
+    host: (nic.udp ? { kind: "udp", local: nic.udp.local, remote: nic.udp.remote } : { kind: "none" }) as NicHost,
+    mac: nic.mac ?? nextMac(),
+  }));
+  const serialPorts = d.board.serialPorts.map((s) => ({ name: s.name, host: s.host }));
+
+  const file = (ref: FileRef): BootFile => {
+    if (ref.kind === "file") return { path: ref.path, ref: ref.ref };
+    if (!env.debian) throw new Error(`derivePlan: ${ref.ref} named but no Debian images given`);
+    return { path: env.debian[DEBIAN_FIELD[ref.image]], ref: ref.ref };
+  };
+  const isElf = env.isElf ?? sniffElf;
+
+  const bootOf = (vm: VmDescription): VmBoot => {
+    const b = vm.boot;
+    const common = { ...(b.key !== undefined ? { key: b.key } : {}), unsignedAllowed: b.unsigned };
+    if (b.kind === "staged") {
+      const bootloader = file(b.bootloader);
+      return { mode: "firmware", firmware: file(b.firmware), kernel: bootloader, rawKernel: !isElf(bootloader.path), disk: b.disk, ...common };
+    }
+    return {
+      mode: b.firmware === "builtin" ? "direct" : b.firmware === "none" ? "bare" : "firmware",
+      ...(typeof b.firmware === "object" ? { firmware: file(b.firmware) } : {}),
+      kernel: file(b.kernel),
+      rawKernel: false,
+      ...(b.initrd ? { initrd: file(b.initrd) } : {}),
+      ...(b.append !== undefined ? { append: b.append } : {}),
+      ...common,
+    };
+  };
+
+  const devicesOf = (vm: VmDescription): VmDevice[] => vm.devices.map((x): VmDevice => {
+    switch (x.kind) {
+      case "passthrough": {
+        const nic = nics.find((c) => c.name === x.name);
+        if (nic) return { kind: "passthrough-nic", name: nic.name, host: nic.host, mac: nic.mac };
+        return { kind: "passthrough-serial", name: x.name, host: serialPorts.find((s) => s.name === x.name)!.host };
+      }
+      case "console": return { kind: "console", ports: x.ports.map((p) => ({ name: p.name, ...(p.host ? { host: p.host } : {}) })) };
+      case "block": {
+        const { disk, p } = partitionAt.get(x.partition)!;
+        return { kind: "block", partition: p.name, disk: disk.name, image: disk.image, offset: p.offset, size: p.size, readonly: x.readonly };
+      }
+      case "nic": return { kind: "nic", network: x.network, mac: x.mac ?? nextMac() };
+      case "rng": return { kind: "rng" };
+    }
+  });
+
+  const vms: VmPlan[] = d.vms.map((vm, i) => ({
+    name: vm.name,
+    os: vm.os,
+    criticality: vm.criticality,
+    cores: vm.cores,
+    harts: vm.cores.length,
+    ramBytes: vm.memory.size,
+    boardRam: { base: BigInt(base + offsets[i]!), size: BigInt(vm.memory.size) },
+    boot: bootOf(vm),
+    devices: devicesOf(vm),
+    timing: vm.timing,
+    ...(vm.throttle ? { throttle: vm.throttle } : {}),
+    ...(vm.watchdog ? { watchdog: vm.watchdog } : {}),
+    restart: vm.restart,
+    autostart: vm.autostart,
+  }));
+
+  const taken = vms.map((vm) => ({ start: Number(vm.boardRam.base) - base, end: Number(vm.boardRam.base) - base + vm.ramBytes }));
+  const usedCores = new Set(d.vms.flatMap((vm) => vm.cores));
+  const plan: SystemPlan = {
+    source: d.file,
+    board: {
+      name: d.board.name,
+      cores: d.board.cores,
+      memory: { base: BigInt(base), size: BigInt(d.board.memory) },
+      freeCores: Array.from({ length: d.board.cores }, (_, c) => c).filter((c) => !usedCores.has(c)),
+      freeMemory: freeRanges(taken, d.board.memory).map((g) => ({ base: BigInt(base + g.start), size: BigInt(g.end - g.start) })),
+      disks,
+      nics,
+      serialPorts,
+      secureBoot: d.board.secureBoot,
+      trustedKeys: d.board.trustedKeys.map((k) => ({ name: k.name, path: k.file.path })),
+    },
+    vms,
+    networks: d.networks.map((net) => {
+      const uplink = net.uplink === undefined ? undefined : nics.find((c) => c.name === net.uplink)!;
+      return {
+        name: net.name,
+        ...(uplink ? { uplink: { nic: uplink.name, host: uplink.host } } : {}),
+        ports: vms.flatMap((vm) => vm.devices.flatMap((x, j) => (x.kind === "nic" && x.network === net.name ? [{ vm: vm.name, device: j }] : []))),
+      };
+    }),
+  };
+  return deepFreeze(plan);
+}
+
+/** Freeze `o` and everything reachable from it (plain data only). */
+export function deepFreeze<T>(o: T): T {
+  if (typeof o === "object" && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+function sniffElf(path: string): boolean {
+  const fd = openSync(path, "r");
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  } finally {
+    closeSync(fd);
+  }
+}
