@@ -7,7 +7,7 @@ import { after, test } from "node:test";
 import { FilePort } from "./file.js";
 import { ChardevError } from "./index.js";
 import { openPortHosts } from "./open.js";
-import { StreamPort } from "./stream.js";
+import { CallbackPort, StreamPort } from "./stream.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bulkhead-chardev-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,4 +63,15 @@ test("opening several host ends is all or nothing", async () => {
   // The socket opened first was closed again: the path is free.
   const [p] = await openPortHosts([{ kind: "unix", path: sock }]);
   await p!.close();
+});
+
+test("a callback port: output to the callback, pushed input to the device", () => {
+  const out: string[] = [], input: string[] = [];
+  const p = new CallbackPort("terminal", (b) => out.push(Buffer.from(b).toString()));
+  p.push(new TextEncoder().encode("before attach is lost"));
+  p.attach({ data: (b) => input.push(Buffer.from(b).toString()), connection: () => {} });
+  p.push(new TextEncoder().encode("ls\r"));
+  p.write(new TextEncoder().encode("$ "));
+  assert.deepEqual(input, ["ls\r"]);
+  assert.deepEqual(out, ["$ "]);
 });

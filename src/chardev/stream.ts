@@ -40,3 +40,27 @@ export class StreamPort implements PortBackend {
 export function stdioPort(): StreamPort {
   return new StreamPort("stdio", process.stdout, process.stdin);
 }
+
+/**
+ * A port whose host end is code: output goes to `output`, input is whatever `push` is
+ * given. The terminal of `bulkhead run` is one (its keys pass the Ctrl-A escape filter
+ * first, and its output shares stdout with the UART).
+ */
+export class CallbackPort implements PortBackend {
+  readonly connected = true;
+  private events: PortEvents | undefined;
+
+  constructor(readonly label: string, private readonly output: (bytes: Uint8Array) => void) {}
+
+  attach(events: PortEvents): void {
+    this.events = events;
+    events.connection(true);
+  }
+
+  write(bytes: Uint8Array): void { this.output(bytes); }
+  /** Input from the host side, for the guest. */
+  push(bytes: Uint8Array): void { this.events?.data(bytes.slice()); }
+  pause(): void {}
+  resume(): void {}
+  async close(): Promise<void> {}
+}
