@@ -17,15 +17,24 @@ test("direct: kernel at RAM base + text_offset, initrd at kernel + 128 MiB, fdt 
 });
 
 test("small RAM: initrd at kernel + RAM/2", () => {
-  const p = planBoot({ mode: "direct", ramBase: RAM, ramBytes: 64n * MB, kernel: image(31 * M), initrdBytes: 20 * M, fdtBytes: 8192 });
-  assert.equal(p.initrd?.start, 0x8220_0000n);
-  assert.equal(p.fdt.start, 0x83e0_0000n);
+  const p = planBoot({ mode: "direct", ramBase: RAM, ramBytes: 128n * MB, kernel: image(31 * M), initrdBytes: 20 * M, fdtBytes: 8192 });
+  assert.equal(p.initrd?.start, 0x8420_0000n);
+  assert.equal(p.fdt.start, 0x87e0_0000n);
 });
 
 test("initrd falls back to just below the fdt when the kernel is larger than RAM/2", () => {
-  const p = planBoot({ mode: "direct", ramBase: RAM, ramBytes: 48n * MB, kernel: image(25 * M), initrdBytes: 4 * M, fdtBytes: 8192 });
+  const raw = identifyKernel({ name: "blob", bytes: new Uint8Array(25 * M) }, "direct", true);
+  const p = planBoot({ mode: "direct", ramBase: RAM, ramBytes: 48n * MB, kernel: raw, initrdBytes: 4 * M, fdtBytes: 8192 });
   assert.equal(p.fdt.start, 0x82e0_0000n);
   assert.deepEqual(p.initrd, { start: 0x82a0_0000n, end: 0x82e0_0000n });
+});
+
+test("a Linux Image needs working memory beyond its image (Debian's panics in 64 MiB)", () => {
+  assert.throws(
+    () => planBoot({ mode: "direct", ramBase: RAM, ramBytes: 64n * MB, kernel: image(31 * M), initrdBytes: 2 * M, fdtBytes: 8192 }),
+    /memory 64 MiB is too small for kernel \(31 MiB\) \+ initrd \(2 MiB\) \+ device tree \(Linux needs about 48 MiB free besides them\): use --memory 128M$/,
+  );
+  assert.ok(planBoot({ mode: "direct", ramBase: RAM, ramBytes: 96n * MB, kernel: image(31 * M), initrdBytes: 2 * M, fdtBytes: 8192 }));
 });
 
 test("the fdt stays below the 3 GiB physical line with large RAM", () => {
@@ -43,7 +52,7 @@ test("too small: names the sizes and suggests a --memory", () => {
   );
   assert.throws(
     () => planBoot({ mode: "direct", ramBase: RAM, ramBytes: 16n * MB, kernel: image(31 * M), fdtBytes: 8192 }),
-    /kernel \(31 MiB\) \+ device tree \(the kernel does not fit\): use --memory 64M/,
+    /kernel \(31 MiB\) \+ device tree \(the kernel does not fit\): use --memory 128M/,
   );
 });
 

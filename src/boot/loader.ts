@@ -47,6 +47,12 @@ const PAGE = 4096n;
 const INITRD_MAX_OFFSET = 128n << 20n;
 /** QEMU keeps the fdt below this physical address so 32-bit code can reach it. */
 const FDT_CEILING = 3n << 30n;
+/**
+ * RAM a Linux kernel needs beyond its image, initrd and fdt to get through early boot:
+ * Debian's 6.12 panics in sparse_init (a 32 MiB memblock allocation) with 64 MiB of RAM
+ * and boots to a shell with 96 MiB. Checked only for Linux Images, which say what they are.
+ */
+export const LINUX_MIN_FREE_BYTES = 48n << 20n;
 /** Where S-mode payloads go when they say nothing (fw_jump's FW_JUMP_ADDR offset). */
 const DEFAULT_TEXT_OFFSET = 0x20_0000n;
 /** The largest RAM a VM can have, 3.5 GiB: the hart keeps its state and decoded code below RAM in one 4 GiB wasm memory. */
@@ -210,6 +216,11 @@ function tryPlan(input: PlanInput): BootPlan | string {
     if (low >= used && low + size <= fdtStart) initrd = { start: low, end: low + size };
     else if (high >= alignUp(used, PAGE)) initrd = { start: high, end: high + size };
     else return "no room left for the initrd";
+  }
+
+  if (input.kernel?.format.kind === "linux-image") {
+    const free = ramEnd - kernel!.end - (initrd ? initrd.end - initrd.start : 0n) - (top - fdtStart);
+    if (free < LINUX_MIN_FREE_BYTES) return `Linux needs about ${LINUX_MIN_FREE_BYTES >> 20n} MiB free besides them`;
   }
 
   return { firmware, kernel, initrd, fdt: { start: fdtStart, end: top } };
