@@ -23,8 +23,12 @@ import { Uart16550 } from "../devices/uart16550/index.js";
 import { type AccessSize, Bus, type MmioDevice } from "./bus.js";
 import { Clint } from "./clint/index.js";
 import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, MAX_HARTS, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
-import { IRQ, MEMMAP } from "./memmap.js";
+import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "./memmap.js";
+import { PCI_SLOTS } from "../pci/host.js";
 import { Plic } from "./plic/index.js";
+import type { VirtioDeviceConfig } from "../virtio/device.js";
+import { GuestMemory } from "../virtio/guest-memory.js";
+import { type PlacedDevices, placeVirtioDevices } from "./virtio.js";
 
 /** Where the guest's console bytes go (UART transmitter and SBI console, in order). */
 export interface ConsolePort {
@@ -52,6 +56,13 @@ export interface MachineConfig {
   readonly instructionsPerTick?: number;
   readonly boot: BootConfig;
   readonly console: ConsolePort;
+  /**
+   * Virtio devices, in order: virtio-pci ones take PCI slots 1, 2, ..., virtio-mmio ones
+   * the mmio slots 0..7. Only these exist (no PCI host bridge without a virtio-pci device).
+   */
+  readonly devices?: readonly VirtioDeviceConfig[];
+  /** Host-side messages about the guest's use of its devices (bad requests); default: dropped. */
+  readonly log?: (line: string) => void;
 }
 
 /** Why run() ended. */
@@ -145,6 +156,8 @@ export class Machine {
   readonly uart: Uart16550;
   readonly rtc: GoldfishRtc;
   readonly sbi: Sbi | undefined;
+  /** The virtio devices and the PCIe host bridge, as placed (config.devices). */
+  readonly virtio: PlacedDevices;
   /** The generated device tree, as loaded at plan.fdt.start. */
   readonly fdt: Uint8Array;
   readonly plan: BootPlan;
@@ -200,6 +213,12 @@ export class Machine {
     this.bus.map(MEMMAP.clint.base, MEMMAP.clint.size, clint);
     this.bus.map(MEMMAP.plic.base, MEMMAP.plic.size, this.plic);
     this.bus.map(MEMMAP.uart0.base, MEMMAP.uart0.size, new Watched(this.uart, () => this.onUartTouched()));
+    // Device DMA goes through GuestMemory, which drops the harts' decoded code it overwrites.
+    const mem = new GuestMemory(cpu.ram, RAM_BASE, (addr, len) => cpu.invalidateCode(BigInt(addr), len));
+    this.virtio = placeVirtioDevices(config.devices ?? [], {
+      bus: this.bus, plic: this.plic, mem,
+      env: { timing: config.timing, wake: () => this.wake?.(), log: (line) => config.log?.(line) },
+    });
 
     // Boot images: identify, plan (two fdt passes: its size decides where it goes, and
     // the initrd's address goes into it), load.
@@ -216,6 +235,7 @@ export class Machine {
         timebaseHz: TIMEBASE_HZ,
         ...(boot.append !== undefined ? { bootargs: boot.append } : {}),
         ...(initrd ? { initrd } : {}),
+        socNodes: this.virtio.socNodes,
       });
     const draft = fdtFor(boot.initrd ? { start: 0n, end: BigInt(boot.initrd.bytes.length) } : undefined);
     this.plan = planBoot({
@@ -479,6 +499,10 @@ function checkConfig(c: MachineConfig): void {
   if (!Number.isInteger(c.ramBytes) || c.ramBytes < 2 << 20 || BigInt(c.ramBytes) > MAX_RAM_BYTES || c.ramBytes % 4096 !== 0) {
     throw new MachineError("Config", `memory must be a multiple of 4 KiB from 2 MiB to ${MAX_RAM_BYTES >> 20n} MiB, not ${c.ramBytes} bytes`);
   }
+  const mmio = (c.devices ?? []).filter((d) => d.transport === "virtio-mmio").length;
+  if (mmio > VIRTIO_MMIO_SLOTS) throw new MachineError("Config", `a VM has ${VIRTIO_MMIO_SLOTS} virtio-mmio slots, not ${mmio}: put the others on virtio-pci`);
+  const pci = (c.devices ?? []).length - mmio;
+  if (pci > PCI_SLOTS - 1) throw new MachineError("Config", `a VM's PCI bus holds ${PCI_SLOTS - 1} devices, not ${pci}: put some on virtio-mmio`);
   const b = c.boot;
   if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (--bios FILE)");
   if (b.mode !== "firmware" && !b.kernel) throw new MachineError("Config", `${b.mode} boot needs a kernel (--kernel FILE)`);

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { buildGpt } from "../images/gpt.js";
+import { CliError } from "./cli-error.js";
+import { openDevices, parseDrive } from "./devices.js";
+
+const dir = mkdtempSync(join(tmpdir(), "bulkhead-cli-devices-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const usage = (re: RegExp) => (e: unknown) => e instanceof CliError && e.status === 2 && re.test(e.message);
+
+describe("--drive", () => {
+  test("file= alone: the whole image, read-write, on virtio-pci", () => {
+    assert.deepEqual(parseDrive("file=a.img"), { file: "a.img", range: { kind: "whole" }, readOnly: false, transport: "virtio-pci", text: "file=a.img" });
+  });
+
+  test("part=, name=, readonly=, if=, and ',,' for a comma in the path", () => {
+    const d = parseDrive("file=my,,disk.img,part=2,readonly=on,if=virtio-mmio");
+    assert.equal(d.file, "my,disk.img");
+    assert.deepEqual(d.range, { kind: "partition", number: 2 });
+    assert.equal(d.readOnly, true);
+    assert.equal(d.transport, "virtio-mmio");
+    assert.deepEqual(parseDrive("file=a,name=root fs").range, { kind: "partition-name", name: "root fs" });
+    assert.equal(parseDrive("file=a,if=virtio").transport, "virtio-pci");
+  });
+
+  test("mistakes name the option and what is wrong", () => {
+    assert.throws(() => parseDrive("part=1"), usage(/--drive part=1: file= is missing/));
+    assert.throws(() => parseDrive("file=a,part=0"), usage(/part=0 is not a partition number/));
+    assert.throws(() => parseDrive("file=a,part=x"), usage(/part=x/));
+    assert.throws(() => parseDrive("file=a,name="), usage(/name= is empty/));
+    assert.throws(() => parseDrive("file=a,file=b"), usage(/file= given twice/));
+    assert.throws(() => parseDrive("file=a,ro"), usage(/'ro' is not key=value/));
+    assert.throws(() => parseDrive("file=a,format=raw"), usage(/unknown key 'format'/));
+  });
+});
+
+describe("openDevices", () => {
+  const img = join(dir, "d.img");
+  const fd = openSync(img, "w");
+  ftruncateSync(fd, 4 << 20);
+  for (const w of buildGpt(4 << 20, [{ name: "p", size: 1 << 20 }]).writes) writeSync(fd, w.bytes, 0, w.bytes.length, w.offset);
+  closeSync(fd);
+
+  test("drives in order, then the rng; each builds a fresh device per boot", () => {
+    const o = openDevices({ drives: [parseDrive(`file=${img}`), parseDrive(`file=${img},name=p,if=virtio-mmio`)], rng: true, timing: "virtual" });
+    assert.deepEqual(o.devices.map((d) => d.transport), ["virtio-pci", "virtio-mmio", "virtio-pci"]);
+    const env = { timing: "virtual" as const, wake: () => {}, log: () => {} };
+    const a = o.devices[1]!.create(env), b = o.devices[1]!.create(env);
+    assert.notEqual(a, b);
+    assert.deepEqual([a.label, a.type, o.devices[2]!.create(env).type], ["virtio-blk1", 2, 4]);
+    o.close();
+  });
+
+  test("all or nothing: a bad second drive fails with one line naming it", () => {
+    assert.throws(
+      () => openDevices({ drives: [parseDrive(`file=${img}`), parseDrive(`file=${img},part=4`)], rng: false, timing: "realtime" }),
+      (e: unknown) => e instanceof CliError && e.status === 1 && /^--drive file=.*,part=4: .* has no partition 4 \(its partitions: 1 'p'\)$/.test(e.message),
+    );
+  });
+});
