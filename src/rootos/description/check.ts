@@ -7,6 +7,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { PortHost } from "../../chardev/open.js";
 import { MAX_RAM_BYTES } from "../../boot/loader.js";
+import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
@@ -22,6 +23,8 @@ export interface CheckEnv {
   probe(path: string): Probe;
   /** Debian's cached images, or why they are missing; undefined when the description names none. */
   readonly debian?: CachedImages | { readonly error: string };
+  /** The GPT of an existing disk image, or why it has none; default: every image is unpartitioned. */
+  gpt?(path: string): GptTable | { readonly error: string };
 }
 
 /** Probe the host's file system. */
@@ -133,11 +136,20 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const sizes = parts.map((p) => p?.size);
     if (sizes.some((s) => s === undefined)) return;
     const need = layoutPartitions(sizes as number[]).minImageSize;
-    if (disk.size !== undefined && disk.size < need) report([...at, "size"], { kind: "DiskTooSmall", size: disk.size, need, existing: false });
+    if (disk.size !== undefined && disk.size < need) report([...at, "size"], { kind: "DiskTooSmall", size: disk.size, need });
     if (disk.image?.path === undefined) return;
     const p = env.probe(disk.image.path);
-    if (p.kind === "file" && p.size < need) report([...at, "image"], { kind: "DiskTooSmall", size: p.size, need, existing: true });
-    else if (p.kind === "missing" && disk.create !== true) {
+    if (p.kind === "file") {
+      // An image that exists is taken as it is: its own GPT must have the described partitions.
+      const table = env.gpt?.(disk.image.path) ?? { error: "no GPT signature" };
+      if ("error" in table) return report([...at, "image"], { kind: "DiskNoGpt", path: disk.image.path, why: table.error });
+      parts.forEach((part, j) => {
+        if (part?.name === undefined || part.size === undefined) return;
+        const found = table.partitions.find((x) => x.name === part.name);
+        if (!found) report([...at, "partitions", j, "name"], { kind: "PartitionNotInImage", partition: part.name, image: disk.image!.path!, have: table.partitions.map((x) => x.name) });
+        else if (found.size !== part.size) report([...at, "partitions", j, "size"], { kind: "PartitionSizeDiffers", partition: part.name, inImage: found.size, described: part.size });
+      });
+    } else if (p.kind === "missing" && disk.create !== true) {
       report([...at, "image"], { kind: "FileMissing", what: "disk image (add create: true to have the RootOS create it)", path: disk.image.path, why: "missing" });
     } else if (p.kind === "dir" || p.kind === "unreadable") {
       report([...at, "image"], { kind: "FileMissing", what: "disk image", path: disk.image.path, why: p.kind === "dir" ? "directory" : "unreadable" });
@@ -282,6 +294,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const total = requests.reduce((sum, r) => sum + (r?.size ?? 0), 0);
     let exhaustedReported = false;
     placeMemory(requests, board.memory).forEach((pl, i) => {
+      if (!pl) return;
       const vm = vms[i]!;
       const base = Number(MEMMAP.ram.base);
       const size = vm.memory?.size ?? 0;

@@ -48,7 +48,10 @@ export type Problem =
   | { readonly kind: "HostTaken"; readonly host: string; readonly by: string }
   | { readonly kind: "MacTaken"; readonly mac: string; readonly by: string }
   | { readonly kind: "SerialTwice"; readonly first: string }
-  | { readonly kind: "DiskTooSmall"; readonly size: number; readonly need: number; readonly existing: boolean }
+  | { readonly kind: "DiskTooSmall"; readonly size: number; readonly need: number }
+  | { readonly kind: "DiskNoGpt"; readonly path: string; readonly why: string }
+  | { readonly kind: "PartitionNotInImage"; readonly partition: string; readonly image: string; readonly have: readonly string[] }
+  | { readonly kind: "PartitionSizeDiffers"; readonly partition: string; readonly inImage: number; readonly described: number }
   // boot and security
   | { readonly kind: "UnsignedWithSecureBoot" }
   | { readonly kind: "SecureBootNoKeys" }
@@ -163,9 +166,13 @@ export function describe(p: Problem): string {
     case "HostTaken": return `${p.host} is also the host end of ${p.by}`;
     case "MacTaken": return `MAC address ${p.mac} is also used by ${p.by}`;
     case "SerialTwice": return `a VM has one UART: the serial port at ${p.first} is already passed through to it`;
-    case "DiskTooSmall":
-      return p.existing ? `the image is ${size(p.size)}; its partitions and GPT need ${size(p.need)}`
-        : `${size(p.size)} is too small: the partitions and GPT need ${size(p.need)}`;
+    case "DiskTooSmall": return `${size(p.size)} is too small: the partitions and GPT need ${size(p.need)}`;
+    case "DiskNoGpt":
+      return `the image ${p.path} has no usable GPT (${p.why}); partition it (sgdisk, parted), or remove it and set create: true`;
+    case "PartitionNotInImage":
+      return `the image ${p.image} has no partition named '${p.partition}'${p.have.length > 0 ? ` (it has: ${list(p.have)})` : " (its GPT is empty)"}`;
+    case "PartitionSizeDiffers":
+      return `partition '${p.partition}' is ${size(p.inImage)} in the image, not ${size(p.described)} as described`;
     case "UnsignedWithSecureBoot": return "unsigned images are not allowed: the board has secure_boot: true";
     case "SecureBootNoKeys": return "secure_boot needs at least one key in board.trusted_keys";
     case "BootDiskNotBlock":

@@ -4,9 +4,10 @@
 //   text ──parse.ts──▶ data ──shape.ts (schema)──┐
 //                          └──convert.ts (draft)─┴─check.ts──▶ issues? DescriptionError
 //                                                                   : freeze ──▶ derive (../plan)
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readGpt, type GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { deepFreeze, derivePlan, type DeriveEnv } from "../plan/derive.js";
 import type { SystemPlan } from "../plan/types.js";
@@ -70,17 +71,46 @@ export async function loadSystemText(text: string, file: string, opts: LoadOptio
       debian = { error: (e as Error).message };
     }
   }
-  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, ...(debian ? { debian } : {}) });
+  const gpts = new Map<string, { size: number; gpt: GptTable } | { error: string }>();
+  const gpt = (path: string): GptTable | { error: string } => {
+    let t = gpts.get(path);
+    if (t === undefined) gpts.set(path, (t = readImageGpt(path)));
+    return "error" in t ? t : t.gpt;
+  };
+  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, ...(debian ? { debian } : {}) });
   const all = [...shape, ...valueIssues, ...checks];
   if (all.length > 0) fail(all);
 
   // No issue: the schema and the checks guarantee every part of the draft is there.
   const description = deepFreeze(draft as SystemDescription);
+  const images = new Map<string, { size: number; gpt: GptTable }>();
+  for (const [path, t] of gpts) if (!("error" in t)) images.set(path, t);
   const plan = derivePlan(description, {
     ...(debian && !("error" in debian) ? { debian } : {}),
+    existingImages: images,
     ...(opts.isElf ? { isElf: opts.isElf } : {}),
   });
   return { description, plan };
+}
+
+/** The GPT of the image at `path`, or why it has none. */
+function readImageGpt(path: string): { size: number; gpt: GptTable } | { error: string } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    const f = fd;
+    const read = (offset: number, len: number): Uint8Array => {
+      const buf = new Uint8Array(len);
+      return buf.subarray(0, readSync(f, buf, 0, len, offset));
+    };
+    const size = statSync(path).size;
+    return { size, gpt: readGpt(read, size, path) };
+  } catch (e) {
+    const info = (e as { info?: { kind: string; why?: string } }).info;
+    return { error: info?.kind === "NotGpt" && info.why !== undefined ? info.why : (e as Error).message };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 async function defaultDebianImages(): Promise<CachedImages> {

@@ -2,6 +2,7 @@
 // (layout.ts), partitions located in their images, MAC addresses assigned, cached
 // images turned into paths; then the whole plan is frozen.
 import { closeSync, openSync, readSync } from "node:fs";
+import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
 import { defaultMac, formatMac } from "../../net/index.js";
@@ -14,6 +15,8 @@ export interface DeriveEnv {
   readonly debian?: CachedImages;
   /** Whether a file is an ELF (a staged boot loads a non-ELF bootloader as a flat binary). Default: reads its first bytes. */
   readonly isElf?: (path: string) => boolean;
+  /** Disk images that exist already, with their GPT: partitions are where the image has them. */
+  readonly existingImages?: ReadonlyMap<string, { readonly size: number; readonly gpt: GptTable }>;
 }
 
 const DEBIAN_FIELD: Record<DebianImage, keyof CachedImages> = {
@@ -25,11 +28,18 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
   const base = Number(MEMMAP.ram.base);
   const placements = placeMemory(d.vms.map((vm) => vm.memory), d.board.memory);
   const offsets = placements.map((p, i) => {
-    if (p.kind !== "placed") throw new Error(`derivePlan: vm '${d.vms[i]!.name}' has no memory (the description was not checked)`);
+    if (p?.kind !== "placed") throw new Error(`derivePlan: vm '${d.vms[i]!.name}' has no memory (the description was not checked)`);
     return p.offset;
   });
 
   const disks: DiskPlan[] = d.board.disks.map((disk) => {
+    const existing = env.existingImages?.get(disk.image.path);
+    if (existing) {
+      return {
+        name: disk.name, image: disk.image.path, create: false, size: existing.size,
+        partitions: disk.partitions.map((p) => ({ name: p.name, offset: existing.gpt.partitions.find((x) => x.name === p.name)!.offset, size: p.size })),
+      };
+    }
     const { offsets: at, minImageSize } = layoutPartitions(disk.partitions.map((p) => p.size));
     return {
       name: disk.name, image: disk.image.path, create: disk.create, size: disk.size ?? minImageSize,

@@ -23,8 +23,8 @@ export type Placement =
  * in order, each at the lowest free offset where it fits. An undefined request (one that
  * could not be read) takes nothing. Offsets are relative to the board's memory base.
  */
-export function placeMemory(requests: readonly (MemoryRequest | undefined)[], boardBytes: number): Placement[] {
-  const out: Placement[] = new Array(requests.length);
+export function placeMemory(requests: readonly (MemoryRequest | undefined)[], boardBytes: number): (Placement | undefined)[] {
+  const out: (Placement | undefined)[] = requests.map(() => undefined);
   const taken: { start: number; end: number; index: number }[] = [];
   requests.forEach((r, i) => {
     if (r?.at === undefined) return;

@@ -1,0 +1,251 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { Scratch } from "./testing.js";
+
+const s = new Scratch();
+after(() => s.remove());
+
+/** One VM, enough to be valid; `extra` lines are appended to it (indented 4). */
+const vm = (name: string, cores: string, memory = "128M", extra = ""): string =>
+  `  - name: ${name}\n    cores: ${cores}\n    memory: ${memory}\n    boot: { kernel: kernel.elf }\n${extra}`;
+
+const BOARD = `board:
+  cores: 4
+  memory: 1G
+`;
+
+/** A board with a disk (partitions data, shared), a NIC eth0, serial ports ttyS1/ttyS2 and a key. */
+const RICH_BOARD = `board:
+  cores: 4
+  memory: 1G
+  trusted_keys:
+    - { name: vendor, file: key.pub }
+  disks:
+    - name: disk0
+      image: disk0.img
+      create: true
+      partitions:
+        - { name: data, size: 16M }
+        - { name: shared, size: 16M }
+  nics:
+    - { name: eth0, udp: { local: "127.0.0.1:7001", remote: "127.0.0.1:7002" } }
+    - { name: eth1 }
+  serial_ports:
+    - { name: ttyS1, host: "unix:ttyS1.sock" }
+    - { name: ttyS2, host: "tcp:4555" }
+networks:
+  - name: lan
+`;
+
+interface Case {
+  readonly name: string;
+  readonly yaml: string;
+  /** The path of the (first) issue, and what its message says. */
+  readonly path: string;
+  readonly message: RegExp;
+  readonly line?: number;
+}
+
+const CASES: readonly Case[] = [
+  // a core, a byte of memory, a pass-through device given to two VMs
+  { name: "a core given to two VMs", yaml: `${BOARD}vms:\n${vm("a", "[0, 1]")}${vm("b", "[1]")}`,
+    path: "vms[1].cores[0]", message: /^core 1 is also given to vm 'a'/, line: 10 },
+  { name: "board memory given to two VMs (explicit ranges)",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "{ size: 256M, at: 0 }")}${vm("b", "[1]", "{ size: 256M, at: 128M }")}`,
+    path: "vms[1].memory.at", message: /^board memory 0x8800_0000-0x97ff_ffff is also given to vm 'a'/ },
+  { name: "a pass-through NIC given to two VMs",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth0 }]\n")}${vm("b", "[1]", "128M", "    devices: [{ passthrough: eth0 }]\n")}`,
+    path: "vms[1].devices[0].passthrough", message: /^eth0 is also given to vm 'a' \(a pass-through device belongs to one VM\)/ },
+  { name: "a pass-through serial port given to two VMs",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: ttyS1 }]\n")}${vm("b", "[1]", "128M", "    devices: [{ passthrough: ttyS1 }]\n")}`,
+    path: "vms[1].devices[0].passthrough", message: /^ttyS1 is also given to vm 'a'/ },
+  { name: "a NIC that is a network's uplink and passed through",
+    yaml: `${RICH_BOARD.replace("  - name: lan\n", "  - name: lan\n    uplink: eth1\n")}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth1 }]\n")}`,
+    path: "vms[0].devices[0].passthrough", message: /^eth1 is also given to network 'lan' as its uplink/ },
+  // more than the board has
+  { name: "a core the board does not have", yaml: `${BOARD}vms:\n${vm("a", "[3, 4]")}`,
+    path: "vms[0].cores[1]", message: /^core 4 does not exist: the board has cores 0-3/ },
+  { name: "more memory than the board has", yaml: `${BOARD}vms:\n${vm("a", "[0]", "512M")}${vm("b", "[1]", "768M")}`,
+    path: "vms[1].memory", message: /^the VMs need 1280M of memory in all; the board has 1G/ },
+  { name: "a range beyond the board's memory", yaml: `${BOARD}vms:\n${vm("a", "[0]", "{ size: 256M, at: 900M }")}`,
+    path: "vms[0].memory.at", message: /is beyond the board's 1G/ },
+  { name: "memory that fits in all but not in one piece",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "{ size: 256M, at: 256M }")}${vm("b", "[1]", "{ size: 256M, at: 768M }")}${vm("c", "[2]", "384M")}`,
+    path: "vms[2].memory", message: /^no free range of board memory holds 384M \(the largest free one is 256M\)/ },
+  { name: "VM memory too small", yaml: `${BOARD}vms:\n${vm("a", "[0]", "1M")}`,
+    path: "vms[0].memory", message: /^VM memory 1M is too small \(at least 2M\)/ },
+  // references that do not resolve
+  { name: "a partition that does not exist",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: block, partition: dta }\n")}`,
+    path: "vms[0].devices[0].partition", message: /^there is no partition 'dta' \(did you mean 'data'\?\); known: data, shared/ },
+  { name: "a network that does not exist",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: nic, network: wan }\n")}`,
+    path: "vms[0].devices[0].network", message: /^there is no network 'wan' \(did you mean 'lan'\?\); known: lan/ },
+  { name: "a key that does not exist",
+    yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: kernel.elf, key: vendr }\n`,
+    path: "vms[0].boot.key", message: /^there is no trusted key 'vendr' \(did you mean 'vendor'\?\)/ },
+  { name: "a board device that does not exist",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth9 }]\n")}`,
+    path: "vms[0].devices[0].passthrough", message: /^there is no board NIC or serial port 'eth9'/ },
+  { name: "a kernel file that does not exist",
+    yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: vmlinux }\n`,
+    path: "vms[0].boot.kernel", message: /^kernel \/.*\/vmlinux does not exist \(relative paths are from the description's directory\)/ },
+  { name: "a key file that does not exist",
+    yaml: `board:\n  cores: 1\n  memory: 1G\n  trusted_keys: [{ name: k, file: keys/k.pub }]\nvms:\n${vm("a", "[0]")}`,
+    path: "board.trusted_keys[0].file", message: /^key file .*keys\/k\.pub does not exist/ },
+  { name: "a disk image that does not exist (and is not to be created)",
+    yaml: `board:\n  cores: 1\n  memory: 1G\n  disks: [{ name: d, image: nope.img, partitions: [{ name: p, size: 1M }] }]\nvms:\n${vm("a", "[0]")}`,
+    path: "board.disks[0].image", message: /^disk image \(add create: true.*does not exist/ },
+  { name: "a cached Debian image with a typo",
+    yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: "debian:kernal" }\n`,
+    path: "vms[0].boot.kernel", message: /^there is no cached Debian image 'debian:kernal' \(did you mean 'debian:kernel'\?\)/ },
+  { name: "a watchdog port that is not one of the VM's console ports",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: console, ports: [shell] }]\n    watchdog: { timeout: 5s, port: wd }\n")}`,
+    path: "vms[0].watchdog.port", message: /^there is no console port in this VM 'wd'; known: shell/ },
+  { name: "a staged boot from a partition that is not the VM's",
+    yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { firmware: fw.bin, bootloader: uboot.bin, disk: data }\n`,
+    path: "vms[0].boot.disk", message: /^partition 'data' is not one of this VM's block devices/ },
+  // sharing partitions
+  { name: "a read-write partition given to two VMs",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: block, partition: data }]\n")}${vm("b", "[1]", "128M", "    devices: [{ virtio: block, partition: data }]\n")}`,
+    path: "vms[1].devices[0].partition", message: /^partition 'data' is also given to vm 'a'; a partition a VM writes is that VM's alone/ },
+  { name: "a read-only share of a partition another VM writes",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: block, partition: data }]\n")}${vm("b", "[1]", "128M", "    devices: [{ virtio: block, partition: data, readonly: true }]\n")}`,
+    path: "vms[1].devices[0].partition", message: /^partition 'data' is writable by vm 'a'/ },
+  { name: "a partition given to one VM twice",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: block, partition: data, readonly: true }\n      - { virtio: block, partition: data, readonly: true }\n")}`,
+    path: "vms[0].devices[1].partition", message: /^partition 'data' is given to this VM twice/ },
+  // unknown keys, wrong types, missing keys, bad values
+  { name: "an unknown key", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    colour: red\n")}`,
+    path: "vms[0].colour", message: /^unknown key 'colour'; expected one of: name, os, criticality, cores, memory/ },
+  { name: "an unknown key close to a known one", yaml: `${BOARD}network: []\nvms:\n${vm("a", "[0]")}`,
+    path: "network", message: /^unknown key 'network' \(did you mean 'networks'\?\)/, line: 4 },
+  { name: "cores that are not a list", yaml: `${BOARD}vms:\n${vm("a", "2")}`,
+    path: "vms[0].cores", message: /^expected a list, not the number 2/ },
+  { name: "memory without a unit", yaml: `${BOARD}vms:\n${vm("a", "[0]", "512")}`,
+    path: "vms[0].memory", message: /^expected a string or a mapping \(key: value\), not the number 512/ },
+  { name: "memory that is not a size", yaml: `${BOARD}vms:\n${vm("a", "[0]", "lots")}`,
+    path: "vms[0].memory", message: /^'lots' is not a size with a unit/ },
+  { name: "a core id that is not a number", yaml: `${BOARD}vms:\n${vm("a", "[zero]")}`,
+    path: "vms[0].cores[0]", message: /^expected a whole number, not the string 'zero'/ },
+  { name: "a core listed twice in one VM", yaml: `${BOARD}vms:\n${vm("a", "[1, 1]")}`,
+    path: "vms[0].cores[1]", message: /^1 is listed twice/ },
+  { name: "an unknown criticality", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    criticality: high\n")}`,
+    path: "vms[0].criticality", message: /^'high' is not one of: safety, realtime, general/ },
+  { name: "a VM without boot", yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n`,
+    path: "vms[0].boot", message: /^'boot' is required/ },
+  { name: "a boot with neither kernel nor bootloader", yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { append: quiet }\n`,
+    path: "vms[0].boot.kernel", message: /^'kernel' is required \(a boot is \{ kernel, initrd, append, firmware \} or \{ firmware, bootloader, disk \}\)/ },
+  { name: "a kernel in a staged boot",
+    yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { firmware: fw.bin, bootloader: uboot.bin, disk: data, kernel: kernel.elf }\n    devices: [{ virtio: block, partition: data }]\n`,
+    path: "vms[0].boot.kernel", message: /^'kernel' does not go with 'bootloader'/ },
+  { name: "a staged boot with the builtin firmware",
+    yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { firmware: builtin, bootloader: uboot.bin, disk: data }\n    devices: [{ virtio: block, partition: data }]\n`,
+    path: "vms[0].boot.firmware", message: /^a staged boot needs a firmware file/ },
+  { name: "an initrd with firmware: none",
+    yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: kernel.elf, initrd: initrd.img, firmware: none }\n`,
+    path: "vms[0].boot.initrd", message: /^firmware: none runs the kernel ELF in M-mode/ },
+  { name: "a device that is both passthrough and virtio",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth0, virtio: rng }]\n")}`,
+    path: "vms[0].devices[0].virtio", message: /^'virtio' does not go with 'passthrough'/ },
+  { name: "a device that is neither", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ partition: data }]\n")}`,
+    path: "vms[0].devices[0]", message: /^a device is either 'passthrough: NAME'/ },
+  { name: "an unknown key in a block device",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: block, partition: data, read_only: true }]\n")}`,
+    path: "vms[0].devices[0].read_only", message: /^unknown key 'read_only' \(did you mean 'readonly'\?\)/ },
+  { name: "a throttle with both mips and share", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    throttle: { mips: 10, share: 50% }\n")}`,
+    path: "vms[0].throttle", message: /^a throttle is either \{ mips: N \} or \{ share: N% \}/ },
+  { name: "a share over 100%", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    throttle: { share: 150% }\n")}`,
+    path: "vms[0].throttle.share", message: /^a share of 150% is not from 1% to 100%/ },
+  { name: "a duration without a unit", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    watchdog: { timeout: 5 }\n")}`,
+    path: "vms[0].watchdog.timeout", message: /^expected a string, not the number 5/ },
+  { name: "a restart backoff whose maximum is below its start",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    restart: { on: crash, backoff: { initial: 10s, max: 1s } }\n")}`,
+    path: "vms[0].restart.backoff.max", message: /^the longest delay \(1000 ms\) is shorter than the first \(10000 ms\)/ },
+  { name: "a bad UDP address", yaml: `board:\n  cores: 1\n  memory: 1G\n  nics: [{ name: e, udp: { local: "example.com:1", remote: "127.0.0.1:2" } }]\nvms:\n${vm("a", "[0]")}`,
+    path: "board.nics[0].udp.local", message: /names are not looked up/ },
+  // names
+  { name: "two VMs with one name", yaml: `${BOARD}vms:\n${vm("a", "[0]")}${vm("a", "[1]")}`,
+    path: "vms[1].name", message: /^vm 'a' is described twice \(first at vms\[0\]\)/ },
+  { name: "two partitions with one name",
+    yaml: `board:\n  cores: 1\n  memory: 1G\n  disks: [{ name: d, image: d.img, create: true, partitions: [{ name: p, size: 1M }, { name: p, size: 1M }] }]\nvms:\n${vm("a", "[0]")}`,
+    path: "board.disks[0].partitions[1].name", message: /^partition 'p' is described twice/ },
+  // host resources and addresses
+  { name: "one host socket behind two things",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: console, ports: [{ name: x, host: 'tcp:4555' }] }]\n")}`,
+    path: "vms[0].devices[0].ports[0].host", message: /^tcp:4555 is also the host end of serial port 'ttyS2'/ },
+  { name: "one MAC address on two NICs",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: nic, network: lan, mac: '52:54:00:00:00:01' }\n      - { virtio: nic, network: lan, mac: '52:54:00:00:00:01' }\n")}`,
+    path: "vms[0].devices[1].mac", message: /^MAC address 52:54:00:00:00:01 is also used by a NIC of vm 'a'/ },
+  { name: "two serial ports passed through to one VM",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: ttyS1 }, { passthrough: ttyS2 }]\n")}`,
+    path: "vms[0].devices[1].passthrough", message: /^a VM has one UART/ },
+  // secure boot
+  { name: "unsigned images allowed with secure boot",
+    yaml: `${RICH_BOARD.replace("  memory: 1G\n", "  memory: 1G\n  secure_boot: true\n")}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: kernel.elf, unsigned: allowed }\n`,
+    path: "vms[0].boot.unsigned", message: /^unsigned images are not allowed: the board has secure_boot: true/ },
+  { name: "secure boot without trusted keys", yaml: `board:\n  cores: 1\n  memory: 1G\n  secure_boot: true\nvms:\n${vm("a", "[0]")}`,
+    path: "board.secure_boot", message: /^secure_boot needs at least one key/ },
+  // the text itself
+  { name: "broken YAML", yaml: `board:\n  cores: 4\n  memory: [1G\nvms: []\n`, path: "", message: /./, line: 4 },
+  { name: "a key written twice", yaml: `${BOARD}vms:\n${vm("a", "[0]")}    cores: [1]\n`, path: "", message: /unique/ },
+  { name: "an empty file", yaml: ``, path: "", message: /^expected a mapping \(key: value\), not nothing/ },
+];
+
+for (const c of CASES) {
+  test(`validate rejects ${c.name}`, async () => {
+    const issues = await s.issues(c.yaml);
+    assert.ok(issues.length > 0, "accepted");
+    const hit = issues.find((i) => i.path === c.path && c.message.test(i.message));
+    assert.ok(hit, `no issue at ${c.path} matching ${c.message}; got:\n${issues.map((i) => `  ${i.line}: ${i.path}: ${i.message}`).join("\n")}`);
+    if (c.line !== undefined) assert.equal(hit.line, c.line);
+  });
+}
+
+test("every problem is reported at once, in file order, each with its line", async () => {
+  const yaml = `${RICH_BOARD}vms:\n${vm("a", "[0, 9]", "128M", "    devices: [{ virtio: block, partition: nope }]\n")}${vm("b", "[0]", "lots", "    speed: 3\n")}`;
+  const issues = await s.issues(yaml);
+  assert.deepEqual(issues.map((i) => i.path), [
+    "vms[0].cores[1]", "vms[0].devices[0].partition", "vms[1].cores[0]", "vms[1].memory", "vms[1].speed",
+  ]);
+  const lines = issues.map((i) => i.line!);
+  assert.deepEqual(lines, [...lines].sort((a, b) => a - b));
+  assert.ok(lines.every((l) => l > 20));
+});
+
+test("read-only shares of a partition are fine, and so are the examples' patterns", async () => {
+  const yaml = `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: block, partition: shared, readonly: true }, { virtio: block, partition: data }]\n")}${vm("b", "[1]", "128M", "    devices: [{ virtio: block, partition: shared, readonly: true }]\n")}`;
+  assert.deepEqual(await s.issues(yaml), []);
+});
+
+test("a description becomes deeply frozen typed data with defaults", async () => {
+  const { description: d } = await s.load(`${BOARD}vms:\n${vm("a", "[2, 3]")}`);
+  assert.equal(d.board.name, "system");
+  assert.equal(d.board.memory, 1 << 30);
+  assert.equal(d.board.secureBoot, false);
+  const v = d.vms[0]!;
+  assert.deepEqual([v.criticality, v.timing, v.autostart, v.os], ["general", "realtime", true, ""]);
+  assert.deepEqual(v.restart, { on: [], backoff: { initialMs: 1000, maxMs: 60_000, factor: 2 } });
+  assert.deepEqual(v.boot, { kind: "kernel", kernel: { kind: "file", ref: "kernel.elf", path: `${s.dir}/kernel.elf` }, firmware: "builtin", unsigned: false });
+  assert.ok(Object.isFrozen(d) && Object.isFrozen(d.vms) && Object.isFrozen(v.cores) && Object.isFrozen(v.boot));
+  assert.throws(() => { (v.cores as number[]).push(1); }, TypeError);
+});
+
+test("restart on: always and never, a list, and durations", async () => {
+  const { description: d } = await s.load(`${BOARD}vms:\n${vm("a", "[0]", "128M", "    restart: { on: always, backoff: { initial: 500ms, max: 2m, factor: 1.5 } }\n    watchdog: { timeout: 1.5s, action: pause }\n")}${vm("b", "[1]", "128M", "    restart: { on: [watchdog, crash] }\n")}`);
+  assert.deepEqual(d.vms[0]!.restart, { on: ["crash", "watchdog", "poweroff"], backoff: { initialMs: 500, maxMs: 120_000, factor: 1.5 } });
+  assert.deepEqual(d.vms[0]!.watchdog, { timeoutMs: 1500, action: "pause" });
+  assert.deepEqual(d.vms[1]!.restart.on, ["crash", "watchdog"]);
+});
+
+test("Debian's images are asked for only when named, and a failure to get them is an issue at each use", async () => {
+  let asked = 0;
+  await s.load(`${BOARD}vms:\n${vm("a", "[0]")}`, { debianImages: async () => { asked++; return s.debian; } });
+  assert.equal(asked, 0);
+  const issues = await s.issues(`${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: "debian:kernel", initrd: "debian:initrd" }\n`,
+    { debianImages: async () => { throw new Error("run 'bulkhead images fetch'"); } });
+  assert.deepEqual(issues.map((i) => [i.path, i.message]), [
+    ["vms[0].boot.kernel", "Debian's cached images are not available: run 'bulkhead images fetch'"],
+    ["vms[0].boot.initrd", "Debian's cached images are not available: run 'bulkhead images fetch'"],
+  ]);
+});
