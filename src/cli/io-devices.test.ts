@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { formatMac } from "../net/index.js";
 import { CliError } from "./cli-error.js";
+import { parseRunArgs } from "./run.js";
 import { openIo, parseConsole, parseNetdev, parseNetdevs, parsePort, parsePorts, splitKeyValues } from "./io-devices.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bulkhead-io-"));
@@ -99,4 +100,18 @@ test("a UDP port in use is a one-line error naming the --netdev", async () => {
   } finally {
     await first.close();
   }
+});
+
+test("bulkhead run takes --netdev and --port repeatedly, and --console", () => {
+  const o = parseRunArgs([
+    "--netdev", "udp,local=127.0.0.1:5000,remote=127.0.0.1:5001", "--netdev", "udp,local=127.0.0.1:5002,remote=127.0.0.1:5003",
+    "--port", "name=a,socket=/tmp/a.sock", "--port", "name=b,tcp=127.0.0.1:4555", "--console", "hvc",
+  ]);
+  assert.deepEqual(o.netdevs.map((n) => formatMac(n.mac)), ["52:54:00:12:34:56", "52:54:00:12:34:57"]);
+  assert.deepEqual(o.ports.map((p) => p.name), ["a", "b"]);
+  assert.equal(o.console, "hvc");
+  const d = parseRunArgs([]);
+  assert.deepEqual([d.netdevs, d.ports, d.console], [[], [], "serial"]);
+  usage(() => parseRunArgs(["--netdev"]), /option --netdev needs a value/);
+  usage(() => parseRunArgs(["--port", "name=x"]), /^run: --port name=x: give its host end/);
 });

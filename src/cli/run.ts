@@ -9,6 +9,8 @@ import { parseSize } from "../machine/size.js";
 import { Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
 import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive } from "./devices.js";
+import { type ConsoleChoice, NETDEV_HELP, type NetdevSpec, openIo, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec } from "./io-devices.js";
+import type { CallbackPort } from "../chardev/stream.js";
 
 export const RUN_HELP = `usage: bulkhead run [options]
 
@@ -35,13 +37,26 @@ options:
                          or name; readonly=on refuses every write; if= picks the transport
                          (default virtio-pci). Repeatable: /dev/vda, /dev/vdb, ... in order
   --rng                  a virtio-rng device (entropy from the host; seeded under --timing virtual)
+  --netdev ${NETDEV_HELP}
+                         a virtio-net NIC on a UDP link: each Ethernet frame one datagram to
+                         remote=, taken only from remote= at local= (QEMU's -netdev
+                         socket,udp=REMOTE,localaddr=LOCAL). Repeatable: eth0, eth1, ...
+                         (MACs 52:54:00:12:34:56, ...:57, ... unless mac= is given)
+  --port ${PORT_HELP}
+                         a named virtio-console port, /dev/virtio-ports/NAME in the guest. Its
+                         host end: a Unix socket or a TCP port on 127.0.0.1 to connect to (one
+                         client at a time), or a file the guest's output is appended to.
+                         Repeatable
+  --console serial|hvc   where this terminal's keys go: the UART (serial, default) or the
+                         virtio-console's port 0 (hvc, boot with --append console=hvc0)
   --dtb-out FILE         also write the generated device tree blob to FILE (for dtc)
   --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit
   --no-reboot            exit when the guest reboots instead of booting it again
   -h, --help             show this help
 
-console: the guest's serial port is this terminal. On a terminal, Ctrl-A x exits,
-Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
+console: the guest's serial port is this terminal, and so is hvc0 (virtio-console port
+0) when there is a virtio-console (--port or --console hvc). On a terminal, Ctrl-A x
+exits, Ctrl-A h lists the keys, Ctrl-A Ctrl-A sends Ctrl-A.
 
 exit status: 0 when the guest powers off (or Ctrl-A x); the guest's code when it
 reports failure through the test device; 1 for errors on the host side.
@@ -64,6 +79,9 @@ export interface RunOptions {
   readonly noReboot: boolean;
   readonly drives: readonly DriveSpec[];
   readonly rng: boolean;
+  readonly netdevs: readonly NetdevSpec[];
+  readonly ports: readonly PortSpec[];
+  readonly console: ConsoleChoice;
 }
 
 const OPTIONS = {
@@ -80,6 +98,9 @@ const OPTIONS = {
   "no-reboot": { type: "boolean" },
   drive: { type: "string", multiple: true },
   rng: { type: "boolean" },
+  netdev: { type: "string", multiple: true },
+  port: { type: "string", multiple: true },
+  console: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -116,6 +137,9 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     noReboot: values["no-reboot"] ?? false,
     drives: (values.drive ?? []).map(parseDrive),
     rng: values.rng ?? false,
+    netdevs: parseNetdevs(values.netdev ?? []),
+    ports: parsePorts(values.port ?? []),
+    console: parseConsole(values.console),
   };
 }
 
@@ -247,7 +271,7 @@ class Terminal {
   private readonly onData = (chunk: Buffer): void => {
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.tty) this.filter.push(bytes);
-    else this.machine?.sendInput(bytes);
+    else this.send(bytes);
   };
   private readonly onEnd = (): void => this.machine?.closeInput();
   private readonly onSignal = (sig: NodeJS.Signals): void => {
@@ -256,9 +280,10 @@ class Terminal {
   };
   private readonly onExit = (): void => this.unraw();
 
-  constructor() {
+  /** @param hvc the terminal's end of hvc0 when the keys go there (--console hvc) instead of to the UART */
+  constructor(private readonly hvc?: CallbackPort) {
     this.filter = new EscapeFilter({
-      send: (b) => this.machine?.sendInput(b),
+      send: (b) => this.send(b),
       exit: () => this.machine?.stop("stopped by Ctrl-A x"),
       help: () => process.stderr.write(ESCAPE_HELP),
     });
@@ -272,6 +297,11 @@ class Terminal {
     process.stdin.on("data", this.onData);
     process.stdin.on("end", this.onEnd);
     process.stdin.resume();
+  }
+
+  private send(bytes: Uint8Array): void {
+    if (this.hvc) this.hvc.push(bytes);
+    else this.machine?.sendInput(bytes);
   }
 
   /** Route input to this machine (a new one after each reboot). */
@@ -307,36 +337,50 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   }
   const boot = await bootConfigOf(opts);
   const opened = openDevices({ drives: opts.drives, rng: opts.rng, timing: opts.timing });
+  const out = new ConsoleOutput();
+  let io;
   try {
-    return await runMachine(opts, boot, opened.devices);
+    io = await openIo({ netdevs: opts.netdevs, ports: opts.ports, console: opts.console, consoleOutput: out.write });
+  } catch (e) {
+    opened.close();
+    throw e;
+  }
+  try {
+    return await runMachine(opts, boot, [...opened.devices, ...io.devices], out, io.hvc);
   } finally {
     opened.close();
+    await io.close();
   }
 }
 
-async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices: MachineConfig["devices"]): Promise<number> {
-  let lineOpen = false; // the guest's last output line is unfinished: start our messages on a new line
+/** The terminal's output: the guest's bytes (UART, SBI, hvc0), and our messages, each starting on a fresh line. */
+class ConsoleOutput {
+  /** The guest's last output line is unfinished: start our messages on a new line. */
+  private lineOpen = false;
+  readonly write = (b: Uint8Array): void => {
+    if (b.length) this.lineOpen = b[b.length - 1] !== 0x0a;
+    process.stdout.write(b);
+  };
+  readonly say = (line: string): void => {
+    process.stderr.write(`${this.lineOpen ? "\n" : ""}bulkhead: ${line}\n`);
+    this.lineOpen = false;
+  };
+}
+
+async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices: MachineConfig["devices"], out: ConsoleOutput, hvc: CallbackPort | undefined): Promise<number> {
+  const say = out.say;
   const config: MachineConfig = {
     harts: opts.smp,
     ramBytes: opts.memoryBytes,
     timing: opts.timing,
     boot,
-    console: {
-      write: (b) => {
-        if (b.length) lineOpen = b[b.length - 1] !== 0x0a;
-        process.stdout.write(b);
-      },
-    },
+    console: { write: out.write },
     devices,
     log: (line) => say(line),
   };
-  const say = (line: string): void => {
-    process.stderr.write(`${lineOpen ? "\n" : ""}bulkhead: ${line}\n`);
-    lineOpen = false;
-  };
   let machine = new Machine(config);
   if (opts.dtbOut !== undefined) writeFdt(opts.dtbOut, machine.fdt);
-  const term = new Terminal();
+  const term = new Terminal(hvc);
   try {
     for (;;) {
       term.attach(machine);

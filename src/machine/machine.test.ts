@@ -135,6 +135,25 @@ test("idle, virtual timing: a timer already passed (masked) does not hide a late
   assert.deepEqual(cpu.mtimeWrites, [7000n]);
 });
 
+test("idle: a timer that passed while the hart went idle, its interrupt enabled, runs the hart again at once", async () => {
+  // Realtime: the hart waits for a timer still ahead; by the time the machine looks, mtime
+  // has passed it. The hart takes the interrupt on its next slice; that is no hang.
+  const { m, cpu } = machine({ mode: "direct", kernel }, (c, host) => {
+    if (c.runs === 1) {
+      c.setTimecmp(0, 100n);
+      c.setCsr(0, 0x304, 1n << 5n); // sie.STIE (direct mode: the timer raises STIP)
+      c.now = 150n;
+      return Exit.Idle;
+    }
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  });
+  m.closeInput();
+  assert.equal((await m.run()).kind, "poweroff");
+  assert.equal(cpu.runs, 2);
+  assert.deepEqual(cpu.mtimeWrites, [150n], "no time jump: the event is now");
+});
+
 test("idle with nothing to wake: all harts stopped, or no timer and no input", async () => {
   const stopped = machine({ mode: "direct", kernel }, (c) => { c.setRunning(0, false); return Exit.Idle; });
   assert.deepEqual(await stopped.m.run(), { kind: "hang", reason: "all harts stopped" });

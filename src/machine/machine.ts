@@ -141,7 +141,7 @@ const BREAK = -1;
 /** The boot ROM in the hart's linear memory: mirrors ROM_OFFSET in src/hart/layout.ts (see writeBootRom). */
 const HART_ROM_OFFSET = 0x3_0000;
 
-const CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303, CSR_MCOUNTEREN = 0x306, CSR_SATP = 0x180, CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
+const CSR_MIE = 0x304, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303, CSR_MCOUNTEREN = 0x306, CSR_SATP = 0x180, CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
 /** Direct mode delegates what OpenSBI would, and the rest too (there is no M-mode code to handle it): every exception but ECALL from S/M. */
 const DIRECT_MEDELEG = 0xb1ffn;
 const DIRECT_MIDELEG = BigInt(Irq.SSIP | Irq.STIP | Irq.SEIP);
@@ -393,13 +393,17 @@ export class Machine {
       this.finish({ kind: "hang", reason: "all harts stopped" });
       return;
     }
-    // The next event: the earliest timer still ahead of mtime (one already passed cannot
-    // wake a hart that still waits: its interrupt is masked), or the RTC's alarm.
+    // The next event: the earliest timer still ahead of mtime, or the RTC's alarm. A timer
+    // already passed wakes a waiting hart only if its interrupt is enabled: then it passed
+    // after the hart went idle (realtime: mtime moved on meanwhile) and is taken at once;
+    // masked (OpenSBI clears MTIE once it fired), it cannot wake the hart.
     const now = cpu.mtime();
     let deadline = NO_DEADLINE;
     for (let h = 0; h < this.config.harts; h++) {
       const t = cpu.timecmp(h);
-      if (cpu.running(h) && t > now) deadline = min(deadline, t);
+      if (!cpu.running(h)) continue;
+      if (t > now) deadline = min(deadline, t);
+      else if (this.timerEnabled(h)) deadline = now;
     }
     const alarm = this.rtc.nextAlarm();
     if (alarm !== undefined) deadline = min(deadline, max(this.rtcToTicks(alarm), now + 1n));
@@ -415,6 +419,12 @@ export class Machine {
     }
     const ms = future && this.config.timing === "realtime" ? Number(deadline - now) / (TIMEBASE_HZ / 1000) : Infinity;
     await this.sleep(this.config.timing === "virtual" ? Infinity : Math.min(ms, MAX_IDLE_SLEEP_MS));
+  }
+
+  /** The hart's timer interrupt is enabled in mie: STIE in direct mode (the timer raises STIP), MTIE otherwise. */
+  private timerEnabled(h: number): boolean {
+    const bit = this.config.boot.mode === "direct" ? Irq.STIP : Irq.MTIP;
+    return (this.cpu.csr(h, CSR_MIE) & BigInt(bit)) !== 0n;
   }
 
   /** Wait `ms` (Infinity: until woken) or until input, stop() or closeInput(). */
