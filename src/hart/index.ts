@@ -116,16 +116,6 @@ export function setMtime(v: u64): void {
   if (virtualTiming) setTimeOffset(v - totalInstret / instrPerTick);
   else setTimeOffset(timeOffset + v - mtime());
 }
-export function nextDeadline(): u64 {
-  let best: u64 = 0xffff_ffff_ffff_ffff;
-  for (let h = 0; h < nHarts; h++) {
-    const s = ptr(h);
-    if (load<u32>(s + RUNNING) == 0) continue;
-    const t = load<u64>(s + MTIMECMP);
-    if (t < best) best = t;
-  }
-  return best;
-}
 export function setRunning(h: i32, on: i32): void {
   const s = ptr(h);
   store<u32>(s + RUNNING, on ? 1 : 0);
@@ -149,7 +139,8 @@ export function getStat(which: i32): u64 {
     case 2: return statTrap;
     case 3: return statIrq;
     case 4: return statDecode;
-    default: return statCodePage;
+    case 5: return statCodePage;
+    default: return totalInstret; // instructions executed, whatever the guest wrote to minstret
   }
 }
 

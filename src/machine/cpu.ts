@@ -69,7 +69,7 @@ interface HartExports {
   getTimecmp(h: number): bigint;
   getMtime(): bigint;
   setMtime(v: bigint): void;
-  nextDeadline(): bigint;
+  romOffset(): number;
   setRunning(h: number, on: number): void;
   isRunning(h: number): number;
   setSbiMode(h: number, on: number): void;
@@ -146,8 +146,11 @@ export class Cpu {
   mtime(): bigint { return BigInt.asUintN(64, this.x.getMtime()); }
   /** Virtual timing only: move mtime forward (to the next deadline when every hart waits). */
   setMtime(v: bigint): void { this.x.setMtime(BigInt.asIntN(64, v)); }
-  /** The earliest mtimecmp of any running hart (2^64-1 when none is armed). */
-  nextDeadline(): bigint { return BigInt.asUintN(64, this.x.nextDeadline()); }
+  /** Write the boot ROM (physical 0x1000): the hart keeps it in its own memory, so fetches never leave wasm. */
+  loadRom(bytes: Uint8Array): void {
+    if (bytes.length > 0x1000) throw new RangeError(`boot ROM of ${bytes.length} bytes is larger than 4 KiB`);
+    new Uint8Array(this.memory.buffer, this.x.romOffset(), 0x1000).fill(0).set(bytes);
+  }
   /** HSM: a stopped hart executes nothing until started. */
   setRunning(h: number, on: boolean): void { this.x.setRunning(h, on ? 1 : 0); }
   running(h: number): boolean { return this.x.isRunning(h) !== 0; }
@@ -167,4 +170,4 @@ export class Cpu {
 }
 
 /** Counters kept by the hot loop (for `bench`: where the time goes). */
-export const enum Stat { TlbMiss = 0, MmioExit = 1, Trap = 2, Interrupt = 3, Decode = 4, CodePage = 5 }
+export const enum Stat { TlbMiss = 0, MmioExit = 1, Trap = 2, Interrupt = 3, Decode = 4, CodePage = 5, Executed = 6 }

@@ -55,7 +55,7 @@ test("bare: all harts start at the ROM in M-mode; the ROM jumps to the ELF with 
   assert.deepEqual(cpu.pcs, [0x1000n, 0x1000n]);
   assert.deepEqual(cpu.privs, [3, 3]);
   assert.deepEqual(cpu.runningHarts, [true, true]);
-  const rom = new Uint8Array(cpu.memory.buffer, 0x3_0000, 0x58);
+  const rom = cpu.rom.subarray(0, 0x58);
   assert.deepEqual([...rom], [...resetVector(RAM_BASE, m.plan.fdt.start, 0n)]);
   assert.equal(m.bus.read(0x1000n + 24n, 8), RAM_BASE, "the bus sees the same ROM");
 });
@@ -64,7 +64,7 @@ test("firmware: OpenSBI at RAM base, fw_dynamic_info names the kernel and S-mode
   const fw = { name: "fw_dynamic.bin", bytes: new Uint8Array(200 * 1024).fill(0x13) };
   const { m, cpu } = machine({ mode: "firmware", bios: fw, kernel }, idleForever);
   assert.equal(cpu.ram[0], 0x13);
-  const rom = new DataView(cpu.memory.buffer, 0x3_0000, 0x1000);
+  const rom = new DataView(cpu.rom.buffer, cpu.rom.byteOffset, 0x1000);
   assert.equal(rom.getBigUint64(24, true), RAM_BASE, "start");
   assert.equal(rom.getBigUint64(32, true), m.plan.fdt.start, "fdt");
   assert.equal(rom.getBigUint64(0x28, true), FW_DYNAMIC_INFO_MAGIC);

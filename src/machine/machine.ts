@@ -106,7 +106,7 @@ export class MachineError extends Error {
 export type MachineCpu = Pick<
   Cpu,
   | "harts" | "ram" | "memory" | "run" | "requestExit" | "reg" | "setReg" | "setPc" | "setPriv" | "csr" | "setCsr"
-  | "setIrq" | "mip" | "setTimecmp" | "timecmp" | "mtime" | "setMtime" | "nextDeadline" | "setRunning" | "running"
+  | "setIrq" | "mip" | "setTimecmp" | "timecmp" | "mtime" | "setMtime" | "loadRom" | "setRunning" | "running"
   | "setSbiMode" | "flushTlb" | "invalidateCode" | "instret" | "stat" | "takeLostHart" | "priv"
 >;
 
@@ -138,8 +138,6 @@ const NS_PER_TICK = BigInt(1e9 / TIMEBASE_HZ);
 const NO_DEADLINE = (1n << 64n) - 1n;
 /** A line break in pendingInput (sendBreak), between the bytes. */
 const BREAK = -1;
-/** The boot ROM in the hart's linear memory: mirrors ROM_OFFSET in src/hart/layout.ts (see writeBootRom). */
-const HART_ROM_OFFSET = 0x3_0000;
 
 const CSR_MIE = 0x304, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303, CSR_MCOUNTEREN = 0x306, CSR_SATP = 0x180, CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
 /** Direct mode delegates what OpenSBI would, and the rest too (there is no M-mode code to handle it): every exception but ECALL from S/M. */
@@ -262,7 +260,7 @@ export class Machine {
       const start = mode === "firmware" ? this.plan.firmware!.entry : this.plan.kernel!.entry;
       const next = mode === "firmware" ? this.plan.kernel?.entry ?? 0n : 0n;
       rom.bytes = resetVector(start, this.plan.fdt.start, next);
-      writeBootRom(cpu, rom.bytes);
+      cpu.loadRom(rom.bytes);
       for (let h = 0; h < config.harts; h++) {
         cpu.setPriv(h, Priv.M);
         cpu.setPc(h, MEMMAP.bootRom.base);
@@ -364,8 +362,7 @@ export class Machine {
 
   /** Counters for --dump-stats. */
   stats(): MachineStats {
-    let instructions = 0n;
-    for (let h = 0; h < this.config.harts; h++) instructions += this.cpu.instret(h);
+    const instructions = this.cpu.stat(Stat.Executed);
     const seconds = this.exit ? this.elapsed : (performance.now() - this.startedAt) / 1000;
     return {
       instructions,
@@ -528,17 +525,6 @@ function createWasmCpu(opts: CpuOptions, host: CpuHost): MachineCpu {
     }
     throw e;
   }
-}
-
-/**
- * Put the reset vector where the hart fetches it. The hart keeps the ROM in its linear
- * memory (loads and fetches never leave wasm); cpu.ts has no export for it yet, so this
- * writes at the offset mirrored from src/hart/layout.ts. TODO: Cpu.loadRom(bytes).
- */
-function writeBootRom(cpu: MachineCpu, bytes: Uint8Array): void {
-  const withLoad = cpu as MachineCpu & { loadRom?: (b: Uint8Array) => void };
-  if (withLoad.loadRom) withLoad.loadRom(bytes);
-  else new Uint8Array(cpu.memory.buffer, HART_ROM_OFFSET, Number(MEMMAP.bootRom.size)).set(bytes);
 }
 
 /** fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2. */

@@ -35,11 +35,8 @@ export class FakeMachineCpu extends FakeCpu implements MachineCpu {
   timecmp(h: number): bigint { return this.timecmps[h]!; }
   mtime(): bigint { return this.now; }
   setMtime(v: bigint): void { this.now = v; this.mtimeWrites.push(v); }
-  nextDeadline(): bigint {
-    let d = (1n << 64n) - 1n;
-    for (let h = 0; h < this.harts; h++) if (this.runningHarts[h] && this.timecmps[h]! < d) d = this.timecmps[h]!;
-    return d;
-  }
+  readonly rom = new Uint8Array(0x1000);
+  loadRom(bytes: Uint8Array): void { this.rom.fill(0).set(bytes); }
   setSbiMode(h: number, on: boolean): void { this.sbiModes[h] = on; }
   instret(_h: number): bigint { return 1000n; }
   stat(_which: number): bigint { return 0n; }
