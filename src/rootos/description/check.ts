@@ -92,7 +92,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
   // --- files
   const checkFile = (ref: Draft<FileRef> | undefined, what: string, path: Path): void => {
     if (ref?.kind === "debian") {
-      if (env.debian && "error" in env.debian) report(path, { kind: "DebianImages", message: env.debian.error });
+      if (env.debian && "error" in env.debian) report(path, { kind: "DebianImages", ref: ref.ref ?? "", message: env.debian.error });
       return;
     }
     if (ref?.path === undefined) return;

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { DescriptionError } from "./errors.js";
+import { planDescription } from "./load.js";
 import { Scratch } from "./testing.js";
+import type { SystemDescription, VmDescription } from "./types.js";
 
 const s = new Scratch();
 after(() => s.remove());
@@ -128,6 +131,10 @@ const CASES: readonly Case[] = [
     path: "vms[0].memory", message: /^'lots' is not a size with a unit/ },
   { name: "a core id that is not a number", yaml: `${BOARD}vms:\n${vm("a", "[zero]")}`,
     path: "vms[0].cores[0]", message: /^expected a whole number, not the string 'zero'/ },
+  { name: "a VM without cores", yaml: `${BOARD}vms:\n${vm("a", "[]")}`,
+    path: "vms[0].cores", message: /^needs at least 1 core$/ },
+  { name: "a VM with more harts than a machine has", yaml: `board:\n  cores: 9\n  memory: 1G\nvms:\n${vm("a", "[0, 1, 2, 3, 4, 5, 6, 7, 8]")}`,
+    path: "vms[0].cores", message: /^has 9 cores; at most 8 are allowed$/ },
   { name: "a core listed twice in one VM", yaml: `${BOARD}vms:\n${vm("a", "[1, 1]")}`,
     path: "vms[0].cores[1]", message: /^1 is listed twice/ },
   { name: "an unknown criticality", yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    criticality: high\n")}`,
@@ -245,7 +252,44 @@ test("Debian's images are asked for only when named, and a failure to get them i
   const issues = await s.issues(`${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: "debian:kernel", initrd: "debian:initrd" }\n`,
     { debianImages: async () => { throw new Error("run 'bulkhead images fetch'"); } });
   assert.deepEqual(issues.map((i) => [i.path, i.message]), [
-    ["vms[0].boot.kernel", "Debian's cached images are not available: run 'bulkhead images fetch'"],
-    ["vms[0].boot.initrd", "Debian's cached images are not available: run 'bulkhead images fetch'"],
+    ["vms[0].boot.kernel", "debian:kernel is not available: run 'bulkhead images fetch'"],
+    ["vms[0].boot.initrd", "debian:initrd is not available: run 'bulkhead images fetch'"],
   ]);
+});
+
+test("the schema, the reference page and the examples agree: every key is documented, every example names the schema", async () => {
+  const { readFileSync, readdirSync } = await import("node:fs");
+  const root = new URL("../../../../", import.meta.url);
+  const schema = JSON.parse(readFileSync(new URL("schema/system.schema.json", root), "utf8")) as unknown;
+  const keys = new Set<string>();
+  const walk = (o: unknown): void => {
+    if (Array.isArray(o)) o.forEach(walk);
+    else if (typeof o === "object" && o !== null) {
+      for (const [k, v] of Object.entries(o)) {
+        if (k === "properties") Object.keys(v as object).forEach((p) => keys.add(p));
+        walk(v);
+      }
+    }
+  };
+  walk(schema);
+  const doc = readFileSync(new URL("docs/system-description.md", root), "utf8");
+  const undocumented = [...keys].filter((k) => !doc.includes(`\`${k}\``) && !doc.includes(`\`${k}:`) && !doc.includes(`.${k}\``));
+  assert.deepEqual(undocumented, []);
+  assert.match(doc, /schema\/system\.schema\.json/);
+  for (const f of readdirSync(new URL("examples/", root)).filter((x) => x.endsWith(".yaml"))) {
+    const first = readFileSync(new URL(`examples/${f}`, root), "utf8").split("\n")[0];
+    assert.equal(first, "# yaml-language-server: $schema=../schema/system.schema.json", f);
+  }
+});
+
+test("a description changed in code gets the same checks (the shell's create and assign)", async () => {
+  const { description: d } = await s.load(`${RICH_BOARD}vms:\n${vm("a", "[0, 1]", "512M", "    devices: [{ virtio: block, partition: data }]\n")}`);
+  const extra: VmDescription = { ...d.vms[0]!, name: "b", cores: [1, 3], memory: { size: 768 << 20 }, devices: [{ kind: "block", partition: "data", readonly: true }] };
+  const changed: SystemDescription = { ...d, vms: [...d.vms, extra] };
+  assert.throws(() => planDescription(changed), (e: unknown) => e instanceof DescriptionError && e.issues.map((i) => `${i.path}: ${i.problem.kind}`).join("; ")
+    === "vms[1].cores[0]: CoreTaken; vms[1].devices[0].partition: PartitionShared; vms[1].memory: MemoryExhausted");
+  const fits: SystemDescription = { ...d, vms: [...d.vms, { ...extra, cores: [2, 3], memory: { size: 256 << 20 }, devices: [] }] };
+  const { plan } = planDescription(fits);
+  assert.deepEqual(plan.vms.map((v) => [v.name, v.cores, v.boardRam.base]), [["a", [0, 1], 0x8000_0000n], ["b", [2, 3], 0xa000_0000n]]);
+  assert.deepEqual(plan.board.freeCores, []);
 });

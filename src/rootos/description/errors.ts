@@ -34,7 +34,7 @@ export type Problem =
   | { readonly kind: "Unknown"; readonly what: string; readonly name: string; readonly known: readonly string[] }
   | { readonly kind: "FileMissing"; readonly what: string; readonly path: string; readonly why: "missing" | "directory" | "unreadable" }
   | { readonly kind: "DirMissing"; readonly what: string; readonly path: string }
-  | { readonly kind: "DebianImages"; readonly message: string }
+  | { readonly kind: "DebianImages"; readonly ref: string; readonly message: string }
   // the partitioning
   | { readonly kind: "CoreMissing"; readonly core: number; readonly boardCores: number }
   | { readonly kind: "CoreTaken"; readonly core: number; readonly vm: string }
@@ -78,6 +78,7 @@ export const hex = (n: number): string => `0x${n.toString(16).padStart(8, "0").r
 const q = (v: unknown): string => (typeof v === "string" ? `'${v}'` : JSON.stringify(v));
 const list = (xs: readonly unknown[]): string => xs.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ");
 const size = formatBytesExact;
+const SINGULAR: Record<string, string> = { cores: "core", VMs: "VM", partitions: "partition", ports: "port", entries: "entry" };
 
 /** The closest of `known` to `word`, if it is close enough to be a typo. */
 export function closest(word: string, known: readonly string[]): string | undefined {
@@ -125,9 +126,10 @@ export function describe(p: Problem): string {
     case "OutOfRange":
       return p.min !== undefined && p.max !== undefined ? `${p.value} is not from ${p.min} to ${p.max}`
         : p.min !== undefined ? `${p.value} is less than ${p.min}` : `${p.value} is more than ${p.max}`;
-    case "ListLength":
-      return p.min !== undefined && p.count < p.min ? `needs at least ${p.min} ${p.what}`
-        : `has ${p.count} ${p.what}; at most ${p.max ?? 0} are allowed`;
+    case "ListLength": {
+      const n = (k: number): string => `${k} ${k === 1 ? (SINGULAR[p.what] ?? p.what) : p.what}`;
+      return p.min !== undefined && p.count < p.min ? `needs at least ${n(p.min)}` : `has ${n(p.count)}; at most ${p.max ?? 0} are allowed`;
+    }
     case "RepeatedItem": return `${q(p.value)} is listed twice`;
     case "ThrottleChoice": return "a throttle is either { mips: N } or { share: N% }, exactly one of them";
     case "DeviceKind": return "a device is either 'passthrough: NAME' (a board NIC or serial port) or 'virtio: console|block|nic|rng'";
@@ -148,7 +150,7 @@ export function describe(p: Problem): string {
       return `${p.what} ${p.path} ${why} (relative paths are from the description's directory)`;
     }
     case "DirMissing": return `${p.what}: the directory ${p.path} does not exist`;
-    case "DebianImages": return `Debian's cached images are not available: ${p.message}`;
+    case "DebianImages": return `${p.ref} is not available: ${p.message}`;
     case "CoreMissing":
       return `core ${p.core} does not exist: the board has ${p.boardCores === 1 ? "core 0" : `cores 0-${p.boardCores - 1}`}`;
     case "CoreTaken": return `core ${p.core} is also given to vm '${p.vm}' (a core belongs to one VM)`;

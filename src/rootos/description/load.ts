@@ -113,6 +113,33 @@ function readImageGpt(path: string): { size: number; gpt: GptTable } | { error: 
   }
 }
 
+/**
+ * Check a description built or changed in code (the shell's assign, unassign and create
+ * start from the running system's description) with the same checks as a file gets, and
+ * plan it. Rejects with DescriptionError whose paths refer to the description's structure
+ * (`vms[3].cores[0]`), without lines. `debian` must be given when it names cached images.
+ */
+export function planDescription(d: SystemDescription, opts: { readonly debian?: CachedImages } & Pick<LoadOptions, "probe" | "isElf"> = {}): LoadedSystem {
+  const gpts = new Map<string, { size: number; gpt: GptTable } | { error: string }>();
+  const gpt = (path: string): GptTable | { error: string } => {
+    let t = gpts.get(path);
+    if (t === undefined) gpts.set(path, (t = readImageGpt(path)));
+    return "error" in t ? t : t.gpt;
+  };
+  const debian = opts.debian ?? (namesDebianImage(d) ? { error: "Debian's images were not given" } : undefined);
+  const issues = checkDescription(d, { probe: opts.probe ?? probePath, gpt, ...(debian ? { debian } : {}) });
+  if (issues.length > 0) throw new DescriptionError(d.file, issues.map((r) => issue(r)));
+  const images = new Map<string, { size: number; gpt: GptTable }>();
+  for (const [path, t] of gpts) if (!("error" in t)) images.set(path, t);
+  const description = deepFreeze(d);
+  const plan = derivePlan(description, {
+    ...(opts.debian ? { debian: opts.debian } : {}),
+    existingImages: images,
+    ...(opts.isElf ? { isElf: opts.isElf } : {}),
+  });
+  return { description, plan };
+}
+
 async function defaultDebianImages(): Promise<CachedImages> {
   const images = await import("../../images/index.js");
   return images.ensureImages();
