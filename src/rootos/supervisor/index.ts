@@ -1,0 +1,15 @@
+// The VM runtime and supervisor (see docs/supervisor.md): each VM in its own worker
+// thread, its lifecycle, pause and throttle, watchdog, restart policy, the event log,
+// and the command table the shell, `bulkhead ctl` and the HTTP API share.
+export {
+  Supervisor, DEFAULT_SHUTDOWN_TIMEOUT_MS, SHUTDOWN_SYSRQ, readBootImages, workerMachineConfig, describeEnd,
+  type BootImages, type ConsoleAttachment, type ConsoleSink, type SupervisorOptions, type UpResult, type VmInfo, type VmStats,
+} from "./supervisor.js";
+export { COMMANDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, type Command, type CommandResult } from "./commands.js";
+export { Lifecycle, COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandTarget, type VmCommand, type VmState } from "./lifecycle.js";
+export { RootosError, type RootosErrorInfo } from "./errors.js";
+export { EventLog, defaultEventLogPath, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";
+export { PANIC_TEXT, WATCHDOG_KICK_TEXT } from "./console-watch.js";
+export { formatThrottle, throttleProblem } from "./pacer.js";
+export { VmThread, type VmEnd, type VmThreadEvents, type VmThreadOptions } from "./vm-thread.js";
+export type { WorkerStats } from "./protocol.js";

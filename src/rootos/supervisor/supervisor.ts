@@ -1,0 +1,709 @@
+// The VM supervisor: the RootOS's one API for running the VMs of a SystemPlan. The
+// shell, `bulkhead ctl` and the HTTP API all call these methods (commands.ts puts them
+// in one table); nothing else starts, stops or inspects a VM.
+//
+// Each VM runs in its own worker thread (VmThread), with its own memory and machine.
+// The supervisor keeps each VM's lifecycle (lifecycle.ts), reads its console for a guest
+// panic and watchdog kicks (console-watch.ts, watchdog.ts), applies its restart policy
+// with back-off (restart.ts), and records every state change, check, fault and command
+// in the event log (event-log.ts). A VM's fault — a guest panic, a failure exit, a lost
+// hart, an exception in a device model, its thread dying — ends that VM only: it is
+// logged, the VM is `crashed`, and its policy decides; the other VMs run on.
+//
+// Shutdown asks the guest to power off the way a serial console can on any stock Linux
+// (CONFIG_MAGIC_SYSRQ_SERIAL, on in Debian's kernels; its default sysrq mask 0x1b6
+// allows these keys): a break then 's' (emergency sync), a break then 'u' (remount
+// read-only), a break then 'o' (power off), 250 ms apart, on the UART that is the
+// kernel's console. The guest powers off through SBI or the test finisher; a guest
+// that does not within the time-out (no SysRq, a bare-metal program, console on hvc0)
+// is stopped hard, and the log says so.
+import { readFile } from "node:fs/promises";
+import type { BootMode } from "../../boot/loader.js";
+import { PANIC_GRACE_MS, ConsoleWatch, type ConsoleSignal, Scrollback } from "./console-watch.js";
+import { errnoText, RootosError } from "./errors.js";
+import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./event-log.js";
+import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
+import { formatThrottle, throttleProblem } from "./pacer.js";
+import type {
+  Criticality, RestartCause, SystemPlan, Throttle, Timing, VmPlan, WatchdogAction,
+} from "../plan/index.js";
+import type { WorkerImage, WorkerInit, WorkerMachineConfig, WorkerStats } from "./protocol.js";
+import { RestartCounter, restartsOn } from "./restart.js";
+import { emptyStats, type VmEnd, VmThread } from "./vm-thread.js";
+import { Watchdog, type WatchdogState } from "./watchdog.js";
+
+/** The SysRq keys of a shutdown: sync, remount read-only, power off. */
+export const SHUTDOWN_SYSRQ = "suo";
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** A VM's boot images, read (and, with secure boot, verified) by the RootOS before its thread starts. */
+export interface BootImages {
+  readonly kernel: WorkerImage;
+  readonly initrd?: WorkerImage;
+  readonly firmware?: WorkerImage;
+}
+
+export interface SupervisorOptions {
+  /** The event log file; null keeps it in memory only; default defaultEventLogPath(). */
+  readonly eventLog?: string | null;
+  /** Read a VM's boot images (secure boot verifies here); default: read the plan's files. */
+  readonly loadImages?: (plan: VmPlan) => Promise<BootImages>;
+  /** How long shutdown waits for the guest to power off before stopping it hard (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** Console bytes kept per VM for a client that attaches later (default 64 KiB). */
+  readonly scrollbackBytes?: number;
+  /** Worker script and stop grace (tests). */
+  readonly workerUrl?: URL;
+  readonly stopGraceMs?: number;
+  /** ms between SysRq keys (default 250). */
+  readonly sysrqGapMs?: number;
+}
+
+/** A VM as `list` shows it. Plain data (JSON as is). */
+export interface VmInfo {
+  readonly name: string;
+  readonly os: string;
+  readonly criticality: Criticality;
+  readonly state: VmState;
+  /** When it entered that state. */
+  readonly since: string;
+  readonly cores: readonly number[];
+  readonly harts: number;
+  readonly ramBytes: number;
+  readonly timing: Timing;
+  readonly bootMode: BootMode;
+  readonly throttle: Throttle | null;
+  readonly autostart: boolean;
+  /** Its thread was started this many times (operator starts and policy restarts). */
+  readonly starts: number;
+  /** Guest boots in its current (or last) thread: 1, plus one per reboot. */
+  readonly boots: number;
+  readonly restart: {
+    readonly on: readonly RestartCause[];
+    /** Restarts in a row so far (the back-off's n). */
+    readonly inARow: number;
+    /** Policy restarts since the supervisor started. */
+    readonly total: number;
+    /** When a pending restart is due. */
+    readonly nextAt: string | null;
+  };
+  readonly watchdog: {
+    readonly timeoutMs: number;
+    readonly action: WatchdogAction;
+    readonly state: WatchdogState;
+    readonly kicks: number;
+    readonly expiries: number;
+  } | null;
+  /** How its last run ended, in words. */
+  readonly lastExit: string | null;
+}
+
+/** A VM's counters (`stats`): its thread's (WorkerStats) and the supervisor's. */
+export interface VmStats extends WorkerStats {
+  readonly vm: string;
+  readonly state: VmState;
+  readonly starts: number;
+  readonly restarts: number;
+  readonly watchdogKicks: number;
+}
+
+/** Where an attached console's output goes. */
+export interface ConsoleSink {
+  write(bytes: Uint8Array): void;
+}
+
+/** An attached console: type into it, send SysRq, detach. Survives restarts of the VM. */
+export interface ConsoleAttachment {
+  readonly vm: string;
+  /** Input for the guest; dropped while the VM is not running. */
+  send(bytes: Uint8Array): void;
+  /** Magic SysRq keys (a break then each key), e.g. "h" for help, "t" for tasks. */
+  sysrq(keys: string): void;
+  detach(): void;
+}
+
+export interface UpResult {
+  readonly vm: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+interface RuntimeHooks {
+  record: EventLog["record"];
+  signal(r: VmRuntime, s: ConsoleSignal): void;
+  watchdog(r: VmRuntime): void;
+}
+
+/** The supervisor's view of one VM. */
+class VmRuntime {
+  readonly life: Lifecycle;
+  thread: VmThread | undefined;
+  throttle: Throttle | undefined;
+  starts = 0;
+  boots = 0;
+  restarts = 0;
+  startedAt = 0;
+  readonly counter: RestartCounter;
+  restartTimer: NodeJS.Timeout | undefined;
+  restartAt: number | undefined;
+  readonly watchdog: Watchdog | undefined;
+  readonly watch: ConsoleWatch;
+  readonly scrollback: Scrollback;
+  readonly sinks = new Set<ConsoleSink>();
+  /** Why the supervisor itself is stopping the current thread (panic, watchdog), and what that counts as. */
+  ending: { readonly cause: RestartCause; readonly reason: string } | undefined;
+  panicTimer: NodeJS.Timeout | undefined;
+  shutdownTimer: NodeJS.Timeout | undefined;
+  lastExit: string | undefined;
+  lastStats: WorkerStats | undefined;
+  /** start() calls waiting for the thread to come up. */
+  startWaiters: { resolve(): void; reject(e: Error): void }[] = [];
+
+  constructor(readonly plan: VmPlan, hooks: RuntimeHooks, scrollbackBytes: number) {
+    this.life = new Lifecycle(plan.name, (from, to, why) => hooks.record("state", plan.name, `${from} -> ${to} (${why})`, { from, to }));
+    this.throttle = plan.throttle;
+    this.counter = new RestartCounter(plan.restart);
+    this.scrollback = new Scrollback(scrollbackBytes);
+    this.watch = new ConsoleWatch((s) => hooks.signal(this, s));
+    this.watchdog = plan.watchdog ? new Watchdog(plan.watchdog.timeoutMs, () => hooks.watchdog(this)) : undefined;
+  }
+}
+
+export class Supervisor {
+  readonly events: EventLog;
+  private readonly vms = new Map<string, VmRuntime>();
+  private readonly opts: SupervisorOptions;
+  private closed = false;
+
+  constructor(readonly plan: SystemPlan, opts: SupervisorOptions = {}) {
+    this.opts = opts;
+    this.events = new EventLog(opts.eventLog === undefined ? defaultEventLogPath() : opts.eventLog);
+    const hooks: RuntimeHooks = {
+      record: (...a) => this.events.record(...a),
+      signal: (r, s) => this.onSignal(r, s),
+      watchdog: (r) => this.onWatchdog(r),
+    };
+    for (const vm of plan.vms) this.vms.set(vm.name, new VmRuntime(vm, hooks, opts.scrollbackBytes ?? 64 * 1024));
+    this.events.record("info", undefined, `supervisor up: ${plan.vms.length} VM(s) from ${plan.source}`, { vms: plan.vms.map((v) => v.name) });
+    for (const vm of plan.vms) {
+      if (vm.watchdog?.port !== undefined) {
+        this.events.record("check", vm.name, `watchdog port '${vm.watchdog.port}': virtio-console ports are not wired to the machine yet; kicks are read from the console ("bulkhead-watchdog-kick" lines)`);
+      }
+      const unwired = vm.devices.filter((d) => d.kind !== "passthrough-serial").map((d) => d.kind);
+      if (unwired.length) this.events.record("check", vm.name, `devices not wired to the machine yet, so absent from it: ${unwired.join(", ")}`);
+    }
+  }
+
+  // ---- queries ---------------------------------------------------------------------
+
+  /** The VMs' names, in description order. */
+  names(): string[] { return [...this.vms.keys()]; }
+
+  list(): VmInfo[] { return [...this.vms.values()].map((r) => this.describe(r)); }
+
+  info(vm: string): VmInfo { return this.describe(this.get(vm)); }
+
+  /** Counters; from the running thread, or the last ones of a VM that is not running. */
+  async stats(vm: string): Promise<VmStats> {
+    const r = this.get(vm);
+    let s: WorkerStats;
+    try {
+      s = r.thread?.alive ? await r.thread.stats() : r.lastStats ?? emptyStats();
+    } catch {
+      s = r.lastStats ?? emptyStats(); // it ended while we asked
+    }
+    return { ...s, vm, state: r.life.state, starts: r.starts, restarts: r.restarts, watchdogKicks: r.watchdog?.kicks ?? 0 };
+  }
+
+  /** Event log entries (newest last). */
+  log(q: LogQuery = {}): LogEntry[] {
+    if (q.vm !== undefined) this.get(q.vm);
+    return this.events.query(q);
+  }
+
+  /** Every new event log entry; returns the unsubscribe function. */
+  onEvent(listener: (e: LogEntry) => void): () => void { return this.events.subscribe(listener); }
+
+  /** The console's recent output (scroll-back), as text. */
+  scrollback(vm: string): string { return this.get(vm).scrollback.text(); }
+
+  // ---- commands ----------------------------------------------------------------------
+
+  /** Start every autostart VM (safety first, then realtime, then general; description order within). */
+  async up(): Promise<UpResult[]> {
+    const rank: Record<Criticality, number> = { safety: 0, realtime: 1, general: 2 };
+    const order = [...this.vms.values()].filter((r) => r.plan.autostart).sort((a, b) => rank[a.plan.criticality] - rank[b.plan.criticality]);
+    const results = await Promise.allSettled(order.map((r) => this.start(r.plan.name)));
+    return results.map((res, i) => ({ vm: order[i]!.plan.name, ok: res.status === "fulfilled", ...(res.status === "rejected" ? { error: (res.reason as Error).message } : {}) }));
+  }
+
+  /** Start a created, stopped or crashed VM; resolves when it runs (a pending restart happens now). */
+  async start(vm: string): Promise<VmInfo> {
+    return this.command(vm, "start", [], async (r) => {
+      this.cancelRestart(r);
+      r.life.command("start");
+      r.counter.clear();
+      await this.spawn(r);
+      return this.describe(r);
+    });
+  }
+
+  /** Hard stop: the machine stops after its current instruction. Also cancels a pending restart. */
+  async stop(vm: string): Promise<VmInfo> {
+    return this.command(vm, "stop", [], async (r) => {
+      if (r.life.state === "stopped" && r.restartTimer) {
+        this.cancelRestart(r);
+        this.events.record("restart", vm, "pending restart cancelled");
+        return this.describe(r);
+      }
+      const to = r.life.check("stop");
+      this.cancelRestart(r);
+      r.counter.clear();
+      r.life.command("stop", to === "stopping" && r.life.state === "stopping" ? "command stop: shutdown escalated to a hard stop" : "command stop");
+      if (to === "stopped") return this.describe(r); // crashed: nothing runs
+      const t = r.thread;
+      if (!t) { r.life.enter("stopped", "stopped before its thread started"); return this.describe(r); }
+      await t.stop("stopped by the operator");
+      return this.describe(r);
+    });
+  }
+
+  /**
+   * Ask the guest to power off (SysRq s, u, o over its serial console); stop it hard if it
+   * has not within `timeoutMs`. Resolves when it has stopped either way.
+   */
+  async shutdown(vm: string, timeoutMs = this.opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<VmInfo> {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new RootosError({ kind: "BadArgument", command: "shutdown", argument: String(timeoutMs), why: "the time-out must be a number of ms, 0 or more" });
+    }
+    return this.command(vm, "shutdown", [String(timeoutMs)], async (r) => {
+      r.life.command("shutdown");
+      this.cancelRestart(r);
+      r.counter.clear();
+      const t = r.thread!;
+      t.sysrq(SHUTDOWN_SYSRQ);
+      r.shutdownTimer = setTimeout(() => {
+        r.shutdownTimer = undefined;
+        if (!t.alive) return;
+        this.events.record("info", vm, `the guest did not power off within ${timeoutMs} ms: stopping it hard`);
+        void t.stop(`shutdown: no power-off within ${timeoutMs} ms`);
+      }, timeoutMs);
+      await t.whenEnded();
+      return this.describe(r);
+    });
+  }
+
+  /** Freeze the VM: no instruction retires until resume; its watchdog is suspended. */
+  async pause(vm: string): Promise<VmInfo> {
+    return this.command(vm, "pause", [], async (r) => {
+      r.life.command("pause");
+      r.watchdog?.suspend();
+      await r.thread!.pause();
+      return this.describe(r);
+    });
+  }
+
+  async resume(vm: string): Promise<VmInfo> {
+    return this.command(vm, "resume", [], async (r) => {
+      r.life.command("resume");
+      r.watchdog?.resume();
+      await r.thread!.resume();
+      return this.describe(r);
+    });
+  }
+
+  /** Cold reboot in the same thread: new RAM, devices and harts from the same plan. */
+  async reset(vm: string): Promise<VmInfo> {
+    return this.command(vm, "reset", [], async (r) => {
+      r.life.command("reset");
+      r.watchdog?.disarm();
+      r.watch.reset();
+      await r.thread!.reset();
+      await this.whenRunning(r);
+      return this.describe(r);
+    });
+  }
+
+  /** Cap the VM's speed (undefined: no cap), now if it runs, and at its next starts. */
+  async throttle(vm: string, t: Throttle | undefined): Promise<VmInfo> {
+    return this.command(vm, "throttle", [formatThrottle(t)], async (r) => {
+      const problem = t ? throttleProblem(t) : undefined;
+      if (problem) throw new RootosError({ kind: "BadArgument", command: "throttle", argument: formatThrottle(t), why: problem });
+      r.throttle = t;
+      if (r.thread?.alive) await r.thread.throttle(t);
+      return this.describe(r);
+    });
+  }
+
+  /**
+   * Attach to a VM's console: `sink` gets its output (first the scroll-back, unless
+   * replay is false) until detach(). Any number may be attached; all may type.
+   */
+  attachConsole(vm: string, sink: ConsoleSink, opts: { readonly replay?: boolean } = {}): ConsoleAttachment {
+    const r = this.get(vm);
+    if (opts.replay !== false) {
+      const back = r.scrollback.bytes();
+      if (back.length) sink.write(back);
+    }
+    r.sinks.add(sink);
+    this.events.record("command", vm, "console attached");
+    let attached = true;
+    return {
+      vm,
+      send: (bytes) => { if (attached) r.thread?.input(bytes); },
+      sysrq: (keys) => { if (attached) r.thread?.sysrq(keys); },
+      detach: () => {
+        if (!attached) return;
+        attached = false;
+        r.sinks.delete(sink);
+        this.events.record("command", vm, "console detached");
+      },
+    };
+  }
+
+  /** Stop every VM (hard), cancel pending restarts, close the event log. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.record("info", undefined, "supervisor shutting down: stopping every VM");
+    const ends: Promise<unknown>[] = [];
+    for (const r of this.vms.values()) {
+      this.cancelRestart(r);
+      if (r.panicTimer) clearTimeout(r.panicTimer);
+      if (r.shutdownTimer) clearTimeout(r.shutdownTimer);
+      r.watchdog?.disarm();
+      const t = r.thread;
+      if (t?.alive) {
+        if (r.life.state !== "stopping") r.life.enter("stopping", "the RootOS is shutting down");
+        ends.push(t.stop("the RootOS is shutting down"));
+      }
+    }
+    await Promise.all(ends);
+    this.events.record("info", undefined, "supervisor down");
+    this.events.close();
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private get(vm: string): VmRuntime {
+    if (this.closed) throw new RootosError({ kind: "Closed" });
+    const r = this.vms.get(vm);
+    if (!r) throw new RootosError({ kind: "NoSuchVm", vm, known: this.names() });
+    return r;
+  }
+
+  /** Run an operator's command: logged with its outcome, errors included. */
+  private async command<T>(vm: string, name: string, args: readonly string[], body: (r: VmRuntime) => Promise<T>): Promise<T> {
+    const what = [name, ...args].join(" ");
+    let r: VmRuntime;
+    try {
+      r = this.get(vm);
+    } catch (e) {
+      if (!this.closed) this.events.record("command", undefined, `${what} ${vm}: ${(e as Error).message}`, { command: name, args, ok: false });
+      throw e;
+    }
+    try {
+      const out = await body(r);
+      this.events.record("command", vm, `${what}: ok`, { command: name, args, ok: true });
+      return out;
+    } catch (e) {
+      this.events.record("command", vm, `${what}: ${(e as Error).message}`, { command: name, args, ok: false });
+      throw e;
+    }
+  }
+
+  /** Read the images and start the VM's thread; resolves when its machine runs. State: booting. */
+  private async spawn(r: VmRuntime): Promise<void> {
+    const vm = r.plan.name;
+    let images: BootImages;
+    try {
+      images = await (this.opts.loadImages ?? readBootImages)(r.plan);
+      this.events.record("check", vm, `boot images read: ${[images.firmware, images.kernel, images.initrd].filter(Boolean).map((i) => i!.name).join(", ")}`);
+    } catch (e) {
+      const why = (e as Error).message;
+      this.events.record("fault", vm, `cannot start: ${why}`);
+      r.lastExit = `did not start: ${why}`;
+      if (r.life.state === "booting") r.life.enter("crashed", "its boot images could not be read");
+      throw e instanceof RootosError ? e : new RootosError({ kind: "StartFailed", vm, why });
+    }
+    if (r.life.state !== "booting") {
+      // Stopped while the images were read.
+      if (r.life.state === "stopping") r.life.enter("stopped", "stopped before its thread started");
+      throw new RootosError({ kind: "StartFailed", vm, why: "it was stopped while starting" });
+    }
+    const init: WorkerInit = {
+      vm,
+      machine: workerMachineConfig(r.plan, images),
+      ...(r.throttle ? { throttle: r.throttle } : {}),
+      ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
+    };
+    const transfer = [images.kernel, images.initrd, images.firmware].filter((i): i is WorkerImage => i !== undefined).map((i) => i.bytes.buffer as ArrayBuffer);
+    r.starts++;
+    r.boots = 0;
+    r.startedAt = Date.now();
+    r.ending = undefined;
+    r.watch.reset();
+    r.watchdog?.disarm();
+    const running = this.whenRunning(r);
+    const thread: VmThread = new VmThread(vm, init, {
+      started: (boot) => this.onStarted(r, thread, boot),
+      console: (bytes) => this.onConsole(r, thread, bytes),
+      reset: (by) => this.onReset(r, thread, by),
+      end: (end) => this.onEnd(r, thread, end),
+    }, transfer, {
+      ...(this.opts.workerUrl ? { workerUrl: this.opts.workerUrl } : {}),
+      ...(this.opts.stopGraceMs !== undefined ? { stopGraceMs: this.opts.stopGraceMs } : {}),
+    });
+    r.thread = thread;
+    this.events.record("info", vm, `thread started (start ${r.starts}): ${r.plan.harts} hart(s), ${r.plan.ramBytes >> 20} MiB, ${r.plan.boot.mode} boot, ${r.plan.timing} timing, throttle ${formatThrottle(r.throttle)}`);
+    await running;
+  }
+
+  private whenRunning(r: VmRuntime): Promise<void> {
+    if (r.life.state === "running") return Promise.resolve();
+    return new Promise((resolve, reject) => r.startWaiters.push({ resolve, reject }));
+  }
+
+  private settleStart(r: VmRuntime, error?: Error): void {
+    for (const w of r.startWaiters.splice(0)) error ? w.reject(error) : w.resolve();
+  }
+
+  private onStarted(r: VmRuntime, t: VmThread, boot: number): void {
+    if (r.thread !== t) return;
+    r.boots = boot;
+    if (r.life.state === "booting") {
+      r.life.enter("running", boot === 1 ? "its machine runs" : `rebooted (boot ${boot})`);
+      this.settleStart(r);
+    }
+  }
+
+  private onReset(r: VmRuntime, t: VmThread, by: "guest" | "host"): void {
+    if (r.thread !== t) return;
+    this.events.record("info", r.plan.name, by === "guest" ? "the guest rebooted" : "reset by the operator");
+    r.watchdog?.disarm();
+    r.watch.reset();
+    const s = r.life.state;
+    if (s === "running" || s === "paused") r.life.enter("booting", by === "guest" ? "guest reboot" : "reset");
+  }
+
+  private onConsole(r: VmRuntime, t: VmThread, bytes: Uint8Array): void {
+    if (r.thread !== t) return;
+    r.scrollback.push(bytes);
+    r.watch.push(bytes);
+    for (const sink of r.sinks) {
+      try {
+        sink.write(bytes);
+      } catch (e) {
+        r.sinks.delete(sink);
+        this.events.record("info", r.plan.name, `a console client failed and was detached: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Console signals: a guest panic, a watchdog kick. */
+  private onSignal(r: VmRuntime, s: ConsoleSignal): void {
+    const live = r.life.state === "booting" || r.life.state === "running" || r.life.state === "paused";
+    switch (s.kind) {
+      case "kick":
+        if (live) r.watchdog?.kick();
+        return;
+      case "panic":
+        if (!live || r.ending) return;
+        r.ending = { cause: "crash", reason: `guest panic: ${s.line}` };
+        this.events.record("fault", r.plan.name, `guest panic: ${s.line}`, { fault: "panic" });
+        r.panicTimer = setTimeout(() => this.stopForPanic(r), PANIC_GRACE_MS);
+        return;
+      case "panic-end":
+        if (r.panicTimer) this.stopForPanic(r);
+        return;
+    }
+  }
+
+  private stopForPanic(r: VmRuntime): void {
+    if (r.panicTimer) clearTimeout(r.panicTimer);
+    r.panicTimer = undefined;
+    if (r.thread?.alive && r.life.state !== "stopping") void r.thread.stop(r.ending?.reason ?? "guest panic");
+  }
+
+  /** The watchdog expired: its action. */
+  private onWatchdog(r: VmRuntime): void {
+    const wd = r.plan.watchdog!;
+    const vm = r.plan.name;
+    if (!r.thread?.alive || r.life.state !== "running") return;
+    this.events.record("fault", vm, `watchdog expired: no kick for ${wd.timeoutMs} ms (action ${wd.action})`, { fault: "watchdog", action: wd.action });
+    switch (wd.action) {
+      case "log":
+        return;
+      case "pause":
+        r.life.enter("paused", "watchdog expired (action pause)");
+        void r.thread.pause().catch(() => {});
+        return;
+      case "stop":
+        r.life.enter("stopping", "watchdog expired (action stop)");
+        void r.thread.stop("watchdog expired");
+        return;
+      case "restart":
+        if (r.ending) return;
+        r.ending = { cause: "watchdog", reason: `watchdog expired: no kick for ${wd.timeoutMs} ms` };
+        void r.thread.stop(r.ending.reason);
+        return;
+    }
+  }
+
+  private onEnd(r: VmRuntime, t: VmThread, end: VmEnd): void {
+    if (r.thread !== t) return;
+    const vm = r.plan.name;
+    r.thread = undefined;
+    r.lastStats = ("stats" in end ? end.stats : undefined) ?? t.lastStats ?? r.lastStats;
+    if (r.panicTimer) clearTimeout(r.panicTimer);
+    if (r.shutdownTimer) clearTimeout(r.shutdownTimer);
+    r.panicTimer = r.shutdownTimer = undefined;
+    r.watchdog?.disarm();
+    const text = describeEnd(end, r.ending);
+    r.lastExit = text;
+    if (end.kind === "fault" && end.stack) this.events.record("fault", vm, `device model or machine fault: ${end.message}`, { fault: "exception", stack: end.stack });
+
+    if (r.life.state === "stopping") {
+      r.life.enter("stopped", text);
+      this.settleStart(r, new RootosError({ kind: "StartFailed", vm, why: `it was stopped while starting (${text})` }));
+      return;
+    }
+    const cause = causeOf(end, r.ending);
+    const beforeStart = (end.kind === "fault" || end.kind === "crash") && end.beforeStart;
+    if (cause === "poweroff" || cause === undefined) {
+      r.life.enter("stopped", text);
+    } else {
+      if (!r.ending) this.events.record("fault", vm, text, { fault: cause }); // a panic or an expiry was logged when seen
+      r.life.enter("crashed", text);
+    }
+    if (beforeStart) {
+      this.settleStart(r, new RootosError({ kind: "StartFailed", vm, why: text }));
+      this.events.record("restart", vm, "not restarted: it failed before its machine ran (the same start would fail again)");
+      return;
+    }
+    this.settleStart(r, new RootosError({ kind: "StartFailed", vm, why: text }));
+    if (cause !== undefined && restartsOn(r.plan.restart, cause)) this.scheduleRestart(r, cause);
+    else if (cause !== undefined && cause !== "poweroff") this.events.record("restart", vm, `not restarted: its policy restarts on ${r.plan.restart.on.join(", ") || "nothing"}, not ${cause}`);
+  }
+
+  private scheduleRestart(r: VmRuntime, cause: RestartCause): void {
+    if (this.closed) return;
+    const vm = r.plan.name;
+    const delay = r.counter.next(Date.now() - r.startedAt);
+    r.restartAt = Date.now() + delay;
+    this.events.record("restart", vm, `restarting in ${delay} ms (${cause}; restart ${r.counter.count} in a row)`, { cause, delayMs: delay, inARow: r.counter.count });
+    r.restartTimer = setTimeout(() => {
+      r.restartTimer = undefined;
+      r.restartAt = undefined;
+      if (this.closed || !(r.life.state === "crashed" || r.life.state === "stopped")) return;
+      r.restarts++;
+      r.life.enter("booting", `restart by policy (${cause})`);
+      this.spawn(r).catch((e: Error) => this.events.record("restart", vm, `restart failed: ${e.message}`));
+    }, delay);
+  }
+
+  private cancelRestart(r: VmRuntime): void {
+    if (r.restartTimer) clearTimeout(r.restartTimer);
+    r.restartTimer = undefined;
+    r.restartAt = undefined;
+  }
+
+  private describe(r: VmRuntime): VmInfo {
+    const p = r.plan;
+    const wd = r.watchdog;
+    return {
+      name: p.name,
+      os: p.os,
+      criticality: p.criticality,
+      state: r.life.state,
+      since: new Date(r.life.since).toISOString(),
+      cores: p.cores,
+      harts: p.harts,
+      ramBytes: p.ramBytes,
+      timing: p.timing,
+      bootMode: p.boot.mode,
+      throttle: r.throttle ?? null,
+      autostart: p.autostart,
+      starts: r.starts,
+      boots: r.boots,
+      restart: { on: p.restart.on, inARow: r.counter.count, total: r.restarts, nextAt: r.restartAt !== undefined ? new Date(r.restartAt).toISOString() : null },
+      watchdog: wd && p.watchdog ? { timeoutMs: wd.timeoutMs, action: p.watchdog.action, state: wd.state, kicks: wd.kicks, expiries: wd.expiries } : null,
+      lastExit: r.lastExit ?? null,
+    };
+  }
+}
+
+/** What a thread's end counts as for the restart policy; undefined: an operator's stop (never restarted). */
+function causeOf(end: VmEnd, ending: VmRuntime["ending"]): RestartCause | undefined {
+  if (ending) return ending.cause;
+  switch (end.kind) {
+    case "exit":
+      switch (end.exit.kind) {
+        case "poweroff": return "poweroff";
+        case "fail": case "hang": return "crash";
+        case "reset": case "stopped": return undefined;
+      }
+      return undefined;
+    case "fault": case "crash": return "crash";
+    case "killed": return undefined;
+  }
+}
+
+/** A thread's end in words, for the log and `lastExit`. */
+export function describeEnd(end: VmEnd, ending?: VmRuntime["ending"]): string {
+  if (ending) return ending.reason;
+  switch (end.kind) {
+    case "exit": {
+      const x = end.exit;
+      switch (x.kind) {
+        case "poweroff": return "the guest powered off";
+        case "fail": return `the guest reported failure (code ${x.code})`;
+        case "reset": return "the guest reset";
+        case "stopped": return x.reason;
+        case "hang": return `the guest hung: ${x.reason}`;
+      }
+      return "ended";
+    }
+    case "fault": return `fault in the VM: ${end.message}`;
+    case "crash": return end.message;
+    case "killed": return end.reason;
+  }
+}
+
+/** The machine configuration a VM's thread builds its machine from: its plan and images, nothing else. */
+export function workerMachineConfig(plan: VmPlan, images: BootImages): WorkerMachineConfig {
+  const b = plan.boot;
+  return {
+    harts: plan.harts,
+    ramBytes: plan.ramBytes,
+    timing: plan.timing,
+    boot: {
+      mode: b.mode,
+      kernel: images.kernel,
+      ...(b.rawKernel ? { rawKernel: true } : {}),
+      ...(images.initrd ? { initrd: images.initrd } : {}),
+      ...(b.append !== undefined ? { append: b.append } : {}),
+      ...(images.firmware ? { bios: images.firmware } : {}),
+    },
+  };
+}
+
+/** Read a VM's boot files (into buffers of their own, so they can be moved to its thread). */
+export async function readBootImages(plan: VmPlan): Promise<BootImages> {
+  const read = async (what: string, path: string): Promise<WorkerImage> => {
+    try {
+      return { name: path, bytes: new Uint8Array(await readFile(path)) };
+    } catch (e) {
+      throw new RootosError({ kind: "BootImage", vm: plan.name, what, path, why: errnoText(e) });
+    }
+  };
+  const b = plan.boot;
+  const [kernel, initrd, firmware] = await Promise.all([
+    read(b.mode === "bare" ? "program" : "kernel", b.kernel.path),
+    b.initrd ? read("initrd", b.initrd.path) : undefined,
+    b.firmware ? read("firmware", b.firmware.path) : undefined,
+  ]);
+  return { kernel, ...(initrd ? { initrd } : {}), ...(firmware ? { firmware } : {}) };
+}
+
+export type { VmCommand, VmState };

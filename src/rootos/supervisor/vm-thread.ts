@@ -1,0 +1,185 @@
+// The RootOS's handle on one VM's worker thread (vm-worker.ts): spawns it with the VM's
+// machine configuration, sends it commands, and turns everything that can end it into
+// exactly one VmEnd: the machine's own exit, an exception inside it (fault), the thread
+// dying (crash), or the RootOS killing it. Nothing a VM does can throw out of here.
+//
+//   new VmThread ──▶ started(boot 1) ──▶ … reset/started(boot n) … ──▶ end (once)
+import { Worker } from "node:worker_threads";
+import type { MachineExit } from "../../machine/machine.js";
+import { RootosError } from "./errors.js";
+import type { Throttle } from "../plan/index.js";
+import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
+
+/** How a VM's thread ended. */
+export type VmEnd =
+  /** The machine ended: power-off, failure, hang, or stopped by the host. */
+  | { readonly kind: "exit"; readonly exit: MachineExit; readonly stats: WorkerStats }
+  /** An exception escaped the machine (device model, loader, hart). */
+  | { readonly kind: "fault"; readonly message: string; readonly stack?: string; readonly stats?: WorkerStats; readonly beforeStart: boolean }
+  /** The thread itself died (an uncaught error, out of memory, exited on its own). */
+  | { readonly kind: "crash"; readonly message: string; readonly beforeStart: boolean }
+  /** The RootOS terminated the thread (kill, or a stop that was not answered in time). */
+  | { readonly kind: "killed"; readonly reason: string; readonly stats?: WorkerStats };
+
+export interface VmThreadEvents {
+  /** A machine was built and runs: boot 1, then again after each reset. */
+  started(boot: number): void;
+  console(bytes: Uint8Array): void;
+  /** The machine reset (the guest rebooted, or the host's reset); `started` follows. */
+  reset(by: "guest" | "host"): void;
+  /** The thread is gone; called exactly once. */
+  end(end: VmEnd): void;
+}
+
+export interface VmThreadOptions {
+  /** The worker script; default vm-worker.js beside this file (tests give a misbehaving one). */
+  readonly workerUrl?: URL;
+  /** A stop not answered within this long terminates the thread (default 2000 ms). */
+  readonly stopGraceMs?: number;
+}
+
+/** The worker script: compiled beside this file. */
+export const VM_WORKER_URL = new URL("./vm-worker.js", import.meta.url);
+
+type Pending = { resolve(s: WorkerStats): void; reject(e: Error): void; what: string };
+
+export class VmThread {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private ended: VmEnd | undefined;
+  private started = false;
+  private latest: WorkerStats | undefined;
+  private killReason: string | undefined;
+  private readonly endWaiters: ((e: VmEnd) => void)[] = [];
+  private killTimer: NodeJS.Timeout | undefined;
+
+  /** `transfer`: the image buffers in `init`, moved into the thread rather than copied. */
+  constructor(
+    readonly vm: string,
+    init: WorkerInit,
+    private readonly events: VmThreadEvents,
+    transfer: ArrayBuffer[] = [],
+    private readonly opts: VmThreadOptions = {},
+  ) {
+    this.worker = new Worker(opts.workerUrl ?? VM_WORKER_URL, { workerData: init, transferList: transfer, name: `vm ${vm}`, stdout: false, stderr: false });
+    this.worker.on("message", (m: FromWorker) => this.onMessage(m));
+    this.worker.on("error", (e) => this.end({ kind: "crash", message: `its thread died: ${e?.message ?? String(e)}`, beforeStart: !this.started }));
+    this.worker.on("exit", (code) => {
+      if (this.killReason !== undefined) this.end({ kind: "killed", reason: this.killReason, ...(this.latest ? { stats: this.latest } : {}) });
+      else this.end({ kind: "crash", message: `its thread exited (code ${code}) without a word`, beforeStart: !this.started });
+    });
+  }
+
+  /** How it ended, once it has. */
+  get outcome(): VmEnd | undefined { return this.ended; }
+  get alive(): boolean { return this.ended === undefined; }
+  /** The last counters the thread reported. */
+  get lastStats(): WorkerStats | undefined { return this.latest; }
+
+  input(bytes: Uint8Array): void { this.send({ type: "input", bytes }); }
+  sysrq(keys: string): void { this.send({ type: "sysrq", keys }); }
+  pause(): Promise<WorkerStats> { return this.request("pause", (id) => ({ type: "pause", id })); }
+  resume(): Promise<WorkerStats> { return this.request("resume", (id) => ({ type: "resume", id })); }
+  throttle(t: Throttle | undefined): Promise<WorkerStats> { return this.request("throttle", (id) => ({ type: "throttle", id, throttle: t ?? null })); }
+  stats(): Promise<WorkerStats> {
+    if (this.ended) return Promise.resolve(this.latest ?? emptyStats());
+    return this.request("stats", (id) => ({ type: "stats", id }));
+  }
+  reset(): Promise<WorkerStats> { return this.request("reset", (id) => ({ type: "reset", id })); }
+
+  /** Hard stop: the machine stops after its current instruction; a thread that does not answer in time is terminated. */
+  stop(reason: string): Promise<VmEnd> {
+    if (this.ended) return Promise.resolve(this.ended);
+    this.send({ type: "stop", reason });
+    this.killTimer ??= setTimeout(() => this.kill(`${reason} (the thread did not stop in time: terminated)`), this.opts.stopGraceMs ?? 2000);
+    return this.whenEnded();
+  }
+
+  /** Terminate the thread now. */
+  kill(reason: string): Promise<VmEnd> {
+    if (this.ended) return Promise.resolve(this.ended);
+    this.killReason ??= reason;
+    void this.worker.terminate();
+    return this.whenEnded();
+  }
+
+  whenEnded(): Promise<VmEnd> {
+    if (this.ended) return Promise.resolve(this.ended);
+    return new Promise((res) => this.endWaiters.push(res));
+  }
+
+  private request(what: string, make: (id: number) => ToWorker): Promise<WorkerStats> {
+    if (this.ended) return Promise.reject(new RootosError({ kind: "VmGone", vm: this.vm, request: what }));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, what });
+      this.send(make(id));
+    });
+  }
+
+  private send(m: ToWorker): void {
+    if (this.ended) return;
+    this.worker.postMessage(m);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (this.ended) return;
+    switch (m.type) {
+      case "started":
+        this.started = true;
+        guard(() => this.events.started(m.boot));
+        return;
+      case "console":
+        guard(() => this.events.console(m.bytes));
+        return;
+      case "reply": {
+        this.latest = m.stats;
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        p?.resolve(m.stats);
+        return;
+      }
+      case "reset":
+        guard(() => this.events.reset(m.by));
+        return;
+      case "exit":
+        this.latest = m.stats;
+        this.end({ kind: "exit", exit: m.exit, stats: m.stats });
+        void this.worker.terminate();
+        return;
+      case "fault":
+        if (m.stats) this.latest = m.stats;
+        this.end({ kind: "fault", message: m.message, beforeStart: !this.started, ...(m.stack ? { stack: m.stack } : {}), ...(m.stats ? { stats: m.stats } : {}) });
+        void this.worker.terminate();
+        return;
+    }
+  }
+
+  private end(e: VmEnd): void {
+    if (this.ended) return;
+    this.ended = e;
+    if (this.killTimer) clearTimeout(this.killTimer);
+    for (const [, p] of this.pending) p.reject(new RootosError({ kind: "VmGone", vm: this.vm, request: p.what }));
+    this.pending.clear();
+    for (const w of this.endWaiters.splice(0)) w(e);
+    guard(() => this.events.end(e));
+  }
+}
+
+/** A listener's exception must not escape into a worker's event handler (it would take the RootOS down): report it. */
+function guard(f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    process.emitWarning(`bulkhead: a VM event handler threw: ${(e as Error)?.stack ?? String(e)}`);
+  }
+}
+
+/** Counters of a VM that never ran. */
+export function emptyStats(): WorkerStats {
+  return {
+    boots: 0, instructions: 0, mips: 0, averageMips: 0, runningMs: 0, paused: false, throttle: null,
+    interrupts: 0, traps: 0, mmioExits: 0, tlbMisses: 0, sbiCalls: 0, consoleOut: 0, consoleIn: 0,
+  };
+}

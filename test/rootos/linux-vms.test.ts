@@ -1,0 +1,98 @@
+// Two Debian VMs (Debian's kernel, the default busybox initramfs) under the supervisor,
+// each in its own worker thread. Both print their /init output. One is made to panic
+// (echo c > /proc/sysrq-trigger) and is restarted by its policy, while the other's
+// counters keep rising, its console keeps printing and its watchdog (kicked from a
+// busybox shell loop) stays quiet. Then the other is shut down with SysRq over its
+// serial console, and powers off.
+//
+// Each boot takes about 10 s of wall time when the two share the host's cores; the whole
+// test about a minute.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { CachedImages } from "../../src/images/index.js";
+import { MEMMAP } from "../../src/machine/memmap.js";
+import type { VmPlan } from "../../src/rootos/plan/index.js";
+import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
+import { sleep, testSystemPlan, waitFor } from "../../src/rootos/supervisor/testing.js";
+import { ensureImages, tail } from "../support/bulkhead.js";
+
+const BOOT_MS = 90_000;
+const RAM = 256 << 20;
+const INIT_BANNER = "bulkhead: init started";
+
+let images: CachedImages;
+let sup: Supervisor | undefined;
+
+before(async () => { images = await ensureImages(); }, { timeout: 15 * 60_000 });
+after(async () => { await sup?.close(); });
+
+function linuxVm(name: string, command: string, over: Partial<VmPlan>): VmPlan {
+  return {
+    name, os: "debian", criticality: "general", cores: [0], harts: 1, ramBytes: RAM,
+    boardRam: { base: MEMMAP.ram.base, size: BigInt(RAM) },
+    boot: {
+      mode: "direct",
+      kernel: { path: images.kernel, ref: "debian:kernel" },
+      initrd: { path: images.initrd, ref: "debian:initrd" },
+      rawKernel: false,
+      append: `console=ttyS0 bulkhead.run64=${Buffer.from(command).toString("base64")}`,
+      unsignedAllowed: true,
+    },
+    devices: [], timing: "realtime",
+    restart: { on: [], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
+    autostart: true,
+    ...over,
+  };
+}
+
+const count = (text: string, what: string) => text.split(what).length - 1;
+
+test("two Linux VMs: one panics and is restarted by policy, the other runs on; then SysRq shuts it down", { timeout: 5 * BOOT_MS }, async () => {
+  sup = new Supervisor(testSystemPlan([
+    linuxVm("steady", "echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo bulkhead-watchdog-kick; sleep 1; done", {
+      watchdog: { timeoutMs: 5000, action: "restart" },
+      restart: { on: ["watchdog"], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
+    }),
+    linuxVm("crashy", "echo crashy-up; echo c > /proc/sysrq-trigger", {
+      restart: { on: ["crash"], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
+    }),
+  ]), { eventLog: process.env.BULKHEAD_TEST_EVENT_LOG ?? null });
+  const s = sup;
+  // Whole consoles (the scroll-back keeps only the last 64 KiB: less than two boots).
+  const text: Record<string, string> = { steady: "", crashy: "" };
+  for (const vm of ["steady", "crashy"]) s.attachConsole(vm, { write: (b) => { text[vm] += Buffer.from(b).toString("latin1"); } });
+  const why = (vm: string) => `\n--- ${vm} console (tail)\n${tail(s.scrollback(vm), 25)}\n--- log\n${s.log().map((e) => `${e.vm ?? "-"} ${e.kind} ${e.message}`).slice(-25).join("\n")}`;
+
+  const up = await s.up();
+  assert.deepEqual(up, [{ vm: "steady", ok: true }, { vm: "crashy", ok: true }]);
+  await waitFor("both /init banners", () => s.scrollback("steady").includes(INIT_BANNER) && s.scrollback("crashy").includes(INIT_BANNER), BOOT_MS)
+    .catch((e: Error) => assert.fail(`${e.message}${why("steady")}${why("crashy")}`));
+
+  // crashy panics; the supervisor sees it, stops it after the report, and restarts it.
+  await waitFor("crashy's panic", () => s.log({ vm: "crashy", kind: "fault" }).length > 0, BOOT_MS).catch((e: Error) => assert.fail(`${e.message}${why("crashy")}`));
+  assert.equal(s.log({ vm: "crashy", kind: "fault" })[0]!.message, "guest panic: Kernel panic - not syncing: sysrq triggered crash", why("crashy"));
+  const atPanic = await s.stats("steady");
+  await waitFor("crashy restarted and up again", () => s.info("crashy").starts >= 2 && count(text.crashy!, "crashy-up") >= 2, BOOT_MS)
+    .catch((e: Error) => assert.fail(`${e.message}${why("crashy")}`));
+  assert.match(s.log({ vm: "crashy", kind: "restart" })[0]!.message, /^restarting in 500 ms \(crash; restart 1 in a row\)$/);
+  await s.stop("crashy"); // before it panics again
+
+  // steady ran on throughout, untouched.
+  const now = await s.stats("steady");
+  assert.ok(now.instructions > atPanic.instructions, "steady's counters keep rising");
+  assert.equal(s.info("steady").state, "running");
+  assert.equal(s.info("steady").starts, 1);
+  const alive = [...text.steady!.matchAll(/steady-alive (\d+)/g)].map((m) => Number(m[1]));
+  assert.ok(alive.length >= 5 && alive.at(-1)! >= 5, `steady's console keeps printing${why("steady")}`);
+  const wd = s.info("steady").watchdog!;
+  assert.ok(wd.kicks >= 5 && wd.expiries === 0 && wd.state === "armed", `steady kicks its watchdog from a shell loop: ${JSON.stringify(wd)}`);
+
+  // Shutdown: SysRq s, u, o over the serial console; Linux powers off.
+  const t0 = performance.now();
+  const down = await s.shutdown("steady", 20_000);
+  assert.equal(down.state, "stopped");
+  assert.equal(down.lastExit, "the guest powered off", why("steady"));
+  assert.ok(performance.now() - t0 < 20_000);
+  assert.match(s.scrollback("steady"), /sysrq: Power Off/, why("steady"));
+  await sleep(0);
+});
