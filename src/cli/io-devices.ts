@@ -218,6 +218,7 @@ export async function openIo(req: IoRequest): Promise<OpenedIo> {
 
   const devices: VirtioDeviceConfig[] = req.netdevs.map((spec, i) => ({
     transport: spec.transport,
+    hostInput: true,
     create: (env) => new VirtioNet({ backend: links[i]!, mac: spec.mac, label: `virtio-net${i}`, wake: () => env.wake() }),
   }));
   let hvc: CallbackPort | undefined;
@@ -227,6 +228,7 @@ export async function openIo(req: IoRequest): Promise<OpenedIo> {
     const consolePorts = [{ backend: terminal as PortBackend }, ...req.ports.map((s, i) => ({ name: s.name, backend: ports[i]! }))];
     devices.push({
       transport: "virtio-pci",
+      hostInput: true,
       create: (env) => new VirtioConsole({ ports: consolePorts, label: "virtio-console0", wake: () => env.wake(), log: (l) => env.log(l) }),
     });
   }

@@ -5,6 +5,8 @@ import { SBI_EXT_DBCN } from "../boot/sbi.js";
 import { Exit, RAM_BASE } from "./cpu.js";
 import { FW_DYNAMIC_INFO_MAGIC, Machine, type MachineConfig, MachineError, resetVector, VIRTUAL_EPOCH_NS } from "./machine.js";
 import { fakeCpuFactory, type RunScript } from "./testing.js";
+import type { DeviceEnv } from "../virtio/device.js";
+import { EchoDevice } from "../virtio/testing.js";
 
 const MB = 1 << 20;
 const FINISHER = 0x10_0000n;
@@ -161,6 +163,22 @@ test("idle with nothing to wake: all harts stopped, or no timer and no input", a
   waiting.m.closeInput();
   const exit = await waiting.m.run();
   assert.equal(exit.kind, "hang");
+});
+
+test("idle with a device the host feeds (a link, a port): no hang without timers; the device's wake runs the harts", async () => {
+  let env: DeviceEnv | undefined;
+  const devices = [{ transport: "virtio-mmio" as const, hostInput: true, create: (e: DeviceEnv) => { env = e; return new EchoDevice(); } }];
+  const { m, cpu } = machine({ mode: "direct", kernel }, (c, host) => {
+    if (c.runs === 1) return Exit.Idle;
+    host.mmioWrite(FINISHER, 4, 0x5555n);
+    return Exit.Budget;
+  }, { devices });
+  m.closeInput();
+  const done = m.run();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(cpu.runs, 1, "still waiting, not hung");
+  env!.wake(); // a frame arrived and raised the device's interrupt
+  assert.equal((await done).kind, "poweroff");
 });
 
 test("idle waits for console input; input goes to the UART once the guest uses it", async () => {

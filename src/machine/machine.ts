@@ -163,6 +163,8 @@ export class Machine {
   private out: number[] = [];
   private pendingInput: number[] = [];
   private inputOpen = true;
+  /** A device takes host input (a network link, a console port): the guest can always be woken. */
+  private readonly hostInput: boolean;
   /** Input goes to the UART once the guest has touched it; before that, to the SBI console. */
   private uartInUse = false;
   private wake: (() => void) | undefined;
@@ -175,6 +177,7 @@ export class Machine {
   constructor(config: MachineConfig, deps: MachineDeps = {}) {
     checkConfig(config);
     this.config = config;
+    this.hostInput = (config.devices ?? []).some((d) => d.hostInput === true);
     this.pacer = deps.pacer;
     const host: CpuHost = {
       mmioRead: (addr, size) => this.bus.read(addr, size),
@@ -405,7 +408,7 @@ export class Machine {
     const alarm = this.rtc.nextAlarm();
     if (alarm !== undefined) deadline = min(deadline, max(this.rtcToTicks(alarm), now + 1n));
     const future = deadline !== NO_DEADLINE;
-    if (!future && (!this.inputOpen || this.pendingInputBlocked())) {
+    if (!future && !this.hostInput && (!this.inputOpen || this.pendingInputBlocked())) {
       this.finish({ kind: "hang", reason: "every hart waits for an interrupt and nothing can raise one (no timer armed, no console input)" });
       return;
     }

@@ -107,4 +107,10 @@ export interface VirtioDeviceConfig {
   readonly transport: "virtio-pci" | "virtio-mmio";
   /** Build the device model for one boot (each reboot builds a fresh one over the same host backend). */
   readonly create: (env: DeviceEnv) => VirtioDevice;
+  /**
+   * The host can raise the device's interrupts at any time (frames from a link, bytes
+   * into a console port; it calls env.wake()): while it exists, a machine whose harts all
+   * wait with no timer armed waits for it instead of calling the guest hung.
+   */
+  readonly hostInput?: boolean;
 }
