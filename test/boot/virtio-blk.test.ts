@@ -5,7 +5,8 @@
 //   1. data on virtio-pci, ro on virtio-mmio, plus --rng: the partitions appear in
 //      /proc/partitions; the PCI bus holds the host bridge, the disk and the rng, nothing
 //      else; a file is written to data; ro cannot be mounted read-write nor written.
-//   2. data alone on virtio-mmio: no PCI bus at all; the file from boot 1 is there.
+//   2. data and the whole image (read-only) on virtio-mmio: no PCI bus at all; the
+//      whole disk shows both partitions; the file from boot 1 is there.
 // After each, the image outside partition 1 is byte-for-byte what it was.
 // Disks are told apart by serial (virtio-blkN in --drive order), not by probe order.
 import assert from "node:assert/strict";
@@ -111,12 +112,16 @@ describe("virtio-blk with Debian's drivers", { skip: !haveMkfs && "mkfs.ext4 is 
     assert.equal(outsideData(), before, "bytes outside partition 1 changed");
   });
 
-  it("boot 2, data on virtio-mmio alone: no PCI bus, and the file from boot 1 is there", { timeout: BOOT_TIMEOUT_MS + 10_000 }, async () => {
+  it("boot 2, all on virtio-mmio: no PCI bus; the whole image shows both partitions; the file from boot 1 is there", { timeout: BOOT_TIMEOUT_MS + 10_000 }, async () => {
     const before = outsideData();
-    const cmd = [LIST_PCI, FIND_DISKS, "mount -t ext4 /dev/$D0 /mnt && cat /mnt/f && umount /mnt"].join("\n");
-    const { lines, why, r } = await boot(["file=" + image + ",name=data,if=virtio-mmio"], [], cmd);
+    const cmd = [LIST_PCI, FIND_DISKS, "cat /proc/partitions", "mount -t ext4 /dev/$D0 /mnt && cat /mnt/f && umount /mnt"].join("\n");
+    const { lines, why, r } = await boot(["file=" + image + ",name=data,if=virtio-mmio", "file=" + image + ",readonly=on,if=virtio-mmio"], [], cmd);
     assert.deepEqual(lines.filter((l) => l.startsWith("pci ")), [], `no PCI devices\n${why}`);
     assert.doesNotMatch(r.stdout, /pci-host-generic/, "no PCI host bridge probed");
+    const whole = lines.find((l) => / virtio-blk1 1 98304$/.test(l))?.split(" ")[1];
+    assert.ok(whole, `the whole image, read-only, 48 MiB\n${why}`);
+    const partitions = lines.map((l) => l.trim().split(/\s+/)).filter((p) => p.length === 4 && p[3]!.startsWith(whole!));
+    assert.deepEqual(partitions.map((p) => [p[3], p[2]]), [[whole, "49152"], [`${whole}1`, "16384"], [`${whole}2`, "8192"]], `its GPT partitions in /proc/partitions\n${why}`);
     assert.ok(lines.includes("written-in-boot-1"), `the file written in boot 1\n${why}`);
     assert.equal(outsideData(), before);
   });
