@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { makeLinuxImage } from "../boot/testing.js";
 import { EchoDevice } from "../virtio/testing.js";
@@ -47,4 +51,17 @@ test("device DMA drops the harts' decoded code: guest memory writes reach invali
 
 test("more than 8 virtio-mmio devices is a config error", () => {
   assert.throws(() => machine(new Array(9).fill(0).map(() => dev("virtio-mmio"))), (e: unknown) => e instanceof MachineError && /8 virtio-mmio slots/.test(e.message));
+});
+
+test("dtc decompiles the tree with a PCI host and mmio slots without a warning", { skip: spawnSync("dtc", ["--version"]).status !== 0 && "dtc is not installed" }, () => {
+  const { m } = machine([dev("virtio-pci"), dev("virtio-mmio")]);
+  const dir = mkdtempSync(join(tmpdir(), "bulkhead-virtio-dtb-"));
+  try {
+    writeFileSync(join(dir, "t.dtb"), m.fdt);
+    const r = spawnSync("dtc", ["-I", "dtb", "-O", "dts", "-o", join(dir, "t.dts"), join(dir, "t.dtb")], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, "", "dtc warnings");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
