@@ -33,6 +33,7 @@ test("direct: hart 0 enters the kernel in S-mode with a0 = 0, a1 = fdt; hart 1 w
   assert.deepEqual(cpu.sbiModes, [true, true]);
   assert.equal(cpu.csr(1, 0x303), 0x222n, "S interrupts delegated");
   assert.equal(cpu.csr(1, 0x302), 0xb1ffn);
+  assert.equal(cpu.csr(0, 0x106), 0x2n, "scounteren.TM: user space reads time (the vDSO)");
   const fdtOff = Number(m.plan.fdt.start - RAM_BASE);
   assert.deepEqual([...cpu.ram.subarray(fdtOff, fdtOff + 4)], [0xd0, 0x0d, 0xfe, 0xed]);
   const fdtText = Buffer.from(m.fdt).toString("latin1");

@@ -139,7 +139,7 @@ const NO_DEADLINE = (1n << 64n) - 1n;
 /** A line break in pendingInput (sendBreak), between the bytes. */
 const BREAK = -1;
 
-const CSR_MIE = 0x304, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303, CSR_MCOUNTEREN = 0x306, CSR_SATP = 0x180, CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
+const CSR_MIE = 0x304, CSR_MEDELEG = 0x302, CSR_MIDELEG = 0x303, CSR_MCOUNTEREN = 0x306, CSR_SCOUNTEREN = 0x106, CSR_SATP = 0x180, CSR_PMPCFG0 = 0x3a0, CSR_PMPADDR0 = 0x3b0;
 /** Direct mode delegates what OpenSBI would, and the rest too (there is no M-mode code to handle it): every exception but ECALL from S/M. */
 const DIRECT_MEDELEG = 0xb1ffn;
 const DIRECT_MIDELEG = BigInt(Irq.SSIP | Irq.STIP | Irq.SEIP);
@@ -282,6 +282,10 @@ export class Machine {
       cpu.setCsr(h, CSR_MEDELEG, DIRECT_MEDELEG);
       cpu.setCsr(h, CSR_MIDELEG, DIRECT_MIDELEG);
       cpu.setCsr(h, CSR_MCOUNTEREN, 0x7n); // cycle, time, instret readable from S/U
+      // What Linux's SBI PMU driver would set, and we offer no SBI PMU: without it (the
+      // legacy PMU path) user space may not read time, and the vDSO's clock_gettime
+      // (busybox ping) dies of SIGILL.
+      cpu.setCsr(h, CSR_SCOUNTEREN, 0x2n);
       cpu.setCsr(h, CSR_PMPADDR0, (1n << 54n) - 1n); // one NAPOT region over everything, RWX
       cpu.setCsr(h, CSR_PMPCFG0, 0x1fn);
       cpu.setCsr(h, CSR_SATP, 0n);
