@@ -1,9 +1,10 @@
 // Two Debian VMs (Debian's kernel, the default busybox initramfs) under the supervisor,
-// each in its own worker thread. Both print their /init output. One is made to panic
-// (echo c > /proc/sysrq-trigger) and is restarted by its policy, while the other's
-// counters keep rising, its console keeps printing and its watchdog (kicked from a
-// busybox shell loop) stays quiet. Then the other is shut down with SysRq over its
-// serial console, and powers off.
+// each in its own worker thread with its own devices. Both print their /init output. One
+// (with a virtio-rng) is made to panic (echo c > /proc/sysrq-trigger) and is restarted by
+// its policy, while the other's counters keep rising, its console keeps printing and its
+// watchdog (kicked from a busybox shell loop through a virtio-console port the RootOS
+// keeps) stays quiet. Then the other is shut down with SysRq over its serial console,
+// and powers off.
 //
 // Each boot takes about 10 s of wall time when the two share the host's cores; the whole
 // test about a minute.
@@ -19,6 +20,8 @@ import { ensureImages, tail } from "../support/bulkhead.js";
 const BOOT_MS = 90_000;
 const RAM = 256 << 20;
 const INIT_BANNER = "bulkhead: init started";
+/** Link /dev/virtio-ports/NAME for each named port, as udev would (the initramfs has no udev). */
+const LINK_PORTS = "mkdir -p /dev/virtio-ports; for d in /sys/class/virtio-ports/*; do n=$(cat $d/name 2>/dev/null) && ln -s ../${d##*/} /dev/virtio-ports/$n; done";
 
 let images: CachedImages;
 let sup: Supervisor | undefined;
@@ -49,11 +52,14 @@ const count = (text: string, what: string) => text.split(what).length - 1;
 
 test("two Linux VMs: one panics and is restarted by policy, the other runs on; then SysRq shuts it down", { timeout: 5 * BOOT_MS }, async () => {
   sup = new Supervisor(testSystemPlan([
-    linuxVm("steady", "echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo bulkhead-watchdog-kick; sleep 1; done", {
-      watchdog: { timeoutMs: 5000, action: "restart" },
+    // The watchdog is kicked through a virtio-console port the RootOS keeps, from a shell loop.
+    linuxVm("steady", `${LINK_PORTS}; echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo kick > /dev/virtio-ports/watchdog; sleep 1; done`, {
+      devices: [{ kind: "console", ports: [{ name: "console" }, { name: "watchdog" }] }],
+      watchdog: { timeoutMs: 10_000, action: "restart", port: "watchdog" },
       restart: { on: ["watchdog"], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
     }),
-    linuxVm("crashy", "echo crashy-up; echo c > /proc/sysrq-trigger", {
+    linuxVm("crashy", "echo crashy-up; echo pci: $(ls /sys/bus/pci/devices | wc -l); echo c > /proc/sysrq-trigger", {
+      devices: [{ kind: "rng" }],
       restart: { on: ["crash"], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
     }),
   ]), { eventLog: process.env.BULKHEAD_TEST_EVENT_LOG ?? null });
@@ -75,6 +81,7 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
   await waitFor("crashy restarted and up again", () => s.info("crashy").starts >= 2 && count(text.crashy!, "crashy-up") >= 2, BOOT_MS)
     .catch((e: Error) => assert.fail(`${e.message}${why("crashy")}`));
   assert.match(s.log({ vm: "crashy", kind: "restart" })[0]!.message, /^restarting in 500 ms \(crash; restart 1 in a row\)$/);
+  assert.ok(text.crashy!.includes("pci: 2"), `crashy's PCI bus holds the host bridge and its virtio-rng${why("crashy")}`);
   await s.stop("crashy"); // before it panics again
 
   // steady ran on throughout, untouched.
@@ -85,7 +92,8 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
   const alive = [...text.steady!.matchAll(/steady-alive (\d+)/g)].map((m) => Number(m[1]));
   assert.ok(alive.length >= 5 && alive.at(-1)! >= 5, `steady's console keeps printing${why("steady")}`);
   const wd = s.info("steady").watchdog!;
-  assert.ok(wd.kicks >= 5 && wd.expiries === 0 && wd.state === "armed", `steady kicks its watchdog from a shell loop: ${JSON.stringify(wd)}`);
+  assert.ok(wd.kicks >= 5 && wd.expiries === 0 && wd.state === "armed", `steady kicks its watchdog through its console port: ${JSON.stringify(wd)}${why("steady")}`);
+  assert.match(s.scrollback("steady", "watchdog"), /^(kick\n)+$/, "the port's bytes are kept too");
 
   // Shutdown: SysRq s, u, o over the serial console; Linux powers off.
   const t0 = performance.now();

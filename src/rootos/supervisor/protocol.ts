@@ -9,9 +9,10 @@
 // of the same id. The worker's last word is `exit` (the machine ended) or `fault` (an
 // exception escaped the machine: a device model, the loader, the hart); after it the
 // RootOS terminates the thread.
+import type { MessagePort } from "node:worker_threads";
 import type { BootMode } from "../../boot/loader.js";
 import type { MachineExit } from "../../machine/machine.js";
-import type { Throttle, Timing } from "../plan/index.js";
+import type { Throttle, Timing, VmDevice } from "../plan/index.js";
 
 /** A boot image's bytes, moved (not copied) into the worker. */
 export interface WorkerImage {
@@ -40,6 +41,10 @@ export interface WorkerInit {
   readonly vm: string;
   readonly machine: WorkerMachineConfig;
   readonly throttle?: Throttle;
+  /** The VM's devices, as planned; the worker opens their host ends (vm-devices.ts). */
+  readonly devices: readonly VmDevice[];
+  /** One per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
+  readonly nicPorts: readonly MessagePort[];
   /** ms between the keys of a SysRq sequence (each is a break then the key). */
   readonly sysrqGapMs?: number;
 }
@@ -47,6 +52,8 @@ export interface WorkerInit {
 export type ToWorker =
   /** Console input, for the guest's UART (or SBI console before the guest uses the UART). */
   | { readonly type: "input"; readonly bytes: Uint8Array }
+  /** Input for a virtio-console port the RootOS keeps. */
+  | { readonly type: "port-input"; readonly port: string; readonly bytes: Uint8Array }
   /** Magic SysRq over the serial line: for each key, a break then the key, sysrqGapMs apart. */
   | { readonly type: "sysrq"; readonly keys: string }
   | { readonly type: "pause"; readonly id: number }
@@ -88,6 +95,10 @@ export type FromWorker =
   /** A machine was built and runs (boot 1; then again after each reset). */
   | { readonly type: "started"; readonly boot: number }
   | { readonly type: "console"; readonly bytes: Uint8Array }
+  /** Output of a virtio-console port the RootOS keeps. */
+  | { readonly type: "port-output"; readonly port: string; readonly bytes: Uint8Array }
+  /** A device model's message about the guest's use of it (a bad request; rate-limited by the device). */
+  | { readonly type: "device-log"; readonly line: string }
   | { readonly type: "reply"; readonly id: number; readonly stats: WorkerStats }
   /** The machine reset (a guest reboot, or the host's reset command); a new one follows. */
   | { readonly type: "reset"; readonly by: "guest" | "host" }

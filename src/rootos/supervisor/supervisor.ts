@@ -18,14 +18,19 @@
 // that does not within the time-out (no SysRq, a bare-metal program, console on hvc0)
 // is stopped hard, and the log says so.
 import { readFile } from "node:fs/promises";
+import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { BootMode } from "../../boot/loader.js";
-import { PANIC_GRACE_MS, ConsoleWatch, type ConsoleSignal, Scrollback } from "./console-watch.js";
+import type { PortBackend } from "../../chardev/index.js";
+import { openPortHost } from "../../chardev/open.js";
+import { openUdpLink } from "../../net/udp.js";
+import { type SwitchPort, VirtualSwitch } from "../../net/switch.js";
+import { PANIC_GRACE_MS, ConsoleWatch, type ConsoleSignal, Scrollback, WATCHDOG_KICK_TEXT } from "./console-watch.js";
 import { errnoText, RootosError } from "./errors.js";
 import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./event-log.js";
 import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
 import { formatThrottle, throttleProblem } from "./pacer.js";
 import type {
-  Criticality, RestartCause, SystemPlan, Throttle, Timing, VmPlan, WatchdogAction,
+  Criticality, PortHost, RestartCause, SystemPlan, Throttle, Timing, VmPlan, WatchdogAction,
 } from "../plan/index.js";
 import type { WorkerImage, WorkerInit, WorkerMachineConfig, WorkerStats } from "./protocol.js";
 import { RestartCounter, restartsOn } from "./restart.js";
@@ -115,6 +120,8 @@ export interface ConsoleSink {
 /** An attached console: type into it, send SysRq, detach. Survives restarts of the VM. */
 export interface ConsoleAttachment {
   readonly vm: string;
+  /** The virtio-console port, or undefined for the serial console (the UART). */
+  readonly port: string | undefined;
   /** Input for the guest; dropped while the VM is not running. */
   send(bytes: Uint8Array): void;
   /** Magic SysRq keys (a break then each key), e.g. "h" for help, "t" for tasks. */
@@ -126,6 +133,28 @@ export interface UpResult {
   readonly vm: string;
   readonly ok: boolean;
   readonly error?: string;
+}
+
+/** One console stream the RootOS keeps (the UART, or a virtio-console port): scroll-back and attached clients. */
+class Channel {
+  readonly scrollback: Scrollback;
+  readonly sinks = new Set<ConsoleSink>();
+
+  constructor(bytes: number, private readonly onSinkError: (e: Error) => void) {
+    this.scrollback = new Scrollback(bytes);
+  }
+
+  write(bytes: Uint8Array): void {
+    this.scrollback.push(bytes);
+    for (const sink of this.sinks) {
+      try {
+        sink.write(bytes);
+      } catch (e) {
+        this.sinks.delete(sink);
+        this.onSinkError(e as Error);
+      }
+    }
+  }
 }
 
 interface RuntimeHooks {
@@ -147,9 +176,18 @@ class VmRuntime {
   restartTimer: NodeJS.Timeout | undefined;
   restartAt: number | undefined;
   readonly watchdog: Watchdog | undefined;
+  /** The serial console (UART), and what reads it for panics and kicks. */
+  readonly uart: Channel;
   readonly watch: ConsoleWatch;
-  readonly scrollback: Scrollback;
-  readonly sinks = new Set<ConsoleSink>();
+  /** The virtio-console ports the RootOS keeps, by name; the first port (hvc0) is also read for panics. */
+  readonly ports = new Map<string, Channel>();
+  readonly hvcName: string | undefined;
+  readonly hvcWatch: ConsoleWatch;
+  /** A passthrough-serial device: the board serial port that is the UART's host end. */
+  readonly serialHost: { readonly name: string; readonly host: PortHost } | undefined;
+  serial: PortBackend | undefined;
+  /** The current thread's NICs: switch port and the RootOS end of their channel. */
+  nicLinks: { readonly port: MessagePort; readonly switchPort: SwitchPort }[] = [];
   /** Why the supervisor itself is stopping the current thread (panic, watchdog), and what that counts as. */
   ending: { readonly cause: RestartCause; readonly reason: string } | undefined;
   panicTimer: NodeJS.Timeout | undefined;
@@ -163,8 +201,18 @@ class VmRuntime {
     this.life = new Lifecycle(plan.name, (from, to, why) => hooks.record("state", plan.name, `${from} -> ${to} (${why})`, { from, to }));
     this.throttle = plan.throttle;
     this.counter = new RestartCounter(plan.restart);
-    this.scrollback = new Scrollback(scrollbackBytes);
-    this.watch = new ConsoleWatch((s) => hooks.signal(this, s));
+    const sinkError = (e: Error) => hooks.record("info", plan.name, `a console client failed and was detached: ${e.message}`);
+    this.uart = new Channel(scrollbackBytes, sinkError);
+    // A watchdog on a named port is kicked there (any byte), not by console lines.
+    this.watch = new ConsoleWatch((s) => hooks.signal(this, s), plan.watchdog?.port === undefined ? WATCHDOG_KICK_TEXT : undefined);
+    this.hvcWatch = new ConsoleWatch((s) => hooks.signal(this, s), undefined);
+    for (const d of plan.devices) {
+      if (d.kind === "console") for (const p of d.ports) if (!p.host) this.ports.set(p.name, new Channel(scrollbackBytes, sinkError));
+    }
+    const firstConsole = plan.devices.find((d) => d.kind === "console");
+    this.hvcName = firstConsole?.kind === "console" && !firstConsole.ports[0]?.host ? firstConsole.ports[0]?.name : undefined;
+    const serial = plan.devices.find((d) => d.kind === "passthrough-serial");
+    this.serialHost = serial?.kind === "passthrough-serial" ? { name: serial.name, host: serial.host } : undefined;
     this.watchdog = plan.watchdog ? new Watchdog(plan.watchdog.timeoutMs, () => hooks.watchdog(this)) : undefined;
   }
 }
@@ -174,6 +222,10 @@ export class Supervisor {
   private readonly vms = new Map<string, VmRuntime>();
   private readonly opts: SupervisorOptions;
   private closed = false;
+  /** The RootOS virtual switches, by network name. */
+  private readonly switches = new Map<string, VirtualSwitch>();
+  private uplinks: Promise<void> | undefined;
+  private readonly uplinkPorts: SwitchPort[] = [];
 
   constructor(readonly plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.opts = opts;
@@ -185,12 +237,12 @@ export class Supervisor {
     };
     for (const vm of plan.vms) this.vms.set(vm.name, new VmRuntime(vm, hooks, opts.scrollbackBytes ?? 64 * 1024));
     this.events.record("info", undefined, `supervisor up: ${plan.vms.length} VM(s) from ${plan.source}`, { vms: plan.vms.map((v) => v.name) });
-    for (const vm of plan.vms) {
-      if (vm.watchdog?.port !== undefined) {
-        this.events.record("check", vm.name, `watchdog port '${vm.watchdog.port}': virtio-console ports are not wired to the machine yet; kicks are read from the console ("bulkhead-watchdog-kick" lines)`);
+    for (const net of plan.networks) this.switches.set(net.name, new VirtualSwitch(`switch ${net.name}`));
+    for (const r of this.vms.values()) {
+      const wd = r.plan.watchdog;
+      if (wd?.port !== undefined && !r.ports.has(wd.port)) {
+        this.events.record("check", r.plan.name, `watchdog port '${wd.port}' is not a console port the RootOS keeps (it has a host end): the watchdog cannot be kicked`);
       }
-      const unwired = vm.devices.filter((d) => d.kind !== "passthrough-serial").map((d) => d.kind);
-      if (unwired.length) this.events.record("check", vm.name, `devices not wired to the machine yet, so absent from it: ${unwired.join(", ")}`);
     }
   }
 
@@ -224,8 +276,8 @@ export class Supervisor {
   /** Every new event log entry; returns the unsubscribe function. */
   onEvent(listener: (e: LogEntry) => void): () => void { return this.events.subscribe(listener); }
 
-  /** The console's recent output (scroll-back), as text. */
-  scrollback(vm: string): string { return this.get(vm).scrollback.text(); }
+  /** A console's recent output (scroll-back), as text: the serial console, or a kept virtio-console port. */
+  scrollback(vm: string, port?: string): string { return this.channel(this.get(vm), port, "scrollback").scrollback.text(); }
 
   // ---- commands ----------------------------------------------------------------------
 
@@ -339,24 +391,31 @@ export class Supervisor {
    * Attach to a VM's console: `sink` gets its output (first the scroll-back, unless
    * replay is false) until detach(). Any number may be attached; all may type.
    */
-  attachConsole(vm: string, sink: ConsoleSink, opts: { readonly replay?: boolean } = {}): ConsoleAttachment {
+  attachConsole(vm: string, sink: ConsoleSink, opts: { readonly replay?: boolean; readonly port?: string } = {}): ConsoleAttachment {
     const r = this.get(vm);
+    const port = opts.port;
+    const ch = this.channel(r, port, "console");
     if (opts.replay !== false) {
-      const back = r.scrollback.bytes();
+      const back = ch.scrollback.bytes();
       if (back.length) sink.write(back);
     }
-    r.sinks.add(sink);
-    this.events.record("command", vm, "console attached");
+    ch.sinks.add(sink);
+    const what = port === undefined ? "console" : `console port ${port}`;
+    this.events.record("command", vm, `${what} attached`);
     let attached = true;
     return {
       vm,
-      send: (bytes) => { if (attached) r.thread?.input(bytes); },
-      sysrq: (keys) => { if (attached) r.thread?.sysrq(keys); },
+      port,
+      send: (bytes) => {
+        if (!attached) return;
+        if (port === undefined) r.thread?.input(bytes); else r.thread?.portInput(port, bytes);
+      },
+      sysrq: (keys) => { if (attached && port === undefined) r.thread?.sysrq(keys); },
       detach: () => {
         if (!attached) return;
         attached = false;
-        r.sinks.delete(sink);
-        this.events.record("command", vm, "console detached");
+        ch.sinks.delete(sink);
+        this.events.record("command", vm, `${what} detached`);
       },
     };
   }
@@ -379,11 +438,81 @@ export class Supervisor {
       }
     }
     await Promise.all(ends);
+    for (const r of this.vms.values()) {
+      await r.serial?.close();
+      r.serial = undefined;
+    }
+    if (this.uplinks) await this.uplinks.catch(() => {});
+    for (const p of this.uplinkPorts.splice(0)) p.close();
     this.events.record("info", undefined, "supervisor down");
     this.events.close();
   }
 
   // ---- internals -----------------------------------------------------------------------
+
+  private channel(r: VmRuntime, port: string | undefined, command: string): Channel {
+    if (port === undefined) return r.uart;
+    const ch = r.ports.get(port);
+    if (!ch) {
+      const kept = [...r.ports.keys()];
+      throw new RootosError({ kind: "BadArgument", command, argument: port, why: `VM '${r.plan.name}' has no console port '${port}' that the RootOS keeps (${kept.length ? `it keeps: ${kept.join(", ")}` : "it keeps none"})` });
+    }
+    return ch;
+  }
+
+  /** Join each network's uplink (a board NIC) to its switch, once. A failure is logged; the VMs still start. */
+  private openUplinks(): Promise<void> {
+    this.uplinks ??= (async () => {
+      for (const net of this.plan.networks) {
+        const up = net.uplink;
+        if (!up || up.host.kind !== "udp") continue;
+        try {
+          const link = await openUdpLink({ local: up.host.local, remote: up.host.remote });
+          this.uplinkPorts.push(this.switches.get(net.name)!.uplink(link));
+          this.events.record("check", undefined, `network ${net.name}: uplink ${up.nic} (${link.label})`);
+        } catch (e) {
+          this.events.record("fault", undefined, `network ${net.name}: uplink ${up.nic}: ${(e as Error).message}`);
+        }
+      }
+    })();
+    return this.uplinks;
+  }
+
+  /** The passthrough serial port's host end (opened at the VM's first start, kept until close). */
+  private async openSerial(r: VmRuntime): Promise<void> {
+    if (!r.serialHost || r.serial) return;
+    const backend = await openPortHost(r.serialHost.host);
+    r.serial = backend;
+    backend.attach({
+      data: (bytes) => r.thread?.input(bytes),
+      connection: (open) => this.events.record("info", r.plan.name, `serial ${r.serialHost!.name} (${backend.label}): client ${open ? "connected" : "left"}`),
+    });
+    this.events.record("check", r.plan.name, `serial ${r.serialHost.name}: the UART's host end is ${backend.label}`);
+  }
+
+  /** A channel per `nic` device to a new port of its network's switch; the worker gets the other ends. */
+  private plugNics(r: VmRuntime): MessagePort[] {
+    const theirs: MessagePort[] = [];
+    for (const d of r.plan.devices) {
+      if (d.kind !== "nic") continue;
+      const { port1, port2 } = new MessageChannel();
+      const sw = this.switches.get(d.network)!;
+      const switchPort = sw.port();
+      switchPort.receive((frame) => port1.postMessage(frame));
+      port1.on("message", (frame: Uint8Array) => switchPort.send(frame));
+      port1.unref();
+      r.nicLinks.push({ port: port1, switchPort });
+      theirs.push(port2);
+    }
+    return theirs;
+  }
+
+  private unplugNics(r: VmRuntime): void {
+    for (const l of r.nicLinks.splice(0)) {
+      l.switchPort.close();
+      l.port.close();
+    }
+  }
 
   private get(vm: string): VmRuntime {
     if (this.closed) throw new RootosError({ kind: "Closed" });
@@ -417,6 +546,8 @@ export class Supervisor {
     const vm = r.plan.name;
     let images: BootImages;
     try {
+      if (r.plan.devices.some((d) => d.kind === "nic")) await this.openUplinks();
+      await this.openSerial(r);
       images = await (this.opts.loadImages ?? readBootImages)(r.plan);
       this.events.record("check", vm, `boot images read: ${[images.firmware, images.kernel, images.initrd].filter(Boolean).map((i) => i!.name).join(", ")}`);
     } catch (e) {
@@ -431,23 +562,31 @@ export class Supervisor {
       if (r.life.state === "stopping") r.life.enter("stopped", "stopped before its thread started");
       throw new RootosError({ kind: "StartFailed", vm, why: "it was stopped while starting" });
     }
+    this.unplugNics(r);
+    const nicPorts = this.plugNics(r);
     const init: WorkerInit = {
       vm,
       machine: workerMachineConfig(r.plan, images),
+      devices: r.plan.devices,
+      nicPorts,
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
-    const transfer = [images.kernel, images.initrd, images.firmware].filter((i): i is WorkerImage => i !== undefined).map((i) => i.bytes.buffer as ArrayBuffer);
+    const transfer: (ArrayBuffer | MessagePort)[] = [images.kernel, images.initrd, images.firmware].filter((i): i is WorkerImage => i !== undefined).map((i) => i.bytes.buffer as ArrayBuffer);
+    transfer.push(...nicPorts);
     r.starts++;
     r.boots = 0;
     r.startedAt = Date.now();
     r.ending = undefined;
     r.watch.reset();
+    r.hvcWatch.reset();
     r.watchdog?.disarm();
     const running = this.whenRunning(r);
     const thread: VmThread = new VmThread(vm, init, {
       started: (boot) => this.onStarted(r, thread, boot),
       console: (bytes) => this.onConsole(r, thread, bytes),
+      portOutput: (port, bytes) => this.onPortOutput(r, thread, port, bytes),
+      deviceLog: (line) => { if (r.thread === thread) this.events.record("fault", vm, `device: ${line}`, { fault: "device" }); },
       reset: (by) => this.onReset(r, thread, by),
       end: (end) => this.onEnd(r, thread, end),
     }, transfer, {
@@ -482,22 +621,23 @@ export class Supervisor {
     this.events.record("info", r.plan.name, by === "guest" ? "the guest rebooted" : "reset by the operator");
     r.watchdog?.disarm();
     r.watch.reset();
+    r.hvcWatch.reset();
     const s = r.life.state;
     if (s === "running" || s === "paused") r.life.enter("booting", by === "guest" ? "guest reboot" : "reset");
   }
 
   private onConsole(r: VmRuntime, t: VmThread, bytes: Uint8Array): void {
     if (r.thread !== t) return;
-    r.scrollback.push(bytes);
+    r.uart.write(bytes);
     r.watch.push(bytes);
-    for (const sink of r.sinks) {
-      try {
-        sink.write(bytes);
-      } catch (e) {
-        r.sinks.delete(sink);
-        this.events.record("info", r.plan.name, `a console client failed and was detached: ${(e as Error).message}`);
-      }
-    }
+    r.serial?.write(bytes);
+  }
+
+  private onPortOutput(r: VmRuntime, t: VmThread, port: string, bytes: Uint8Array): void {
+    if (r.thread !== t) return;
+    r.ports.get(port)?.write(bytes);
+    if (port === r.hvcName) r.hvcWatch.push(bytes);
+    if (port === r.plan.watchdog?.port && bytes.length > 0 && (r.life.state === "running" || r.life.state === "booting")) r.watchdog?.kick();
   }
 
   /** Console signals: a guest panic, a watchdog kick. */
@@ -554,6 +694,7 @@ export class Supervisor {
     if (r.thread !== t) return;
     const vm = r.plan.name;
     r.thread = undefined;
+    this.unplugNics(r);
     r.lastStats = ("stats" in end ? end.stats : undefined) ?? t.lastStats ?? r.lastStats;
     if (r.panicTimer) clearTimeout(r.panicTimer);
     if (r.shutdownTimer) clearTimeout(r.shutdownTimer);

@@ -4,7 +4,7 @@
 // dying (crash), or the RootOS killing it. Nothing a VM does can throw out of here.
 //
 //   new VmThread ──▶ started(boot 1) ──▶ … reset/started(boot n) … ──▶ end (once)
-import { Worker } from "node:worker_threads";
+import { type MessagePort, Worker } from "node:worker_threads";
 import type { MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
 import type { Throttle } from "../plan/index.js";
@@ -25,6 +25,10 @@ export interface VmThreadEvents {
   /** A machine was built and runs: boot 1, then again after each reset. */
   started(boot: number): void;
   console(bytes: Uint8Array): void;
+  /** Output of a virtio-console port the RootOS keeps. */
+  portOutput(port: string, bytes: Uint8Array): void;
+  /** A device model's message about the guest's use of it. */
+  deviceLog(line: string): void;
   /** The machine reset (the guest rebooted, or the host's reset); `started` follows. */
   reset(by: "guest" | "host"): void;
   /** The thread is gone; called exactly once. */
@@ -54,12 +58,12 @@ export class VmThread {
   private readonly endWaiters: ((e: VmEnd) => void)[] = [];
   private killTimer: NodeJS.Timeout | undefined;
 
-  /** `transfer`: the image buffers in `init`, moved into the thread rather than copied. */
+  /** `transfer`: the image buffers and MessagePorts in `init`, moved into the thread rather than copied. */
   constructor(
     readonly vm: string,
     init: WorkerInit,
     private readonly events: VmThreadEvents,
-    transfer: ArrayBuffer[] = [],
+    transfer: (ArrayBuffer | MessagePort)[] = [],
     private readonly opts: VmThreadOptions = {},
   ) {
     this.worker = new Worker(opts.workerUrl ?? VM_WORKER_URL, { workerData: init, transferList: transfer, name: `vm ${vm}`, stdout: false, stderr: false });
@@ -78,6 +82,7 @@ export class VmThread {
   get lastStats(): WorkerStats | undefined { return this.latest; }
 
   input(bytes: Uint8Array): void { this.send({ type: "input", bytes }); }
+  portInput(port: string, bytes: Uint8Array): void { this.send({ type: "port-input", port, bytes }); }
   sysrq(keys: string): void { this.send({ type: "sysrq", keys }); }
   pause(): Promise<WorkerStats> { return this.request("pause", (id) => ({ type: "pause", id })); }
   resume(): Promise<WorkerStats> { return this.request("resume", (id) => ({ type: "resume", id })); }
@@ -132,6 +137,12 @@ export class VmThread {
         return;
       case "console":
         guard(() => this.events.console(m.bytes));
+        return;
+      case "port-output":
+        guard(() => this.events.portOutput(m.port, m.bytes));
+        return;
+      case "device-log":
+        guard(() => this.events.deviceLog(m.line));
         return;
       case "reply": {
         this.latest = m.stats;

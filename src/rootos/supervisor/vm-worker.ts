@@ -8,8 +8,9 @@
 // Commands are handled between slices: the run loop yields to the event loop after each
 // one, so a pause takes effect before the next instruction retires.
 import { parentPort, workerData } from "node:worker_threads";
-import { Machine, type MachineConfig, type MachineExit } from "../../machine/machine.js";
+import { Machine, type MachineConfig } from "../../machine/machine.js";
 import { Pacer } from "./pacer.js";
+import { type OpenedVmDevices, openVmDevices } from "./vm-devices.js";
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
 
 /** Default gap between the keys of a SysRq sequence: Linux's 8250 driver handles one SysRq per receive interrupt. */
@@ -31,6 +32,7 @@ class VmWorker {
   private readonly samples: { t: number; i: number }[] = [];
   private sysrqQueue: string[] = [];
   private sysrqTimer: NodeJS.Timeout | undefined;
+  private opened: OpenedVmDevices | undefined;
 
   constructor(private readonly init: WorkerInit, private readonly port: NonNullable<typeof parentPort>) {
     this.pacer = new Pacer(() => this.retired(), init.throttle);
@@ -40,6 +42,11 @@ class VmWorker {
 
   async run(): Promise<void> {
     try {
+      this.opened = await openVmDevices(this.init.devices, {
+        timing: this.init.machine.timing,
+        nicPorts: this.init.nicPorts,
+        portOutput: (port, bytes) => this.post({ type: "port-output", port, bytes }),
+      });
       for (;;) {
         const m = new Machine(this.config(), { pacer: this.pacer });
         this.machine = m;
@@ -55,17 +62,20 @@ class VmWorker {
           this.hostReset = false;
           continue;
         }
-        this.finish(exit);
+        await this.closeDevices();
+        this.post({ type: "exit", exit, stats: this.stats() });
         return;
       }
     } catch (e) {
       const err = e as Error;
+      await this.closeDevices();
       this.post({ type: "fault", message: err?.message ?? String(e), ...(err?.stack ? { stack: err.stack } : {}), stats: this.stats() });
     }
   }
 
-  private finish(exit: MachineExit): void {
-    this.post({ type: "exit", exit, stats: this.stats() });
+  /** Before the last word: the RootOS terminates the thread after it, and socket files must go. */
+  private async closeDevices(): Promise<void> {
+    try { await this.opened?.close(); } catch { /* nothing more to do */ }
   }
 
   private config(): MachineConfig {
@@ -76,6 +86,8 @@ class VmWorker {
       timing: c.timing,
       ...(c.instructionsPerTick !== undefined ? { instructionsPerTick: c.instructionsPerTick } : {}),
       boot: c.boot,
+      devices: this.opened?.devices ?? [],
+      log: (line) => this.post({ type: "device-log", line }),
       console: {
         write: (bytes) => {
           this.consoleOut += bytes.length;
@@ -91,6 +103,10 @@ class VmWorker {
       case "input":
         this.consoleIn += m.bytes.length;
         this.machine?.sendInput(m.bytes);
+        return;
+      case "port-input":
+        this.consoleIn += m.bytes.length;
+        this.opened?.keptPorts.get(m.port)?.push(m.bytes);
         return;
       case "sysrq":
         this.sysrqQueue.push(...m.keys);

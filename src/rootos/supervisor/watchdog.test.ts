@@ -8,6 +8,7 @@ function fakeTimers() {
     now: () => f.t,
     setTimeout: (fn, ms) => { f.timers.set(++f.id, { at: f.t + ms, fn }); return f.id; },
     clearTimeout: (id) => { f.timers.delete(id as number); },
+    defer: (fn) => fn(),
   };
   const advance = (ms: number) => {
     f.t += ms;
@@ -59,4 +60,20 @@ test("suspended while paused; resume gives a full timeout; disarm forgets", () =
   advance(10_000);
   assert.equal(expired, 1);
   assert.equal(w.state, "disarmed");
+});
+
+test("a kick that waited behind the expiry timer (the RootOS was busy) still counts", () => {
+  const { timers, advance } = fakeTimers();
+  let expired = 0;
+  let deferred: (() => void) | undefined;
+  const w = new Watchdog(1000, () => expired++, { ...timers, defer: (f) => { deferred = f; } });
+  w.kick();
+  advance(1500); // the timer fires late; the verdict waits for the messages already queued
+  w.kick(); // one of them: a kick
+  deferred!();
+  assert.equal(expired, 0);
+  assert.equal(w.state, "armed");
+  advance(1000);
+  deferred!();
+  assert.equal(expired, 1);
 });

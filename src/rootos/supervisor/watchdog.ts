@@ -29,12 +29,15 @@ export interface WatchdogTimers {
   now(): number;
   setTimeout(f: () => void, ms: number): unknown;
   clearTimeout(t: unknown): void;
+  /** Run `f` after the messages already waiting have been handled (setImmediate). */
+  defer(f: () => void): void;
 }
 
 const hostTimers: WatchdogTimers = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   setTimeout: (f, ms) => { const t = setTimeout(f, ms); t.unref?.(); return t; },
   clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+  defer: (f) => { setImmediate(f); },
 };
 
 export type WatchdogState = "disarmed" | "armed" | "suspended" | "expired";
@@ -81,13 +84,22 @@ export class Watchdog {
     this.lastKickAt = undefined;
   }
 
+  /**
+   * The timer fires in the timers phase of the RootOS's event loop, before the messages
+   * that arrived while the loop was busy (a long GC, a thread being joined): a kick may be
+   * waiting among them. So the verdict waits until they have been handled.
+   */
   private arm(): void {
     this.clear();
+    const armedAt = this.lastKickAt;
     this.timer = this.timers.setTimeout(() => {
-      this.timer = undefined;
-      this.current = "expired";
-      this.expiries++;
-      this.onExpire();
+      this.timers.defer(() => {
+        if (this.current !== "armed" || this.lastKickAt !== armedAt) return; // kicked (or paused) meanwhile
+        this.timer = undefined;
+        this.current = "expired";
+        this.expiries++;
+        this.onExpire();
+      });
     }, this.timeoutMs);
   }
 
