@@ -557,6 +557,7 @@ export class Supervisor {
       if (r.life.state === "booting") r.life.enter("crashed", "its boot images could not be read");
       throw e instanceof RootosError ? e : new RootosError({ kind: "StartFailed", vm, why });
     }
+    if (this.closed) throw new RootosError({ kind: "Closed" });
     if (r.life.state !== "booting") {
       // Stopped while the images were read.
       if (r.life.state === "stopping") r.life.enter("stopped", "stopped before its thread started");
