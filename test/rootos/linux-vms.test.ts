@@ -4,7 +4,8 @@
 // its policy, while the other's counters keep rising, its console keeps printing and its
 // watchdog (kicked from a busybox shell loop through a virtio-console port the RootOS
 // keeps) stays quiet. Then the other is shut down with SysRq over its serial console,
-// and powers off.
+// and powers off. A second test puts two VMs on a RootOS network: they ping each other
+// through the virtual switch, each NIC reaching it over a channel the RootOS made.
 //
 // Each boot takes about 10 s of wall time when the two share the host's cores; the whole
 // test about a minute.
@@ -103,4 +104,24 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
   assert.ok(performance.now() - t0 < 20_000);
   assert.match(s.scrollback("steady"), /sysrq: Power Off/, why("steady"));
   await sleep(0);
+});
+
+test("two Linux VMs on a RootOS network: each NIC reaches the switch through its own channel, and they ping", { timeout: 3 * BOOT_MS }, async () => {
+  await sup?.close();
+  sup = undefined;
+  const nic = (mac: string) => [{ kind: "nic" as const, network: "lan", mac }];
+  const s = new Supervisor(testSystemPlan([
+    linuxVm("ping", "ip addr add 10.0.0.1/24 dev eth0; ip link set eth0 up; i=0; while [ $i -lt 90 ] && ! ping -c 1 -W 1 10.0.0.2 >/dev/null; do i=$((i+1)); done; ping -c 3 10.0.0.2", { devices: nic("52:54:00:00:00:01") }),
+    linuxVm("pong", "ip addr add 10.0.0.2/24 dev eth0; ip link set eth0 up; echo pong-ready; sleep 600", { devices: nic("52:54:00:00:00:02") }),
+  ], ["lan"]), { eventLog: null });
+  sup = s;
+  const text: Record<string, string> = { ping: "", pong: "" };
+  for (const vm of ["ping", "pong"]) s.attachConsole(vm, { write: (b) => { text[vm] += Buffer.from(b).toString("latin1"); } });
+  await s.up();
+  await waitFor("ping's power-off", () => s.info("ping").state === "stopped", 2 * BOOT_MS).catch((e: Error) => assert.fail(`${e.message}\n${tail(text.ping!, 30)}`));
+  assert.match(text.ping!, /3 packets transmitted, 3 packets received, 0% packet loss/, tail(text.ping!, 30));
+  assert.equal(s.info("ping").lastExit, "the guest powered off");
+  assert.equal(s.info("pong").state, "running");
+  await s.close();
+  sup = undefined;
 });

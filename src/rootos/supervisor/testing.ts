@@ -35,7 +35,7 @@ export function testVmPlan(name: string, over: Partial<VmPlan> & { program?: str
   };
 }
 
-export function testSystemPlan(vms: readonly VmPlan[]): SystemPlan {
+export function testSystemPlan(vms: readonly VmPlan[], networks: readonly string[] = []): SystemPlan {
   return {
     source: "/test/system.yaml",
     board: {
@@ -43,7 +43,10 @@ export function testSystemPlan(vms: readonly VmPlan[]): SystemPlan {
       freeCores: [], freeMemory: [], disks: [], nics: [], serialPorts: [], secureBoot: false, trustedKeys: [],
     },
     vms,
-    networks: [],
+    networks: networks.map((name) => ({
+      name,
+      ports: vms.flatMap((vm) => vm.devices.flatMap((d, i) => (d.kind === "nic" && d.network === name ? [{ vm: vm.name, device: i }] : []))),
+    })),
   };
 }
 
