@@ -110,7 +110,7 @@ export class EventLog {
   }
 }
 
-/** One entry as a line for people: `22:51:03.512  linux1  state    running -> paused (command pause)`. */
+/** One entry as a line for people: `2026-11-26T22:51:03.512Z  linux1       state    running -> paused (command pause)`. */
 export function formatLogEntry(e: LogEntry): string {
   return `${e.time}  ${(e.vm ?? "-").padEnd(12)} ${e.kind.padEnd(8)} ${e.message}`;
 }

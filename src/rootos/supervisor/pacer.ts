@@ -6,7 +6,9 @@
 // Throttle, a token bucket sampled before every slice:
 //   mips:  instructions retired may not run ahead of cap × running time;
 //   share: the thread's busy time (event-loop utilisation) may not run ahead of
-//          percent × running time, i.e. that share of one host core.
+//          percent × running time, i.e. that share of one host core. Node gives a
+//          thread no CPU clock of its own, so on an oversubscribed host this is a share
+//          of wall time spent running, not of CPU time.
 // A slice that ran ahead is paid for by sleeping the excess off before the next one. Slices
 // are short while throttled (QUANTUM_MS of the cap) so the rate is smooth at any cap, and a
 // guest that idled (WFI) banks at most BURST_MS of credit, so it cannot burst far above the
