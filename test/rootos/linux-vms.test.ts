@@ -83,7 +83,11 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
     .catch((e: Error) => assert.fail(`${e.message}${why("crashy")}`));
   assert.match(s.log({ vm: "crashy", kind: "restart" })[0]!.message, /^restarting in 500 ms \(crash; restart 1 in a row\)$/);
   assert.ok(text.crashy!.includes("pci: 2"), `crashy's PCI bus holds the host bridge and its virtio-rng${why("crashy")}`);
-  await s.stop("crashy"); // before it panics again
+  // steady prints a line a second of its own time; on a loaded host that time can lag
+  // crashy's reboot, so wait for its lines (crashy may panic and restart again meanwhile).
+  const aliveCount = () => [...text.steady!.matchAll(/steady-alive (\d+)/g)].length;
+  await waitFor("steady's console keeps printing", () => aliveCount() >= 5, BOOT_MS).catch((e: Error) => assert.fail(`${e.message}${why("steady")}`));
+  await s.stop("crashy");
 
   // steady ran on throughout, untouched.
   const now = await s.stats("steady");
