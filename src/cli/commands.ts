@@ -2,6 +2,7 @@
 // the status it returns. One file per verb; add a row here to add a verb.
 import { imagesCommand } from "./images.js";
 import { runCommand, RUN_HELP } from "./run.js";
+import { UP_HELP, upCommand } from "./up.js";
 import { validateCommand, VALIDATE_HELP } from "./validate.js";
 
 export interface Command {
@@ -17,6 +18,7 @@ export interface Command {
 export const COMMANDS: readonly Command[] = [
   { name: "run", summary: "boot a virtual machine (the Debian kernel by default) on this terminal", help: RUN_HELP, run: runCommand },
   imagesCommand,
+  { name: "up", summary: "bring up a whole system from its description, with the RootOS shell", help: UP_HELP, run: upCommand },
   { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
 ];
 
