@@ -57,6 +57,10 @@ test("bulkhead up: the shell through a pty; each Linux VM sees only its own core
     pty.type("throttle linux-b fast\r");
     await pty.expect("error: throttle: fast: not a cap", 10_000);
 
+    // linux-b boots with a cap (50% of a core); lifted at run time, so the test waits less.
+    pty.type("throttle linux-b off\r");
+    await pty.expect("linux-b: throttle none", 10_000);
+
     const probe = async (vm: string): Promise<{ cpus: number; memKb: number; pci: number; ids: string[] }> => {
       pty.type(`console ${vm}\r`);
       await pty.expect(`[attached to ${vm}: Ctrl-] detaches]`, 10_000);
