@@ -4,6 +4,7 @@
 // needs only `runCommand(sup, words)`, `COMMANDS` for help and completion, and
 // Supervisor.attachConsole for `console VM`, which is interactive and so not a row here.
 import { formatBytesExact } from "../../machine/size.js";
+import { parseDuration as parseDescriptionDuration } from "../description/convert.js";
 import { wordsToData } from "../description/edit.js";
 import { RootosError } from "./errors.js";
 import { formatLogEntry, type LogKind } from "./event-log.js";
@@ -164,9 +165,9 @@ export function parseThrottle(text: string): Throttle | undefined {
 
 /** `500ms`, `10s`, `2m`, or a plain number of ms. */
 export function parseDuration(command: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw bad(command, text, "not a duration (write e.g. 500ms, 10s or 2m)");
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? "ms") as "ms" | "s" | "m"]);
+  const ms = /^\d+$/.test(text.trim()) ? Number(text) : parseDescriptionDuration(text);
+  if (ms === undefined) throw bad(command, text, "not a duration (write e.g. 500ms, 10s or 2m)");
+  return ms;
 }
 
 function arity(command: string, args: readonly string[], min: number, max: number): readonly string[] {
