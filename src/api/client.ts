@@ -1,0 +1,70 @@
+// The API's client side, for `bulkhead ctl`: run a command (POST /v1/commands) and open
+// the WebSockets, with the token, turning "nothing listens" and the server's refusals
+// into ApiErrors that say what to do.
+import WebSocket from "ws";
+import type { CommandResult } from "../rootos/supervisor/commands.js";
+import { ApiError } from "./errors.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./server.js";
+
+export interface ApiTarget {
+  /** `HOST:PORT`. */
+  readonly address: string;
+  readonly token?: string;
+}
+
+export const DEFAULT_API_ADDRESS = formatAddress(DEFAULT_API_HOST, DEFAULT_API_PORT);
+
+/** `HOST:PORT`, `[V6]:PORT` or `PORT` (on 127.0.0.1) as a normalised `HOST:PORT`. */
+export function parseApiAddress(text: string): string {
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):)?(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535) throw new ApiError({ kind: "BadAddress", text });
+  return `${m[1] ?? DEFAULT_API_HOST}:${port}`;
+}
+
+const authHeader = (t: ApiTarget): Record<string, string> => (t.token !== undefined ? { Authorization: `Bearer ${t.token}` } : {});
+
+/** Run `words` on the RootOS: its data and text, or an ApiError (Refused: the RootOS's own message). */
+export async function postCommand(target: ApiTarget, words: readonly string[]): Promise<CommandResult> {
+  let res: Response;
+  try {
+    res = await fetch(`http://${target.address}/v1/commands`, {
+      method: "POST", headers: { "Content-Type": "application/json", ...authHeader(target) }, body: JSON.stringify({ words }),
+    });
+  } catch (e) {
+    throw notListening(target, e);
+  }
+  const body = await res.json().catch(() => undefined) as Record<string, unknown> | undefined;
+  if (!res.ok) throw refused(res.status, body);
+  return body as unknown as CommandResult;
+}
+
+/** Open the WebSocket at `path` (e.g. /v1/events); resolves once it is open. */
+export function openSocket(target: ApiTarget, path: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${target.address}${path}`, { headers: authHeader(target) });
+    ws.once("open", () => { ws.removeAllListeners("error"); resolve(ws); });
+    ws.once("error", (e) => reject(notListening(target, e)));
+    // The server refused the upgrade: its JSON answer says why.
+    ws.once("unexpected-response", (_req, res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => { text += d; }).on("end", () => {
+        let body: Record<string, unknown> | undefined;
+        try { body = JSON.parse(text) as Record<string, unknown>; } catch { /* not ours: the status says it */ }
+        reject(refused(res.statusCode ?? 0, body));
+        ws.terminate();
+      });
+    });
+  });
+}
+
+function refused(status: number, body: Record<string, unknown> | undefined): ApiError {
+  const error = typeof body?.["error"] === "string" ? body["error"] : `the API answered ${status} without a reason (is it a bulkhead API?)`;
+  return new ApiError({ kind: "Refused", status, error, remoteKind: typeof body?.["kind"] === "string" ? body["kind"] : "" });
+}
+
+function notListening(target: ApiTarget, e: unknown): ApiError {
+  const err = ((e as { cause?: unknown }).cause ?? e) as NodeJS.ErrnoException;
+  const why = err.code === "ECONNREFUSED" ? "connection refused" : err.code === "ENOTFOUND" ? "no such host" : err.message;
+  return new ApiError({ kind: "NotListening", address: target.address, why });
+}
