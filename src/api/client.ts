@@ -39,10 +39,14 @@ export async function postCommand(target: ApiTarget, words: readonly string[]): 
   return body as unknown as CommandResult;
 }
 
-/** Open the WebSocket at `path` (e.g. /v1/events); resolves once it is open. */
-export function openSocket(target: ApiTarget, path: string): Promise<WebSocket> {
+/**
+ * Open the WebSocket at `path` (e.g. /v1/events); resolves once it is open. `onMessage`
+ * is set first: the server may send (a console's scroll-back) in the same breath as it accepts.
+ */
+export function openSocket(target: ApiTarget, path: string, onMessage: (data: Buffer) => void): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${target.address}${path}`, { headers: authHeader(target) });
+    ws.on("message", onMessage);
     ws.once("open", () => { ws.removeAllListeners("error"); resolve(ws); });
     ws.once("error", (e) => reject(notListening(target, e)));
     // The server refused the upgrade: its JSON answer says why.

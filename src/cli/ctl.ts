@@ -79,26 +79,23 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
   if (verb === "console") {
     if (args.length < 1 || args.length > 2) throw usageError("ctl: usage: console VM [PORT]");
     const [vm, port] = args;
-    return consoleSession(await openSocket(opts.target, `/v1/vms/${encodeURIComponent(vm!)}/console${port !== undefined ? `?port=${encodeURIComponent(port)}` : ""}`), vm!);
+    const path = `/v1/vms/${encodeURIComponent(vm!)}/console${port !== undefined ? `?port=${encodeURIComponent(port)}` : ""}`;
+    return consoleSession(await openSocket(opts.target, path, (data) => process.stdout.write(data)), vm!);
   }
   if (verb === "events") {
     if (args.length > 0) throw usageError("ctl: usage: events");
-    return eventStream(await openSocket(opts.target, "/v1/events"), opts.json);
+    const print = (data: Buffer): void => {
+      const text = data.toString("utf8");
+      process.stdout.write(`${opts.json ? text : formatLogEntry(JSON.parse(text) as LogEntry)}\n`);
+    };
+    const ws = await openSocket(opts.target, "/v1/events", print);
+    process.stderr.write("bulkhead: streaming events (Ctrl-C stops)\n");
+    return closed(ws);
   }
   const { data, text } = await postCommand(opts.target, opts.words);
   const out = opts.json ? JSON.stringify(data, null, 2) : text;
   if (out !== "") process.stdout.write(`${out}\n`);
   return 0;
-}
-
-/** Print every entry until the server closes the stream (0 when it shut down in order). */
-function eventStream(ws: WebSocket, json: boolean): Promise<number> {
-  process.stderr.write("bulkhead: streaming events (Ctrl-C stops)\n");
-  ws.on("message", (data: Buffer) => {
-    const text = data.toString("utf8");
-    process.stdout.write(`${json ? text : formatLogEntry(JSON.parse(text) as LogEntry)}\n`);
-  });
-  return closed(ws);
 }
 
 /** The terminal on a VM's console until Ctrl-], the end of piped input, or the server closing. */
@@ -119,7 +116,6 @@ function consoleSession(ws: WebSocket, vm: string): Promise<number> {
   stdin.on("data", onData);
   stdin.on("end", detach);
   stdin.resume();
-  ws.on("message", (data: Buffer) => process.stdout.write(data));
   return closed(ws).then((status) => {
     stdin.off("data", onData);
     stdin.off("end", detach);
