@@ -1,6 +1,7 @@
 // The API's client side, for `bulkhead ctl`: run a command (POST /v1/commands) and open
 // the WebSockets, with the token, turning "nothing listens" and the server's refusals
 // into ApiErrors that say what to do.
+import { request } from "node:http";
 import WebSocket from "ws";
 import type { CommandResult } from "../rootos/supervisor/commands.js";
 import { ApiError } from "./errors.js";
@@ -25,18 +26,24 @@ export function parseApiAddress(text: string): string {
 const authHeader = (t: ApiTarget): Record<string, string> => (t.token !== undefined ? { Authorization: `Bearer ${t.token}` } : {});
 
 /** Run `words` on the RootOS: its data and text, or an ApiError (Refused: the RootOS's own message). */
-export async function postCommand(target: ApiTarget, words: readonly string[]): Promise<CommandResult> {
-  let res: Response;
-  try {
-    res = await fetch(`http://${target.address}/v1/commands`, {
-      method: "POST", headers: { "Content-Type": "application/json", ...authHeader(target) }, body: JSON.stringify({ words }),
+export function postCommand(target: ApiTarget, words: readonly string[]): Promise<CommandResult> {
+  // node:http rather than fetch: fetch refuses ports on its "bad port" list (6000, 6667, ...).
+  const body = JSON.stringify({ words });
+  return new Promise((resolve, reject) => {
+    const req = request(`http://${target.address}/v1/commands`, {
+      method: "POST", headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...authHeader(target) },
+    }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => { text += d; }).on("end", () => {
+        let json: Record<string, unknown> | undefined;
+        try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* not ours: the status says it */ }
+        if (res.statusCode === 200 && json) resolve(json as unknown as CommandResult);
+        else reject(refused(res.statusCode ?? 0, json));
+      }).on("error", reject);
     });
-  } catch (e) {
-    throw notListening(target, e);
-  }
-  const body = await res.json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (!res.ok) throw refused(res.status, body);
-  return body as unknown as CommandResult;
+    req.on("error", (e) => reject(notListening(target, e)));
+    req.end(body);
+  });
 }
 
 /**
@@ -68,7 +75,7 @@ function refused(status: number, body: Record<string, unknown> | undefined): Api
 }
 
 function notListening(target: ApiTarget, e: unknown): ApiError {
-  const err = ((e as { cause?: unknown }).cause ?? e) as NodeJS.ErrnoException;
+  const err = e as NodeJS.ErrnoException;
   const why = err.code === "ECONNREFUSED" ? "connection refused" : err.code === "ENOTFOUND" ? "no such host" : err.message;
   return new ApiError({ kind: "NotListening", address: target.address, why });
 }

@@ -10,15 +10,17 @@ import type { LogEntry } from "../../src/rootos/supervisor/event-log.js";
 import { Supervisor, type VmInfo } from "../../src/rootos/supervisor/supervisor.js";
 import { guestElf, sleep, testSystemPlan, testVmPlan, waitFor } from "../../src/rootos/supervisor/testing.js";
 
+// Slow guests: the host is shared (and the child processes of ctl need a core to start).
+const SLOW = { kind: "mips", mips: 10 } as const;
 let sup: Supervisor;
 let api: ApiServer;
 let base: string;
 
 before(async () => {
   sup = new Supervisor(testSystemPlan([
-    testVmPlan("spin"),
-    testVmPlan("echo", { program: guestElf("echo") }),
-    testVmPlan("idle", { autostart: false }),
+    testVmPlan("spin", { throttle: SLOW }),
+    testVmPlan("echo", { program: guestElf("echo"), throttle: SLOW }),
+    testVmPlan("idle", { autostart: false, throttle: SLOW }),
   ]), { eventLog: null });
   await sup.up();
   api = await startApi(sup, { port: 0 });
@@ -101,8 +103,9 @@ test("throttle (PUT and POST), log, and any shell command through POST /v1/comma
   assert.deepEqual((await call("PUT", "/v1/vms/spin/throttle", '{"cap": "25%"}')).body.throttle, { kind: "share", percent: 25 });
   assert.deepEqual((await call("POST", "/v1/vms/spin/throttle", '{"cap": 40}')).body.throttle, { kind: "mips", mips: 40 });
   assert.equal((await call("PUT", "/v1/vms/spin/throttle", '{"cap": "off"}')).body.throttle, null);
+  assert.deepEqual((await call("PUT", "/v1/vms/spin/throttle", '{"cap": "10"}')).body.throttle, SLOW);
   const log = await call("GET", "/v1/log?vm=spin&kind=command&n=2");
-  assert.deepEqual((log.body as LogEntry[]).map((e) => e.message), ["throttle 40 MIPS: ok", "throttle none: ok"]);
+  assert.deepEqual((log.body as LogEntry[]).map((e) => e.message), ["throttle none: ok", "throttle 10 MIPS: ok"]);
   const cmd = await call("POST", "/v1/commands", JSON.stringify({ words: ["info", "idle"] }), { "Content-Type": "application/json" });
   assert.equal(cmd.status, 200);
   assert.equal(cmd.body.data.name, "idle");
