@@ -4,6 +4,7 @@
 // needs only `runCommand(sup, words)`, `COMMANDS` for help and completion, and
 // Supervisor.attachConsole for `console VM`, which is interactive and so not a row here.
 import { formatBytesExact } from "../../machine/size.js";
+import { wordsToData } from "../description/edit.js";
 import { RootosError } from "./errors.js";
 import { formatLogEntry, type LogKind } from "./event-log.js";
 import { formatThrottle } from "./pacer.js";
@@ -90,6 +91,33 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: "assign", usage: "assign VM KEY=VALUE…", vmArgs: [0],
+    help: "give a stopped VM one more device, written as in the description: assign linux-a virtio=block partition=data readonly=true",
+    async run(sup, args) {
+      const [vm, ...fields] = atLeast("assign", args, 2);
+      const info = await sup.assign(vm!, fieldsOf("assign", fields));
+      return { data: info, text: `${info.name}: devices now\n${formatDevices(info)}` };
+    },
+  },
+  {
+    name: "unassign", usage: "unassign VM N|KEY=VALUE…", vmArgs: [0],
+    help: "take a device from a stopped VM: its number in `info VM`, or fields that pick it (partition=data)",
+    async run(sup, args) {
+      const [vm, ...which] = atLeast("unassign", args, 2);
+      const info = await sup.unassign(vm!, which.length === 1 && /^\d+$/.test(which[0]!) ? Number(which[0]) : fieldsOf("unassign", which));
+      return { data: info, text: `${info.name}: devices now\n${formatDevices(info)}` };
+    },
+  },
+  {
+    name: "create", usage: "create NAME KEY=VALUE…", vmArgs: [],
+    help: "add a VM from free cores and memory, written as in the description: create rt2 cores=1 memory=16M kernel=rt.elf firmware=none (cores=N takes N free cores); start it with start",
+    async run(sup, args) {
+      const [name, ...fields] = atLeast("create", args, 2);
+      const info = await sup.create({ name, ...fieldsOf("create", fields) });
+      return { data: info, text: formatInfo(info) };
+    },
+  },
+  {
     name: "log", usage: "log [VM] [KIND] [-n N]", vmArgs: [0],
     help: `the event log, newest last (the last 50 unless -n); KIND is one of ${LOG_KINDS.join(", ")}`,
     async run(sup, args) {
@@ -149,6 +177,19 @@ function arity(command: string, args: readonly string[], min: number, max: numbe
   return args;
 }
 
+function atLeast(command: string, args: readonly string[], min: number): readonly string[] {
+  return arity(command, args, min, Infinity);
+}
+
+/** KEY=VALUE words as the description's data (description/edit.ts), or BadArgument. */
+function fieldsOf(command: string, words: readonly string[]): Record<string, unknown> {
+  try {
+    return wordsToData(words);
+  } catch (e) {
+    throw bad(command, words.join(" "), (e as Error).message);
+  }
+}
+
 function bad(command: string, argument: string, why: string): RootosError {
   return new RootosError({ kind: "BadArgument", command, argument, why });
 }
@@ -171,8 +212,13 @@ export function formatInfo(v: VmInfo): string {
     `  starts ${v.starts}, guest boots ${v.boots}; restart on ${v.restart.on.join(", ") || "nothing"}, ${v.restart.inARow} in a row, ${v.restart.total} in all${v.restart.nextAt ? `, next at ${v.restart.nextAt}` : ""}`,
   ];
   if (v.watchdog) lines.push(`  watchdog ${v.watchdog.state}, ${v.watchdog.timeoutMs} ms, action ${v.watchdog.action}; ${v.watchdog.kicks} kicks, ${v.watchdog.expiries} expiries`);
+  lines.push(`  devices:${v.devices.length === 0 ? " none" : `\n${formatDevices(v)}`}`);
   if (v.lastExit) lines.push(`  last exit: ${v.lastExit}`);
   return lines.join("\n");
+}
+
+function formatDevices(v: VmInfo): string {
+  return v.devices.map((d, i) => `    ${i}: ${d}`).join("\n");
 }
 
 export function formatStats(s: VmStats): string {
