@@ -5,7 +5,6 @@
 import type { WebSocket } from "ws";
 import { LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
 import { RootosError } from "../rootos/supervisor/errors.js";
-import { VM_COMMANDS } from "../rootos/supervisor/lifecycle.js";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
 import { openConsole } from "./console.js";
 import { ApiError } from "./errors.js";
@@ -47,6 +46,9 @@ function command(method: "GET" | "POST" | "PUT", path: string, words: (req: ApiR
 
 const vm = (req: ApiRequest): string => req.params["vm"]!;
 
+/** The commands with a route of their own, POST /v1/vms/{vm}/NAME (the others: POST /v1/commands). */
+const LIFECYCLE = ["start", "stop", "shutdown", "pause", "resume", "reset"] as const;
+
 /** PUT/POST /v1/vms/{vm}/throttle {"cap": "50" | "25%" | "off"} */
 function throttleWords(req: ApiRequest): string[] {
   const cap = field(req.body, "cap", '{"cap": "50"} (MIPS), {"cap": "25%"} (a share of a core) or {"cap": "off"}');
@@ -86,7 +88,7 @@ function field(body: unknown, name: string, example: string): unknown {
 export const ROUTES: readonly Route[] = [
   command("GET", "/v1/vms", () => ["list"]),
   command("GET", "/v1/vms/{vm}", (r) => ["info", vm(r)]),
-  ...VM_COMMANDS.map((c) => command("POST", `/v1/vms/{vm}/${c}`, (r) => {
+  ...LIFECYCLE.map((c) => command("POST", `/v1/vms/{vm}/${c}`, (r) => {
     const timeout = c === "shutdown" ? r.query.get("timeout") : null;
     return [c, vm(r), ...(timeout !== null ? [timeout] : [])];
   })),
