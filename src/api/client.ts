@@ -5,22 +5,11 @@ import { request } from "node:http";
 import WebSocket from "ws";
 import type { CommandResult } from "../rootos/supervisor/commands.js";
 import { ApiError } from "./errors.js";
-import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./server.js";
 
 export interface ApiTarget {
   /** `HOST:PORT`. */
   readonly address: string;
   readonly token?: string;
-}
-
-export const DEFAULT_API_ADDRESS = formatAddress(DEFAULT_API_HOST, DEFAULT_API_PORT);
-
-/** `HOST:PORT`, `[V6]:PORT` or `PORT` (on 127.0.0.1) as a normalised `HOST:PORT`. */
-export function parseApiAddress(text: string): string {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):)?(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[2]);
-  if (!m || port < 1 || port > 65535) throw new ApiError({ kind: "BadAddress", text });
-  return `${m[1] ?? DEFAULT_API_HOST}:${port}`;
 }
 
 const authHeader = (t: ApiTarget): Record<string, string> => (t.token !== undefined ? { Authorization: `Bearer ${t.token}` } : {});

@@ -6,14 +6,15 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./address.js";
 import { authorize, isLoopback } from "./auth.js";
 import { ApiError, errorReply } from "./errors.js";
-import { matchRoute, type HttpReply, type Route } from "./routes.js";
+import { matchRoute, type HttpReply, type Route, type SocketSession } from "./routes.js";
 
-export const DEFAULT_API_HOST = "127.0.0.1";
-export const DEFAULT_API_PORT = 7730;
 /** Request bodies are commands: small. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** The largest WebSocket message taken (console input: a paste). */
+export const MAX_MESSAGE_BYTES = 1 << 20;
 
 export interface ApiOptions {
   /** Default 127.0.0.1. Any other than a loopback address needs a token. */
@@ -38,7 +39,7 @@ export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<
   const token = opts.token === "" ? undefined : opts.token;
   if (token === undefined && !isLoopback(host)) throw new ApiError({ kind: "TokenRequired", host });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const server = createServer((req, res) => void answer(sup, token, req, res));
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(sup, token, sockets, req, socket, head));
 
@@ -62,11 +63,6 @@ export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<
       for (const ws of sockets.clients) ws.terminate();
     },
   };
-}
-
-/** `HOST:PORT`, IPv6 in brackets. */
-export function formatAddress(host: string, port: number): string {
-  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 async function answer(sup: Supervisor, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,7 +114,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 function upgrade(sup: Supervisor, token: string | undefined, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  let session;
+  let session: SocketSession;
   try {
     authorize(req, token);
     const url = new URL(req.url ?? "/", "http://api");

@@ -3,7 +3,8 @@
 // console and the event stream (WebSockets). This file parses arguments and drives the
 // terminal; the client is src/api/client.ts.
 import type WebSocket from "ws";
-import { DEFAULT_API_ADDRESS, openSocket, parseApiAddress, postCommand, type ApiTarget } from "../api/client.js";
+import { DEFAULT_API_ADDRESS, parseApiAddress } from "../api/address.js";
+import { openSocket, postCommand, type ApiTarget } from "../api/client.js";
 import { COMMANDS } from "../rootos/supervisor/commands.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
 import { usageError } from "./cli-error.js";
