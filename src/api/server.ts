@@ -74,6 +74,7 @@ async function answer(sup: Supervisor, token: string | undefined, req: IncomingM
     const body = http.body ? await readJson(req) : undefined;
     reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body }));
   } catch (e) {
+    if (res.headersSent) { res.destroy(); return; }
     const { status, body, headers } = failure(e);
     reply(res, status, { json: body }, headers);
   }
