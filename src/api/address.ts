@@ -11,10 +11,10 @@ export function formatAddress(host: string, port: number): string {
 
 export const DEFAULT_API_ADDRESS = formatAddress(DEFAULT_API_HOST, DEFAULT_API_PORT);
 
-/** `HOST:PORT`, `[V6]:PORT` or `PORT` (on 127.0.0.1) as a normalised `HOST:PORT`; BadAddress otherwise. */
-export function parseApiAddress(text: string): string {
-  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):)?(\d{1,5})$/.exec(text.trim());
-  const port = Number(m?.[2]);
+/** `HOST:PORT`, `[V6]:PORT` or `PORT` (on 127.0.0.1): the host (no brackets) and port; BadAddress otherwise. */
+export function parseApiAddress(text: string): { readonly host: string; readonly port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]:|([^:[\]\s]+):)?(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
   if (!m || port < 1 || port > 65535) throw new ApiError({ kind: "BadAddress", text });
-  return `${m[1] ?? DEFAULT_API_HOST}:${port}`;
+  return { host: m[1] ?? m[2] ?? DEFAULT_API_HOST, port };
 }

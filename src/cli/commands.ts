@@ -3,6 +3,7 @@
 import { ctlCommand, CTL_HELP } from "./ctl.js";
 import { imagesCommand } from "./images.js";
 import { runCommand, RUN_HELP } from "./run.js";
+import { UP_HELP, upCommand } from "./up.js";
 import { validateCommand, VALIDATE_HELP } from "./validate.js";
 
 export interface Command {
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   { name: "run", summary: "boot a virtual machine (the Debian kernel by default) on this terminal", help: RUN_HELP, run: runCommand },
   imagesCommand,
   { name: "ctl", summary: "run a command against a running 'bulkhead up' (its management API), attach to a console", help: CTL_HELP, run: ctlCommand },
+  { name: "up", summary: "bring up a whole system from its description, with the RootOS shell", help: UP_HELP, run: upCommand },
   { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
 ];
 

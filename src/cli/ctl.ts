@@ -3,7 +3,7 @@
 // console and the event stream (WebSockets). This file parses arguments and drives the
 // terminal; the client is src/api/client.ts.
 import type WebSocket from "ws";
-import { DEFAULT_API_ADDRESS, parseApiAddress } from "../api/address.js";
+import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
 import { openSocket, postCommand, type ApiTarget } from "../api/client.js";
 import { COMMANDS } from "../rootos/supervisor/commands.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
@@ -64,9 +64,9 @@ export function parseCtlArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   }
   const words = argv.slice(i);
   if (words.length === 0) throw usageError("ctl: no command given (see bulkhead ctl --help)");
-  let parsed: string;
+  let parsed: { host: string; port: number };
   try { parsed = parseApiAddress(address); } catch (e) { throw usageError(`ctl: ${(e as Error).message}`); }
-  return { target: { address: parsed, ...(token !== undefined ? { token } : {}) }, json, words };
+  return { target: { address: formatAddress(parsed.host, parsed.port), ...(token !== undefined ? { token } : {}) }, json, words };
 }
 
 /** `bulkhead ctl`. */

@@ -148,7 +148,7 @@ export function wordsToData(words: readonly string[]): Data {
     try {
       value = parseYamlScalar(w.slice(eq + 1), { version: "1.2" });
     } catch (e) {
-      throw new EditError(`'${w}': the value is not valid YAML (${(e as Error).message.split("\n")[0]})`);
+      throw new EditError(`'${w}': the value is not valid YAML (${(e as Error).message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")})`);
     }
     let at = out;
     for (const k of keys.slice(0, -1)) {

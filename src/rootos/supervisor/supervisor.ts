@@ -310,6 +310,9 @@ export class Supervisor {
   /** Every new event log entry; returns the unsubscribe function. */
   onEvent(listener: (e: LogEntry) => void): () => void { return this.events.subscribe(listener); }
 
+  /** The console ports of `vm` the RootOS keeps (attachConsole's `port`); [] for a VM it does not have. */
+  consolePorts(vm: string): string[] { return [...(this.vms.get(vm)?.ports.keys() ?? [])]; }
+
   /** A console's recent output (scroll-back), as text: the serial console, or a kept virtio-console port. */
   scrollback(vm: string, port?: string): string { return this.channel(this.get(vm), port, "scrollback").scrollback.text(); }
 
