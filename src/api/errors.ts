@@ -43,7 +43,7 @@ function describe(e: ApiErrorInfo): string {
     case "UpgradeRequired":
       return `${e.path} is a WebSocket: connect with a WebSocket client (e.g. bulkhead ctl)`;
     case "TokenRequired":
-      return `the API would listen on ${e.host}, which other machines can reach: give it a token, or listen on 127.0.0.1 (docs/api.md)`;
+      return `the API would listen on ${e.host}, which other machines can reach: give it a token (bulkhead up --token, or BULKHEAD_TOKEN), or listen on 127.0.0.1`;
     case "Listen":
       return `the API cannot listen on ${e.address}: ${e.why}`;
     case "BadAddress":

@@ -176,7 +176,7 @@ test("events WebSocket: every new event-log entry, as JSON, as it happens", asyn
 
 test("a token: required off loopback (refused to start without one); with one, 401 without it, over HTTP and WebSocket", async () => {
   await assert.rejects(startApi(sup, { host: "0.0.0.0", port: 0 }), (e: unknown) => e instanceof ApiError && e.info.kind === "TokenRequired"
-    && e.message === "the API would listen on 0.0.0.0, which other machines can reach: give it a token, or listen on 127.0.0.1 (docs/api.md)");
+    && e.message === "the API would listen on 0.0.0.0, which other machines can reach: give it a token (bulkhead up --token, or BULKHEAD_TOKEN), or listen on 127.0.0.1");
   await assert.rejects(startApi(sup, { port: Number(api.address.split(":")[1]) }), /the API cannot listen on 127\.0\.0\.1:\d+: the address is in use/);
   const secured = await startApi(sup, { host: "0.0.0.0", port: 0, token: "s3cret-token" });
   try {
