@@ -72,7 +72,7 @@ export function parseCtlArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
 /** `bulkhead ctl`. */
 export async function ctlCommand(argv: readonly string[]): Promise<number> {
   const opts = parseCtlArgs(argv);
-  if (opts === "help") {
+  if (opts === "help" || (opts.words.length === 1 && opts.words[0] === "help")) {
     process.stdout.write(CTL_HELP);
     return 0;
   }
