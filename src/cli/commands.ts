@@ -1,5 +1,6 @@
 // The one table of bulkhead verbs: `bulkhead <name> ...` runs `run(argv)` and exits with
 // the status it returns. One file per verb; add a row here to add a verb.
+import { ctlCommand, CTL_HELP } from "./ctl.js";
 import { imagesCommand } from "./images.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { UP_HELP, upCommand } from "./up.js";
@@ -18,6 +19,7 @@ export interface Command {
 export const COMMANDS: readonly Command[] = [
   { name: "run", summary: "boot a virtual machine (the Debian kernel by default) on this terminal", help: RUN_HELP, run: runCommand },
   imagesCommand,
+  { name: "ctl", summary: "run a command against a running 'bulkhead up' (its management API), attach to a console", help: CTL_HELP, run: ctlCommand },
   { name: "up", summary: "bring up a whole system from its description, with the RootOS shell", help: UP_HELP, run: upCommand },
   { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
 ];

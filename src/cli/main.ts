@@ -42,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 export function reportError(e: unknown): number {
   const debug = process.env["BULKHEAD_DEBUG"] === "1";
   const err = e instanceof Error ? e : new Error(String(e));
-  const userError = err instanceof CliError || err instanceof BootError || err instanceof MachineError || err.name === "ImagesError" || isFsError(err);
+  const userError = err instanceof CliError || err instanceof BootError || err instanceof MachineError || err.name === "ImagesError" || err.name === "ApiError" || isFsError(err);
   process.stderr.write(`bulkhead: ${userError ? err.message : `internal error: ${err.message}`}\n`);
   if (debug) process.stderr.write(`${err.stack ?? ""}\n`);
   else if (!userError) process.stderr.write("bulkhead: this is a bug; run again with BULKHEAD_DEBUG=1 for the stack trace\n");

@@ -29,7 +29,7 @@ export interface Command {
   run(sup: Supervisor, args: readonly string[]): Promise<CommandResult>;
 }
 
-const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info"];
+export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info"];
 
 /** A lifecycle command on one VM: `NAME VM`. */
 function lifecycle(name: "start" | "stop" | "pause" | "resume" | "reset", help: string): Command {

@@ -5,7 +5,7 @@ export {
   Supervisor, DEFAULT_SHUTDOWN_TIMEOUT_MS, SHUTDOWN_SYSRQ, readBootImages, workerMachineConfig, describeEnd,
   type BootImages, type ConsoleAttachment, type ConsoleSink, type SupervisorOptions, type UpResult, type VmInfo, type VmStats,
 } from "./supervisor.js";
-export { COMMANDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, type Command, type CommandResult } from "./commands.js";
+export { COMMANDS, LOG_KINDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, type Command, type CommandResult } from "./commands.js";
 export { Lifecycle, COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandTarget, type VmCommand, type VmState } from "./lifecycle.js";
 export { RootosError, type RootosErrorInfo } from "./errors.js";
 export { EventLog, defaultEventLogPath, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";

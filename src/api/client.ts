@@ -1,0 +1,70 @@
+// The API's client side, for `bulkhead ctl`: run a command (POST /v1/commands) and open
+// the WebSockets, with the token, turning "nothing listens" and the server's refusals
+// into ApiErrors that say what to do.
+import { request } from "node:http";
+import WebSocket from "ws";
+import type { CommandResult } from "../rootos/supervisor/commands.js";
+import { ApiError } from "./errors.js";
+
+export interface ApiTarget {
+  /** `HOST:PORT`. */
+  readonly address: string;
+  readonly token?: string;
+}
+
+const authHeader = (t: ApiTarget): Record<string, string> => (t.token !== undefined ? { Authorization: `Bearer ${t.token}` } : {});
+
+/** Run `words` on the RootOS: its data and text, or an ApiError (Refused: the RootOS's own message). */
+export function postCommand(target: ApiTarget, words: readonly string[]): Promise<CommandResult> {
+  // node:http rather than fetch: fetch refuses ports on its "bad port" list (6000, 6667, ...).
+  const body = JSON.stringify({ words });
+  return new Promise((resolve, reject) => {
+    const req = request(`http://${target.address}/v1/commands`, {
+      method: "POST", headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...authHeader(target) },
+    }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => { text += d; }).on("end", () => {
+        let json: Record<string, unknown> | undefined;
+        try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* not ours: the status says it */ }
+        if (res.statusCode === 200 && json) resolve(json as unknown as CommandResult);
+        else reject(refused(res.statusCode ?? 0, json));
+      }).on("error", reject);
+    });
+    req.on("error", (e) => reject(notListening(target, e)));
+    req.end(body);
+  });
+}
+
+/**
+ * Open the WebSocket at `path` (e.g. /v1/events); resolves once it is open. `onMessage`
+ * is set first: the server may send (a console's scroll-back) in the same breath as it accepts.
+ */
+export function openSocket(target: ApiTarget, path: string, onMessage: (data: Buffer) => void): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${target.address}${path}`, { headers: authHeader(target) });
+    ws.on("message", onMessage);
+    ws.once("open", () => { ws.removeAllListeners("error"); resolve(ws); });
+    ws.once("error", (e) => reject(notListening(target, e)));
+    // The server refused the upgrade: its JSON answer says why.
+    ws.once("unexpected-response", (_req, res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => { text += d; }).on("end", () => {
+        let body: Record<string, unknown> | undefined;
+        try { body = JSON.parse(text) as Record<string, unknown>; } catch { /* not ours: the status says it */ }
+        reject(refused(res.statusCode ?? 0, body));
+        ws.terminate();
+      });
+    });
+  });
+}
+
+function refused(status: number, body: Record<string, unknown> | undefined): ApiError {
+  const error = typeof body?.["error"] === "string" ? body["error"] : `the API answered ${status} without a reason (is it a bulkhead API?)`;
+  return new ApiError({ kind: "Refused", status, error, remoteKind: typeof body?.["kind"] === "string" ? body["kind"] : "" });
+}
+
+function notListening(target: ApiTarget, e: unknown): ApiError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === "ECONNREFUSED" ? "connection refused" : err.code === "ENOTFOUND" ? "no such host" : err.message;
+  return new ApiError({ kind: "NotListening", address: target.address, why });
+}

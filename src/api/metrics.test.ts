@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Supervisor } from "../rootos/supervisor/supervisor.js";
+import { testSystemPlan, testVmPlan } from "../rootos/supervisor/testing.js";
+import { metricsText } from "./metrics.js";
+import { parseExposition, sampleValue } from "./testing.js";
+
+test("every family has HELP and TYPE, one series per VM (and label), label values escaped", async () => {
+  const odd = 'odd "vm"\\1';
+  const sup = new Supervisor(testSystemPlan([testVmPlan("a"), testVmPlan(odd)]), { eventLog: null });
+  try {
+    const text = await metricsText(sup);
+    const e = parseExposition(text);
+    assert.ok(text.includes('vm="odd \\"vm\\"\\\\1"'), "quote and backslash escaped");
+    assert.equal(sampleValue(e, "bulkhead_vm_state", { vm: odd, state: "created" }), 1);
+    assert.equal(sampleValue(e, "bulkhead_vm_state", { vm: "a", state: "running" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_instructions_total", { vm: "a" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_console_bytes_total", { vm: "a", direction: "out" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_info", { vm: "a", os: "bare-metal", criticality: "general", boot: "bare" }), 1);
+    for (const [name, type] of e.types) {
+      assert.ok(e.help.has(name), `${name} has HELP`);
+      if (type === "counter") assert.match(name, /_total$/, "counters end in _total");
+      assert.ok(e.samples.filter((s) => s.name === name && s.labels["vm"] === "a").length >= 1, `${name} has a series for vm a`);
+    }
+  } finally {
+    await sup.close();
+  }
+});
+
+test("the format checker refuses what promtool would", () => {
+  const ok = "# HELP x_total X.\n# TYPE x_total counter\nx_total{vm=\"a\"} 1\n";
+  assert.equal(parseExposition(ok).samples[0]!.value, 1);
+  const bad: [string, RegExp][] = [
+    ["x_total{vm=\"a\"} 1\n", /without a TYPE/],
+    ["# TYPE x_total counter\nx_total{vm=a} 1\n", /not in the exposition format/],
+    ["# TYPE x_total counter\nx_total{vm=\"a\"} one\n", /not in the exposition format/],
+    ["# TYPE x_total counter\nx_total{vm=\"a\"} 1\nx_total{vm=\"a\"} 2\n", /series given twice/],
+    ["# TYPE x counter\n# TYPE y gauge\nx 1\ny 1\n", /continues after another family/],
+    ["# TYPE x_total counter\nx_total 1", /end with a newline/],
+    ["# TYPE x_total ctr\n", /not in the exposition format/],
+  ];
+  for (const [text, why] of bad) assert.throws(() => parseExposition(text), why, text);
+});

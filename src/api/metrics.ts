@@ -1,0 +1,85 @@
+// GET /metrics: every VM's counters in the Prometheus text exposition format, version
+// 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats): per family a `# HELP`
+// and a `# TYPE` line, then one sample per VM labelled vm="NAME". The families are one
+// table; a family with more than one series per VM (console bytes by direction, a state
+// per state) gives extra labels, which is also how per-device counters fit in.
+import { VM_STATES } from "../rootos/supervisor/lifecycle.js";
+import type { Supervisor, VmInfo, VmStats } from "../rootos/supervisor/supervisor.js";
+
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+interface VmSample {
+  readonly info: VmInfo;
+  readonly stats: VmStats;
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+interface Family {
+  readonly name: string;
+  readonly type: "counter" | "gauge";
+  readonly help: string;
+  /** The series of one VM: extra labels (beside vm) and value. */
+  series(s: VmSample): readonly (readonly [Labels, number])[];
+}
+
+/** A family with one series per VM. */
+const one = (name: string, type: Family["type"], help: string, value: (s: VmSample) => number): Family =>
+  ({ name, type, help, series: (s) => [[{}, value(s)]] });
+
+// Thread counters (instructions, interrupts, ...) count from the VM's last start, as a
+// restarted process's do; Prometheus's rate() takes such resets in its stride.
+const FAMILIES: readonly Family[] = [
+  one("bulkhead_vm_instructions_total", "counter", "Instructions retired since the VM's thread started (across guest reboots).", (s) => s.stats.instructions),
+  one("bulkhead_vm_mips", "gauge", "Instructions per microsecond over about the last second (0 while paused).", (s) => s.stats.mips),
+  one("bulkhead_vm_running_seconds_total", "counter", "Time the VM has run since its thread started, pauses not counted.", (s) => s.stats.runningMs / 1000),
+  one("bulkhead_vm_interrupts_total", "counter", "Interrupts taken by the VM's harts.", (s) => s.stats.interrupts),
+  one("bulkhead_vm_traps_total", "counter", "Traps (exceptions and interrupts) taken by the VM's harts.", (s) => s.stats.traps),
+  one("bulkhead_vm_exits_total", "counter", "MMIO accesses: the VM exits of this emulator.", (s) => s.stats.mmioExits),
+  one("bulkhead_vm_sbi_calls_total", "counter", "SBI calls made by the guest.", (s) => s.stats.sbiCalls),
+  one("bulkhead_vm_tlb_misses_total", "counter", "TLB misses of the VM's harts.", (s) => s.stats.tlbMisses),
+  {
+    name: "bulkhead_vm_console_bytes_total", type: "counter", help: "Serial console bytes from the guest (out) and to it (in).",
+    series: (s) => [[{ direction: "out" }, s.stats.consoleOut], [{ direction: "in" }, s.stats.consoleIn]],
+  },
+  one("bulkhead_vm_starts_total", "counter", "Times the VM's thread was started: operator starts and policy restarts.", (s) => s.stats.starts),
+  one("bulkhead_vm_restarts_total", "counter", "Restarts by the VM's restart policy.", (s) => s.stats.restarts),
+  one("bulkhead_vm_boots", "gauge", "Guest boots in the VM's current thread: 1, plus one per reboot or reset.", (s) => s.stats.boots),
+  one("bulkhead_vm_watchdog_kicks_total", "counter", "Kicks of the VM's watchdog.", (s) => s.stats.watchdogKicks),
+  {
+    name: "bulkhead_vm_state", type: "gauge", help: "The VM's lifecycle state: 1 for the state it is in, 0 for the others.",
+    series: (s) => VM_STATES.map((state) => [{ state }, state === s.info.state ? 1 : 0] as const),
+  },
+  {
+    name: "bulkhead_vm_info", type: "gauge", help: "Constant 1, labelled with what the VM is.",
+    series: (s) => [[{ os: s.info.os, criticality: s.info.criticality, boot: s.info.bootMode, timing: s.info.timing }, 1]],
+  },
+];
+
+/** Every VM's metrics, in the exposition format. */
+export async function metricsText(sup: Supervisor): Promise<string> {
+  const infos = sup.list();
+  const stats = await Promise.all(infos.map((i) => sup.stats(i.name)));
+  return formatMetrics(infos.map((info, i) => ({ info, stats: stats[i]! })));
+}
+
+export function formatMetrics(vms: readonly VmSample[]): string {
+  let out = "";
+  for (const f of FAMILIES) {
+    out += `# HELP ${f.name} ${f.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const vm of vms) {
+      for (const [labels, value] of f.series(vm)) out += `${f.name}{${formatLabels({ vm: vm.info.name, ...labels })}} ${formatValue(value)}\n`;
+    }
+  }
+  return out;
+}
+
+function formatLabels(labels: Labels): string {
+  return Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",");
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "+Inf" : "-Inf";
+  return String(v);
+}

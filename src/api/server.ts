@@ -1,0 +1,140 @@
+// The RootOS's management API (docs/api.md): HTTP and WebSockets on one port, by default
+// 127.0.0.1:7730, answering from the route table (routes.ts). JSON in and out; every
+// error is one JSON object {error, kind, ...} with a status that says whose fault it is.
+// A request that fails changes nothing: the command table checks before it acts.
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Supervisor } from "../rootos/supervisor/supervisor.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./address.js";
+import { authorize, isLoopback } from "./auth.js";
+import { ApiError, errorReply } from "./errors.js";
+import { matchRoute, type HttpReply, type Route, type SocketSession } from "./routes.js";
+
+/** Request bodies are commands: small. */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** The largest WebSocket message taken (console input: a paste). */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+
+export interface ApiOptions {
+  /** Default 127.0.0.1. Any other than a loopback address needs a token. */
+  readonly host?: string;
+  /** Default 7730; 0 picks a free port. */
+  readonly port?: number;
+  /** Required of every request as `Authorization: Bearer TOKEN`. */
+  readonly token?: string;
+}
+
+export interface ApiServer {
+  /** `HOST:PORT` it listens on (`[::1]:7730` for IPv6): what `bulkhead ctl --api` takes. */
+  readonly address: string;
+  /** Stop listening and close every connection and WebSocket (consoles detach). */
+  close(): Promise<void>;
+}
+
+/** Start the API for `sup`. Rejects with ApiError (TokenRequired, Listen) and listens on nothing then. */
+export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<ApiServer> {
+  const host = opts.host ?? DEFAULT_API_HOST;
+  const port = opts.port ?? DEFAULT_API_PORT;
+  const token = opts.token === "" ? undefined : opts.token;
+  if (token === undefined && !isLoopback(host)) throw new ApiError({ kind: "TokenRequired", host });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const server = createServer((req, res) => void answer(sup, token, req, res));
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(sup, token, sockets, req, socket, head));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      const why = e.code === "EADDRINUSE" ? "the address is in use (another bulkhead up? pick another port)"
+        : e.code === "EADDRNOTAVAIL" ? "this host has no such address" : e.code === "EACCES" ? "permission denied (ports below 1024 need privileges)" : e.message;
+      reject(new ApiError({ kind: "Listen", address: formatAddress(host, port), why }));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const bound = server.address();
+  const address = typeof bound === "object" && bound !== null ? formatAddress(bound.address, bound.port) : formatAddress(host, port);
+  return {
+    address,
+    close: async () => {
+      for (const ws of sockets.clients) ws.close(1001, "bulkhead up is shutting down");
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      for (const ws of sockets.clients) ws.terminate();
+    },
+  };
+}
+
+async function answer(sup: Supervisor, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    authorize(req, token);
+    const url = new URL(req.url ?? "/", "http://api");
+    const { route, params } = matchRoute(req.method ?? "GET", url.pathname, false);
+    const http = route as Extract<Route, { kind: "http" }>;
+    const body = http.body ? await readJson(req) : undefined;
+    reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body }));
+  } catch (e) {
+    if (res.headersSent) { res.destroy(); return; }
+    const { status, body, headers } = failure(e);
+    reply(res, status, { json: body }, headers);
+  }
+}
+
+function reply(res: ServerResponse, status: number, r: HttpReply, headers: Record<string, string> = {}): void {
+  const [type, text] = "json" in r ? ["application/json; charset=utf-8", `${JSON.stringify(r.json, null, 2)}\n`] : [r.contentType, r.text];
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", ...headers });
+  res.end(text);
+}
+
+/** An error's status, JSON body and headers; anything not ours is a bug, answered 500 with its message. */
+function failure(e: unknown): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  const r = errorReply(e) ?? { status: 500, body: { error: `internal error: ${(e as Error)?.message ?? String(e)}`, kind: "Internal" } };
+  const headers: Record<string, string> = {};
+  if (e instanceof ApiError && e.info.kind === "MethodNotAllowed") headers["Allow"] = e.info.allowed.join(", ");
+  if (e instanceof ApiError && e.info.kind === "Unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="bulkhead"';
+  if (e instanceof ApiError && e.info.kind === "UpgradeRequired") headers["Upgrade"] = "websocket";
+  return { ...r, headers };
+}
+
+/** The body as JSON; undefined when empty. BadBody saying what is wrong with it. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ApiError({ kind: "BodyTooLarge", limit: MAX_BODY_BYTES });
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError({ kind: "BadBody", why: `not JSON: ${(e as Error).message}` });
+  }
+}
+
+function upgrade(sup: Supervisor, token: string | undefined, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  let session: SocketSession;
+  try {
+    authorize(req, token);
+    const url = new URL(req.url ?? "/", "http://api");
+    const { route, params } = matchRoute(req.method ?? "GET", url.pathname, true);
+    session = (route as Extract<Route, { kind: "socket" }>).open(sup, { params, query: url.searchParams, body: undefined });
+  } catch (e) {
+    // Refused before the upgrade: a plain HTTP answer, so the client sees the status and why.
+    const { status, body, headers } = failure(e);
+    const text = `${JSON.stringify(body)}\n`;
+    const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, "Content-Type: application/json; charset=utf-8", `Content-Length: ${Buffer.byteLength(text)}`, "Connection: close",
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    socket.end(`${head.join("\r\n")}\r\n\r\n${text}`);
+    return;
+  }
+  let connected = false;
+  // ws answers a malformed handshake itself and never calls back: let go of the session then.
+  socket.once("close", () => { if (!connected) session.abandon(); });
+  sockets.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    connected = true;
+    session.connected(ws);
+  });
+}

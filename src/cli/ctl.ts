@@ -1,0 +1,142 @@
+// `bulkhead ctl`: one command against a running `bulkhead up`, through its HTTP API
+// (src/api, docs/api.md): the RootOS commands of the shell (POST /v1/commands), a VM's
+// console and the event stream (WebSockets). This file parses arguments and drives the
+// terminal; the client is src/api/client.ts.
+import type WebSocket from "ws";
+import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
+import { openSocket, postCommand, type ApiTarget } from "../api/client.js";
+import { COMMANDS } from "../rootos/supervisor/commands.js";
+import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
+import { usageError } from "./cli-error.js";
+
+/** Ctrl-]: detaches from a console, as telnet's and virsh's escape. */
+export const DETACH_KEY = 0x1d;
+
+export const CTL_HELP = `usage: bulkhead ctl [options] COMMAND [ARGS...]
+
+Run one command against a running 'bulkhead up', through its management API
+(docs/api.md), and print what it answers; exit status 0, or 1 with the RootOS's message.
+
+options (before COMMAND):
+  --api HOST:PORT  where 'bulkhead up' listens (default ${DEFAULT_API_ADDRESS}; a port alone
+                   means 127.0.0.1)
+  --token TOKEN    the API's token, when it has one (default: $BULKHEAD_TOKEN)
+  --json           print the answer's data as JSON (events: one JSON object per line)
+  -h, --help       this text
+
+commands (the RootOS shell's):
+${COMMANDS.map((c) => `  ${c.usage.padEnd(32)} ${c.help}`).join("\n")}
+  ${"console VM [PORT]".padEnd(32)} attach this terminal to a VM's serial console (or a console
+  ${"".padEnd(32)} PORT the RootOS keeps); Ctrl-] detaches (also in piped input,
+  ${"".padEnd(32)} which detaches at its end too); the terminal is raw meanwhile
+  ${"events".padEnd(32)} print every event-log entry as it happens, until interrupted
+
+examples:
+  bulkhead ctl list
+  bulkhead ctl pause linux1
+  bulkhead ctl --json stats linux1
+  bulkhead ctl log linux1 state -n 20
+  bulkhead ctl --api 192.0.2.7:7730 --token "$TOKEN" console linux1
+`;
+
+interface CtlOptions {
+  readonly target: ApiTarget;
+  readonly json: boolean;
+  readonly words: readonly string[];
+}
+
+/** Options until the first word that is not one; the rest is the command, untouched (`log -n 5`). */
+export function parseCtlArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CtlOptions | "help" {
+  let address = DEFAULT_API_ADDRESS, token = env["BULKHEAD_TOKEN"] || undefined, json = false;
+  let i = 0;
+  const value = (name: string, inline: string | undefined): string => {
+    const v = inline ?? argv[++i];
+    if (v === undefined || v === "") throw usageError(`ctl: ${name} needs a value (see bulkhead ctl --help)`);
+    return v;
+  };
+  for (; i < argv.length && argv[i]!.startsWith("-"); i++) {
+    const [name, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (name === "-h" || name === "--help") return "help";
+    else if (name === "--json") json = true;
+    else if (name === "--api") address = value(name, inline);
+    else if (name === "--token") token = value(name, inline);
+    else throw usageError(`ctl: unknown option '${name}' (see bulkhead ctl --help)`);
+  }
+  const words = argv.slice(i);
+  if (words.length === 0) throw usageError("ctl: no command given (see bulkhead ctl --help)");
+  let parsed: { host: string; port: number };
+  try { parsed = parseApiAddress(address); } catch (e) { throw usageError(`ctl: ${(e as Error).message}`); }
+  return { target: { address: formatAddress(parsed.host, parsed.port), ...(token !== undefined ? { token } : {}) }, json, words };
+}
+
+/** `bulkhead ctl`. */
+export async function ctlCommand(argv: readonly string[]): Promise<number> {
+  const opts = parseCtlArgs(argv);
+  if (opts === "help" || (opts.words.length === 1 && opts.words[0] === "help")) {
+    process.stdout.write(CTL_HELP);
+    return 0;
+  }
+  const [verb, ...args] = opts.words;
+  if (verb === "console") {
+    if (args.length < 1 || args.length > 2) throw usageError("ctl: usage: console VM [PORT]");
+    const [vm, port] = args;
+    const path = `/v1/vms/${encodeURIComponent(vm!)}/console${port !== undefined ? `?port=${encodeURIComponent(port)}` : ""}`;
+    return consoleSession(await openSocket(opts.target, path, (data) => process.stdout.write(data)), vm!);
+  }
+  if (verb === "events") {
+    if (args.length > 0) throw usageError("ctl: usage: events");
+    const print = (data: Buffer): void => {
+      const text = data.toString("utf8");
+      process.stdout.write(`${opts.json ? text : formatLogEntry(JSON.parse(text) as LogEntry)}\n`);
+    };
+    const ws = await openSocket(opts.target, "/v1/events", print);
+    process.stderr.write("bulkhead: streaming events (Ctrl-C stops)\n");
+    return closed(ws);
+  }
+  const { data, text } = await postCommand(opts.target, opts.words);
+  const out = opts.json ? JSON.stringify(data, null, 2) : text;
+  if (out !== "") process.stdout.write(`${out}\n`);
+  return 0;
+}
+
+/** The terminal on a VM's console until Ctrl-], the end of piped input, or the server closing. */
+function consoleSession(ws: WebSocket, vm: string): Promise<number> {
+  const stdin = process.stdin;
+  const tty = stdin.isTTY === true;
+  process.stderr.write(`bulkhead: connected to ${vm}'s console; Ctrl-] detaches\n`);
+  if (tty) stdin.setRawMode(true);
+  const restore = (): void => { if (tty) stdin.setRawMode(false); };
+  process.on("exit", restore);
+  const detach = (): void => { ws.close(1000, "detached"); };
+  const onData = (chunk: Buffer): void => {
+    const at = chunk.indexOf(DETACH_KEY);
+    if (at < 0) { ws.send(chunk); return; }
+    if (at > 0) ws.send(chunk.subarray(0, at));
+    detach();
+  };
+  stdin.on("data", onData);
+  stdin.on("end", detach);
+  stdin.resume();
+  return closed(ws).then((status) => {
+    stdin.off("data", onData);
+    stdin.off("end", detach);
+    stdin.pause();
+    restore();
+    process.off("exit", restore);
+    if (tty) process.stderr.write("\r\n");
+    return status;
+  });
+}
+
+/** Resolves when the socket closes: 0 for a detach or an orderly shutdown, 1 (with why) otherwise. */
+function closed(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => {
+    ws.on("error", () => { /* the close that follows says it */ });
+    ws.on("close", (code: number, reason: Buffer) => {
+      if (code === 1000) return resolve(0);
+      const why = reason.length ? reason.toString("utf8") : code === 1006 ? "the connection was lost" : `code ${code}`;
+      process.stderr.write(`bulkhead: the API closed the connection: ${why}\n`);
+      resolve(code === 1001 ? 0 : 1);
+    });
+  });
+}
