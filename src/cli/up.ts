@@ -5,6 +5,7 @@
 // shut every VM down (SysRq power-off, then hard after a time-out).
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { type ApiServer, DEFAULT_API_ADDRESS, parseApiAddress, startApi } from "../api/index.js";
 import { cachedImages } from "../images/store.js";
 import { createMissingDisks } from "../rootos/board/disks.js";
 import { DEFAULT_SYSTEM, DescriptionEditor, DescriptionError, formatIssue, parseDuration } from "../rootos/description/index.js";
@@ -44,7 +45,6 @@ const OPTIONS = {
   "shutdown-timeout": { type: "string" }, "no-fetch": { type: "boolean" }, help: { type: "boolean", short: "h" },
 } as const;
 
-export const DEFAULT_API = "127.0.0.1:7730";
 
 export async function upCommand(argv: readonly string[]): Promise<number> {
   let values, positionals;
@@ -69,13 +69,25 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     for (const i of e.issues) process.stderr.write(`${formatIssue(e.file, i)}\n`);
     throw new CliError(`${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}; nothing was started`);
   }
+  // The API's address is checked before anything starts; it listens once the supervisor exists.
+  const api = values.api === "off" ? undefined : parseApiAddress(values.api ?? DEFAULT_API_ADDRESS);
   const plan = editor.loaded.plan;
   for (const made of createMissingDisks(plan.board)) process.stderr.write(`bulkhead: created board disk ${made}\n`);
 
   const sup = new Supervisor(plan, { editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs });
+  let server: ApiServer | undefined;
+  if (api) {
+    try {
+      server = await startApi(sup, { ...api, token: values.token ?? process.env["BULKHEAD_TOKEN"] });
+    } catch (e) {
+      await sup.close();
+      throw e;
+    }
+  }
   const headless = values.headless === true;
   if (headless) sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
   process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);
+  if (server) process.stderr.write(`bulkhead: API on http://${server.address} (bulkhead ctl --api ${server.address} COMMAND)\n`);
 
   const results = await sup.up();
   for (const r of results) process.stderr.write(`bulkhead: ${r.vm}: ${r.ok ? "started" : `did not start: ${r.error}`}\n`);
@@ -84,6 +96,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(dirname(defaultEventLogPath()), "history") });
   process.stderr.write("bulkhead: shutting the system down\n");
   if (headless) await shutdownAll(sup, shutdownMs);
+  await server?.close();
   await sup.close();
   return 0;
 }

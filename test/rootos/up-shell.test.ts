@@ -2,13 +2,14 @@
 // real-time VM on core 0, Debian VMs on core 1 and cores 2-3), driven through a
 // pseudo-terminal as a person would: help, list, Tab completion, errors that change
 // nothing, then `console` into each Linux VM, where Debian's kernel reports exactly the
-// cores, memory and PCI devices the description gave that VM; Ctrl-] detaches; quit.
+// cores, memory and PCI devices the description gave that VM; Ctrl-] detaches;
+// `bulkhead ctl` pauses a VM through the API and the shell sees it; quit.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ensureImages } from "../support/bulkhead.js";
+import { cli, ensureImages, runProcess } from "../support/bulkhead.js";
 import { Pty } from "../support/pty.js";
 
 const BOOT_MS = 180_000;
@@ -22,7 +23,8 @@ const PROBED = /CPUS=(\d+) MEM=(\d+) kB PCI=(\d+) IDS=(\S+)/;
 
 test("bulkhead up: the shell through a pty; each Linux VM sees only its own cores, memory and devices", { timeout: 3 * BOOT_MS }, async () => {
   const log = join(state, "events.log");
-  const pty = new Pty(["./bin/bulkhead", "up", "--api", "off", "--log", log], { ...process.env, XDG_STATE_HOME: state });
+  const api = `127.0.0.1:${20_000 + Math.floor(Math.random() * 20_000)}`;
+  const pty = new Pty(["./bin/bulkhead", "up", "--api", api, "--log", log], { ...process.env, XDG_STATE_HOME: state });
   try {
     await pty.expect("bulkhead> ", 60_000);
     pty.type("help\r");
@@ -84,6 +86,13 @@ test("bulkhead up: the shell through a pty; each Linux VM sees only its own core
       assert.equal(p.pci, 6, vm);
       assert.deepEqual([...p.ids].sort(), ["0x0008", "0x1041", "0x1042", "0x1042", "0x1043", "0x1044"], vm);
     }
+
+    // bulkhead ctl reaches the same RootOS through its API: the shell sees what it did.
+    const ctl = await runProcess(cli, ["ctl", "--api", api, "pause", "linux-a"], { timeoutMs: 60_000 });
+    assert.equal(ctl.stdout, "linux-a: paused\n", ctl.stderr);
+    pty.type("list\r");
+    await pty.expect(/\nlinux-a +paused /, 10_000);
+    assert.equal((await runProcess(cli, ["ctl", "--api", api, "resume", "linux-a"], { timeoutMs: 60_000 })).status, 0);
 
     pty.type("stats linux-a\r");
     await pty.expect(/linux-a: running[\s\S]*\d+ instructions in/, 10_000);
