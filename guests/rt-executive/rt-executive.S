@@ -35,7 +35,7 @@
         .equ MTIME, 0x200bff8
         .equ MIP_MTIP, 0x80
         .equ PER_SECOND, 100            # activations per second: a 10 ms period
-        .equ SETPOINT_CYCLES, 200       # the setpoint steps every 2 s of releases
+        .equ SETPOINT_CYCLES, 200       # the setpoint steps every 200 activations
         .equ FDT_MAGIC, 0xd00dfeed
         .equ FDT_BEGIN_NODE, 1
         .equ FDT_END_NODE, 2
@@ -159,7 +159,7 @@ report: addi sp, sp, -16
 
 # control: one activation of the control task. A PI controller (Kp = 1, Ki = 1/8) holds a
 # first-order plant, simulated in 64 substeps, at a setpoint that steps between 3000 and
-# 1000 every SETPOINT_CYCLES activations. Integer arithmetic only: every run computes the
+# 1000 every SETPOINT_CYCLES activations (2 s when none is missed). Integer arithmetic only: every run computes the
 # same values. Clobbers t0-t4.
 control:
         li t0, SETPOINT_CYCLES

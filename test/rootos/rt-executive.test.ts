@@ -1,8 +1,8 @@
 // Bulkhead's real-time executive (guests/rt-executive) under the supervisor, as the
 // default system runs it: status lines once per second of guest time with rising cycle
 // counts, the watchdog kicked, the same output in two virtual-time runs, SysRq c taken
-// by its trap handler as a crash and restarted, SysRq o powering it off; in realtime, a
-// pause seen as missed deadlines, and an idle executive costing the host little CPU.
+// by its trap handler as a crash and restarted, SysRq o powering it off; in realtime, an
+// idle executive costing the host little CPU, and a pause or a throttle seen as misses.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -104,7 +104,7 @@ test("SysRq c: the trap handler reports the cause and fails, a crash the policy 
   assert.match(sup.scrollback("rt"), /rt: SysRq o: powering off\n/);
 });
 
-test("realtime: a pause shows as missed deadlines; an idle executive uses little host CPU", async () => {
+test("realtime: an idle executive uses little host CPU; a pause and a throttle show as missed deadlines", async () => {
   const sup = supervisor([rtPlan("rt", "realtime")]);
   await sup.start("rt");
   await waitFor("two status lines", () => statusLines(sup.scrollback("rt")).length >= 2, 30_000);
@@ -136,6 +136,15 @@ test("realtime: a pause shows as missed deadlines; an idle executive uses little
   assert.ok(after.misses - before.misses >= 59, `misses ${before.misses} -> ${after.misses} across a 600 ms pause`);
   const jitterAfterPause = statusLines(sup.scrollback("rt")).filter((s) => s.t > before.t && s.t <= after.t).map((s) => s.jitterUs);
   assert.ok(Math.max(...jitterAfterPause) >= 500_000, `the late wake-up is in the jitter: ${jitterAfterPause}`);
+
+  // Throttled to 10 000 instructions a second, a quarter of what it needs, it cannot run
+  // more than about 26 activations a second: at least 74 a second are missed.
+  const unthrottled = statusLines(sup.scrollback("rt")).at(-1)!;
+  await sup.throttle("rt", { kind: "mips", mips: 0.01 });
+  const throttled = await waitFor("three status lines throttled", () => statusLines(sup.scrollback("rt")).find((s) => s.t >= unthrottled.t + 3), 30_000);
+  await sup.throttle("rt", undefined);
+  assert.ok(throttled.misses - unthrottled.misses >= 100, `misses ${unthrottled.misses} -> ${throttled.misses} over two throttled seconds`);
+  assert.ok(throttled.jitterUs >= 10_000, `throttled, it wakes a period late or more: jitter ${throttled.jitterUs} us`);
   assert.equal(sup.info("rt").state, "running");
   assert.equal(sup.info("rt").starts, 1, "the watchdog (3 s) did not fire");
 });
