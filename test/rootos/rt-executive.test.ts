@@ -1,16 +1,19 @@
-// Bulkhead's real-time executive (guests/rt-executive) under the supervisor, as the
-// default system runs it: status lines once per second of guest time with rising cycle
+// Bulkhead's real-time executive (guests/rt-executive): its ELF rebuilt from source; on
+// QEMU's virt machine, the reference, taking its timebase from the device tree (trees
+// edited with dtc); under the supervisor, as the default system runs it: status lines once per second of guest time with rising cycle
 // counts, the watchdog kicked, the same output in two virtual-time runs, SysRq c taken
 // by its trap handler as a crash and restarted, SysRq o powering it off; in realtime, an
 // idle executive costing the host little CPU, and a pause or a throttle seen as misses.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
 import type { VmPlan } from "../../src/rootos/plan/index.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
 import { sleep, testSystemPlan, testVmPlan, waitFor } from "../../src/rootos/supervisor/testing.js";
-import { repoRoot } from "../support/bulkhead.js";
+import { describeRun, repoRoot, runProcess } from "../support/bulkhead.js";
 
 const DIR = join(repoRoot, "guests", "rt-executive");
 const ELF = join(DIR, "rt-executive.elf");
@@ -60,6 +63,46 @@ test("the committed ELF is what its source builds (needs binutils-riscv64-linux-
   if (spawnSync("riscv64-linux-gnu-as", ["--version"]).error) { t.skip("riscv64-linux-gnu-as is not installed"); return; }
   const r = spawnSync("sh", [join(DIR, "build.sh"), "--check"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+const missing = (tool: string): boolean => spawnSync(tool, ["--version"]).error !== undefined;
+const qemuArgs = ["-M", "virt", "-m", "16M", "-bios", "none", "-nographic", "-monitor", "none", "-kernel", ELF];
+
+test("the reference, QEMU's virt machine, runs it too", async (t) => {
+  if (missing("qemu-system-riscv64")) { t.skip("qemu-system-riscv64 is not installed"); return; }
+  const r = await runProcess("qemu-system-riscv64", qemuArgs, { timeoutMs: 60_000, until: "rt: t=2s " });
+  assert.ok(r.untilMs !== undefined, describeRun("qemu-system-riscv64", r));
+  assert.match(r.stdout, /^rt: Bulkhead real-time executive: period 10 ms, timebase 10000000 Hz\r?\n/);
+  const lines = statusLines(r.stdout.replace(/\r/g, ""));
+  assert.deepEqual(lines.map((s) => s.t), [1, 2]);
+  assert.ok(lines[0]!.cycles > 0 && lines[1]!.cycles > lines[0]!.cycles, describeRun("qemu-system-riscv64", r));
+  assert.match(r.stdout, /bulkhead-watchdog-kick/);
+});
+
+test("the timebase is the device tree's: QEMU's tree edited with dtc to say 1 MHz, and to say nothing", async (t) => {
+  if (missing("qemu-system-riscv64") || missing("dtc")) { t.skip("needs qemu-system-riscv64 and dtc"); return; }
+  const dir = mkdtempSync(join(tmpdir(), "bulkhead-rt-dtb-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dumped = join(dir, "virt.dtb");
+  const dump = await runProcess("qemu-system-riscv64", ["-M", `virt,dumpdtb=${dumped}`, ...qemuArgs.slice(2)], { timeoutMs: 60_000 });
+  assert.equal(dump.status, 0, describeRun("qemu dumpdtb", dump));
+  const dts = spawnSync("dtc", ["-q", "-I", "dtb", "-O", "dts", dumped], { encoding: "utf8" }).stdout;
+  const TIMEBASE = /\ttimebase-frequency = <0x989680>;\n/;
+  assert.match(dts, TIMEBASE, "QEMU's tree says 10 MHz");
+  const compile = (name: string, text: string): string => {
+    const out = join(dir, name);
+    const r = spawnSync("dtc", ["-q", "-I", "dts", "-O", "dtb", "-o", out], { input: text, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  };
+  const oneMhz = compile("1mhz.dtb", dts.replace(TIMEBASE, "\ttimebase-frequency = <1000000>;\n"));
+  const none = compile("none.dtb", dts.replace(TIMEBASE, ""));
+
+  const r1 = await runProcess("qemu-system-riscv64", [...qemuArgs, "-dtb", oneMhz], { timeoutMs: 60_000, until: "rt: t=1s " });
+  assert.match(r1.stdout, /^rt: Bulkhead real-time executive: period 10 ms, timebase 1000000 Hz\r?\n/, describeRun("qemu -dtb 1mhz.dtb", r1));
+  const r0 = await runProcess("qemu-system-riscv64", [...qemuArgs, "-dtb", none], { timeoutMs: 60_000 });
+  assert.equal(r0.status, 2, describeRun("qemu -dtb none.dtb", r0));
+  assert.match(r0.stdout, /^rt: the device tree \(a1\) has no \/cpus\/timebase-frequency: cannot keep time\r?\n$/);
 });
 
 test("virtual time: a status line per guest second, cycles rising by 100, kicks counted, two runs alike", async () => {
