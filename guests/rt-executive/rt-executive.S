@@ -81,7 +81,7 @@ _start: csrr t0, mhartid
         PRINT banner_end
 
         li t0, MTIME
-        ld s8, 0(t0)                    # s8: t0, the executive's epoch
+        ld s8, 0(t0)                    # s8: the epoch: when the executive started
         add s3, s8, s2                  # s3: the next planned release
         add s4, s8, s1                  # s4: when the next status line is due
         li s5, 0                        # s5: activations run (cycles)
