@@ -153,6 +153,8 @@ test("the mixed-criticality example: four cores, two Debian VMs and a bare-metal
   const byName = new Map(plan.vms.map((v) => [v.name, v]));
   const rt = byName.get("rt")!, a = byName.get("linux-a")!, b = byName.get("linux-b")!;
   assert.deepEqual([rt.criticality, rt.boot.mode, rt.harts], ["realtime", "bare", 1]);
+  assert.equal(rt.boot.kernel.path, join(examples, "..", "guests", "rt-executive", "rt-executive.elf"), "Bulkhead's real-time executive");
+  assert.deepEqual([rt.watchdog, rt.restart.on], [{ timeoutMs: 3000, action: "restart" }, ["crash", "watchdog"]]);
   for (const linux of [a, b]) {
     assert.equal(linux.boot.mode, "direct");
     assert.deepEqual([linux.boot.kernel.path, linux.boot.initrd?.path], [s.debian.kernel, s.debian.initrd]);
