@@ -19,6 +19,11 @@ Set BULKHEAD_DEBUG=1 to see stack traces.
 
 /** Run bulkhead with `argv` (the arguments after the program name); resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that went away (`bulkhead run | head`) ends us quietly, as it does cat.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(0);
+  });
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === "--help" || verb === "-h" || verb === "help") {
     const topic = verb === "help" ? rest[0] : undefined;

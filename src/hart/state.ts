@@ -334,7 +334,9 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x003: setSt(FFLAGS, v & 31); setSt(FRM, (v >> 5) & 7); fpuDirty(); return;
     case 0x100: writeMstatus((st(MSTATUS) & ~SSTATUS_MASK) | (v & SSTATUS_MASK)); return;
     case 0x104: { const m = st(MIDELEG); setSt(MIE, (st(MIE) & ~m) | (v & m)); return; }
-    case 0x105: setSt(STVEC, v & ~<u64>2); return;
+    // MODE 2 and 3 are reserved: the write is ignored (WARL), as QEMU does, rather than
+    // turned into a base that lands mid-instruction.
+    case 0x105: if ((v & 3) < 2) setSt(STVEC, v); return;
     case 0x106: setSt(SCOUNTEREN, v & 0xffff_ffff); return;
     case 0x10a: setSt(SENVCFG, 0); return;
     case 0x140: setSt(SSCRATCH, v); return;
@@ -354,7 +356,7 @@ export function csrWrite(csr: u32, v: u64): void {
     case 0x302: setSt(MEDELEG, v & 0xb3ff); return; // no delegation of ecall-from-M
     case 0x303: setSt(MIDELEG, v & S_INTS); return;
     case 0x304: setSt(MIE, v & M_INTS_ALL); return;
-    case 0x305: setSt(MTVEC, v & ~<u64>2); return;
+    case 0x305: if ((v & 3) < 2) setSt(MTVEC, v); return;
     case 0x306: setSt(MCOUNTEREN, v & 0xffff_ffff); return;
     case 0x30a: setSt(MENVCFG, 0); return;
     case 0x320: setSt(MCOUNTINHIBIT, v & 0xffff_fffd); return;
