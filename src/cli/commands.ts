@@ -1,6 +1,8 @@
 // The one table of bulkhead verbs: `bulkhead <name> ...` runs `run(argv)` and exits with
 // the status it returns. One file per verb; add a row here to add a verb.
+import { imageCommand, IMAGE_HELP } from "./image.js";
 import { imagesCommand } from "./images.js";
+import { keysCommand, KEYS_HELP } from "./keys.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { validateCommand, VALIDATE_HELP } from "./validate.js";
 
@@ -17,6 +19,8 @@ export interface Command {
 export const COMMANDS: readonly Command[] = [
   { name: "run", summary: "boot a virtual machine (the Debian kernel by default) on this terminal", help: RUN_HELP, run: runCommand },
   imagesCommand,
+  { name: "keys", summary: "make an Ed25519 key pair for signing image bundles", help: KEYS_HELP, run: (argv) => keysCommand(argv) },
+  { name: "image", summary: "sign, verify and inspect signed image bundles (secure boot)", help: IMAGE_HELP, run: (argv) => imageCommand(argv) },
   { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
 ];
 

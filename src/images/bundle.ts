@@ -158,8 +158,9 @@ function trailer(total: number, manifest: Uint8Array): Uint8Array {
 
 /** The header's total length: how many bytes to read from a slot that starts with a bundle. Throws BundleError. */
 export function bundleLength(header: Uint8Array): number {
+  const magic = new TextDecoder().decode(header.subarray(0, 8));
+  if (magic !== BUNDLE_MAGIC.slice(0, magic.length) || header.length === 0) throw new BundleError({ kind: "NotBundle" });
   if (header.length < HEADER_BYTES) throw new BundleError({ kind: "Truncated", have: header.length, need: HEADER_BYTES });
-  if (new TextDecoder().decode(header.subarray(0, 8)) !== BUNDLE_MAGIC) throw new BundleError({ kind: "NotBundle" });
   const v = new DataView(header.buffer, header.byteOffset, HEADER_BYTES);
   const version = v.getUint32(8, true);
   if (version !== BUNDLE_FORMAT_VERSION) throw new BundleError({ kind: "FormatVersion", version });
