@@ -25,6 +25,7 @@
 // The signature is plain Ed25519 over the manifest bytes, so OpenSSL can check it too:
 //   openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in manifest.json -sigfile sig.bin
 import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 
 export const BUNDLE_MAGIC = "BHBUNDLE";
 export const BUNDLE_END_MAGIC = "BHBEND01";
@@ -254,4 +255,40 @@ function manifestProblem(v: unknown): string | undefined {
   const extra = Object.keys(v).filter((k) => !["format", "formatVersion", "target", "version", "keyId", "files", "flags"].includes(k));
   if (extra.length > 0) return `unknown key ${extra[0]}`;
   return undefined;
+}
+
+/** What a bundle file says of itself, read without its files' bytes: nothing is verified. */
+export interface PeekedBundle {
+  readonly manifest: Manifest;
+  /** The first bytes (up to 8) of each file, by role: enough to tell an ELF from a flat binary. */
+  readonly heads: ReadonlyMap<Role, Uint8Array>;
+}
+
+/**
+ * The manifest of the bundle file at `path`, for planning a boot before it is verified
+ * (its roles say what the VM boots). Throws BundleError, or a Node fs error.
+ */
+export function peekBundleFile(path: string): PeekedBundle {
+  const fd = openSync(path, "r");
+  try {
+    const read = (at: number, len: number): Uint8Array => {
+      const buf = new Uint8Array(len);
+      return buf.subarray(0, readSync(fd, buf, 0, len, at));
+    };
+    const header = read(0, HEADER_BYTES);
+    bundleLength(header);
+    const m = new DataView(header.buffer).getUint32(12, true);
+    const mbytes = read(HEADER_BYTES, m);
+    if (mbytes.length < m) throw new BundleError({ kind: "Truncated", have: HEADER_BYTES + mbytes.length, need: HEADER_BYTES + m });
+    const manifest = readManifest(mbytes);
+    const heads = new Map<Role, Uint8Array>();
+    let at = HEADER_BYTES + m + SIGNATURE_BYTES;
+    for (const f of manifest.files) {
+      heads.set(f.role, read(at, Math.min(8, f.size)));
+      at += f.size;
+    }
+    return { manifest, heads };
+  } finally {
+    closeSync(fd);
+  }
 }
