@@ -103,7 +103,10 @@ export async function readBootImages(plan: VmPlan, trust: BootTrust): Promise<Bo
 /** A file's bytes in a buffer of their own (so they can be moved to the VM's thread). */
 async function readBytes(vm: string, what: string, path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    const buf = await readFile(path);
+    // A file read whole has its own ArrayBuffer (only small ones share Node's pool): take
+    // it as it is; copying a 30 MiB kernel costs more than hashing it.
+    return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? new Uint8Array(buf.buffer) : Uint8Array.prototype.slice.call(buf);
   } catch (e) {
     throw new RootosError({ kind: "BootImage", vm, what, path, why: errnoText(e) });
   }
