@@ -101,7 +101,7 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").upd
  * white space. The signature is over these bytes, and a parsed manifest must
  * re-serialise to exactly the bytes it came from.
  */
-export function canonicalManifest(m: Manifest): Uint8Array {
+function canonicalManifest(m: Manifest): Uint8Array {
   const flags = Object.fromEntries(Object.keys(m.flags).sort().map((k) => [k, m.flags[k]]));
   const ordered = {
     format: m.format, formatVersion: m.formatVersion, target: m.target, version: m.version, keyId: m.keyId,

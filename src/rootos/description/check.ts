@@ -45,7 +45,7 @@ export function peekBundle(path: string): PeekedBundle | { readonly error: strin
 }
 
 /** What is wrong with the file at `path` as an Ed25519 public key, or undefined. */
-export function publicKeyProblem(path: string): string | undefined {
+function publicKeyProblem(path: string): string | undefined {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -370,7 +370,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
 }
 
 /** Why a bundle holding `roles` cannot make a boot, or undefined (derive.ts maps the good ones to a VmBoot). */
-export function bundleBootProblem(roles: readonly string[], firmware: "builtin" | "none", disk: boolean, append: boolean): string | undefined {
+function bundleBootProblem(roles: readonly string[], firmware: "builtin" | "none", disk: boolean, append: boolean): string | undefined {
   const has = (r: string) => roles.includes(r);
   if (has("dtb")) return "Bulkhead makes each VM's device tree from its plan; sign the bundle without the dtb";
   if (has("kernel") && has("bootloader")) return "it boots a kernel or a bootloader, not both";

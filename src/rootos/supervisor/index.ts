@@ -6,7 +6,7 @@ export {
   type ConsoleAttachment, type ConsoleSink, type SupervisorOptions, type UpResult, type VmInfo, type VmStats,
 } from "./supervisor.js";
 export { readBootImages, workerMachineConfig, type BootImages, type BootTrust, type VerifiedBoot } from "./boot-images.js";
-export { COMMANDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, type Command, type CommandResult } from "./commands.js";
+export { COMMANDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, formatMeasurements, type Command, type CommandResult } from "./commands.js";
 export { Lifecycle, COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandTarget, type VmCommand, type VmState } from "./lifecycle.js";
 export { RootosError, type RootosErrorInfo } from "./errors.js";
 export { EventLog, defaultEventLogPath, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";

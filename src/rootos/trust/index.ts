@@ -3,5 +3,5 @@
 // (measure.ts). Errors: TrustError (errors.ts).
 export { TrustError, type TrustErrorInfo } from "./errors.js";
 export { generateKeyPair, keyIdOf, parsePublicKey, readKeyDir, readPrivateKey, readPublicKey, signBundle, type TrustedKey } from "./keys.js";
-export { bundleFile, verifyBundle, type TrustPolicy, type VerifiedBundle } from "./verify.js";
+export { verifyBundle, type TrustPolicy, type VerifiedBundle } from "./verify.js";
 export { measure, measurementLines, type Measurement, type MeasurementLog, type Stage } from "./measure.js";

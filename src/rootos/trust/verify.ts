@@ -5,7 +5,7 @@
 // whose error says exactly what is wrong; nothing in the bundle is believed before its
 // signature is checked.
 import { verify } from "node:crypto";
-import { type ManifestFile, type Manifest, parseBundle, type Role, sha256Hex } from "../../images/bundle.js";
+import { type ManifestFile, type Manifest, parseBundle, sha256Hex } from "../../images/bundle.js";
 import { TrustError } from "./errors.js";
 import type { TrustedKey } from "./keys.js";
 
@@ -51,9 +51,4 @@ export function verifyBundle(bytes: Uint8Array, policy: TrustPolicy, opts: { rea
     checks.push(`${f.role} ${f.name}: ${f.size} bytes, sha256 ${f.sha256}`);
   }
   return { manifest: m, signer, files: b.files, checks };
-}
-
-/** A verified bundle's file of `role`, if it has one. */
-export function bundleFile(b: VerifiedBundle, role: Role): (ManifestFile & { readonly bytes: Uint8Array }) | undefined {
-  return b.files.find((f) => f.role === role);
 }
