@@ -117,13 +117,13 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
   await sleep(0);
 });
 
-test("two Linux VMs on a RootOS network: each NIC reaches the switch through its own channel, and they ping", { timeout: 3 * BOOT_MS }, async () => {
+test("two Linux VMs on a RootOS network ping each other; one boots from a signed bundle and reads its measurements", { timeout: 3 * BOOT_MS }, async (t) => {
   await sup?.close();
   sup = undefined;
   const nic = (mac: string) => [{ kind: "nic" as const, network: "lan", mac }];
   // pong boots from a bundle signed here; its /init prints the measurements /chosen offers it.
   const dir = mkdtempSync(join(tmpdir(), "bulkhead-linux-bundle-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const key = testKey("release");
   writeFileSync(join(dir, "release.pub"), key.publicPem);
   const bundle = join(dir, "pong.bundle");
