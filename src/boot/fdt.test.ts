@@ -184,6 +184,15 @@ test("dtc decompiles the virt blob with no errors or warnings", { skip: noDtc },
   }
 });
 
+test("measured boot under /chosen: the log as a string list and the value, as dtc reads them", { skip: noDtc }, () => {
+  const measurements = { log: ["kernel sha256:" + "ab".repeat(32) + " Image", "cmdline sha256:" + "cd".repeat(32) + " append"], value: "ef".repeat(32) };
+  const { status, dts, stderr } = decompile(buildVirtFdt({ ...SPEC, measurements }));
+  assert.equal(status, 0, stderr);
+  assert.equal(stderr, "", `dtc warned:\n${stderr}`);
+  assert.ok(dts.includes(`bulkhead,measurements = "${measurements.log.join("\\0")}";`), dts);
+  assert.ok(dts.includes(`bulkhead,measurement = "${measurements.value}";`), dts);
+});
+
 test("dtc recompiles its own decompilation without warnings (dts-level checks)", { skip: noDtc }, () => {
   const { dts } = decompile(buildVirtFdt(SPEC));
   const r = spawnSync("dtc", ["-I", "dts", "-O", "dtb", "-o", "/dev/null", "-"], { input: dts, encoding: "utf8" });

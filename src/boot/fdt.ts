@@ -209,10 +209,22 @@ export interface VirtFdtSpec {
   initrd?: { start: bigint; end: bigint };
   /** /chosen stdout-path; default the UART when present. */
   stdoutPath?: string;
+  /** Measured boot, offered to the guest read-only under /chosen. */
+  measurements?: ChosenMeasurements;
   /** Platform devices in this VM; each defaults to present. CLINT and PLIC are always there. */
   devices?: { uart?: boolean; rtc?: boolean; finisher?: boolean };
   /** Extra /soc children (virtio-mmio, PCIe host bridge), built once the phandles are known. */
   socNodes?: (ph: VirtPhandles) => FdtNode[];
+}
+
+/**
+ * A VM's measured-boot log as /chosen shows it (Linux: /proc/device-tree/chosen/):
+ * bulkhead,measurements, one string per stage ("STAGE sha256:DIGEST NAME"), and
+ * bulkhead,measurement, the chained value after the last stage (hex).
+ */
+export interface ChosenMeasurements {
+  readonly log: readonly string[];
+  readonly value: string;
 }
 
 /** The default hart ISA string: RV64GC without the implied extensions spelled out. */
@@ -316,6 +328,10 @@ export function virtTree(spec: VirtFdtSpec): { tree: DeviceTree; phandles: VirtP
   if (spec.initrd) {
     if (spec.initrd.end < spec.initrd.start) throw new FdtError("initrd end lies before its start");
     chosen.u64("linux,initrd-start", spec.initrd.start).u64("linux,initrd-end", spec.initrd.end);
+  }
+  if (spec.measurements) {
+    if (spec.measurements.log.length > 0) chosen.strings("bulkhead,measurements", ...spec.measurements.log);
+    chosen.string("bulkhead,measurement", spec.measurements.value);
   }
   if (dev.uart) root.child("aliases").string("serial0", UART_PATH);
 

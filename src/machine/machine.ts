@@ -11,7 +11,7 @@
 // A reset request ends run() with { kind: "reset" }: the caller builds a fresh Machine
 // from the same config to reboot (cold: new RAM, devices and harts), as QEMU does
 // without -no-reboot. Keeping reboot outside the machine keeps it a one-shot object.
-import { buildVirtFdt, VIRT_ISA } from "../boot/fdt.js";
+import { buildVirtFdt, type ChosenMeasurements, VIRT_ISA } from "../boot/fdt.js";
 import {
   type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, MAX_RAM_BYTES, planBoot,
 } from "../boot/loader.js";
@@ -46,6 +46,8 @@ export interface BootConfig {
   readonly append?: string;
   /** Firmware mode: OpenSBI fw_dynamic/fw_jump (.bin or .elf), loaded at RAM base. */
   readonly bios?: ImageFile;
+  /** Measured boot: the RootOS's log of these images, for the guest's /chosen. */
+  readonly measurements?: ChosenMeasurements;
 }
 
 export interface MachineConfig {
@@ -236,6 +238,7 @@ export class Machine {
         timebaseHz: TIMEBASE_HZ,
         ...(boot.append !== undefined ? { bootargs: boot.append } : {}),
         ...(initrd ? { initrd } : {}),
+        ...(boot.measurements ? { measurements: boot.measurements } : {}),
         socNodes: this.virtio.socNodes,
       });
     const draft = fdtFor(boot.initrd ? { start: 0n, end: BigInt(boot.initrd.bytes.length) } : undefined);

@@ -5,16 +5,23 @@
 // watchdog (kicked from a busybox shell loop through a virtio-console port the RootOS
 // keeps) stays quiet. Then the other is shut down with SysRq over its serial console,
 // and powers off. A second test puts two VMs on a RootOS network: they ping each other
-// through the virtual switch, each NIC reaching it over a channel the RootOS made.
+// through the virtual switch, each NIC reaching it over a channel the RootOS made; one of
+// them boots Debian's kernel and initramfs from a signed bundle (verified boot) and reads
+// its measured-boot log from /proc/device-tree/chosen, as the RootOS measured it.
 //
 // Each boot takes about 10 s of wall time when the two share the host's cores; the whole
 // test about a minute.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { CachedImages } from "../../src/images/index.js";
 import { MEMMAP } from "../../src/machine/memmap.js";
 import type { VmPlan } from "../../src/rootos/plan/index.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
+import { testBundle, testKey } from "../../src/rootos/trust/testing.js";
 import { sleep, testSystemPlan, waitFor } from "../../src/rootos/supervisor/testing.js";
 import { ensureImages, tail } from "../support/bulkhead.js";
 
@@ -110,14 +117,29 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
   await sleep(0);
 });
 
-test("two Linux VMs on a RootOS network: each NIC reaches the switch through its own channel, and they ping", { timeout: 3 * BOOT_MS }, async () => {
+test("two Linux VMs on a RootOS network ping each other; one boots from a signed bundle and reads its measurements", { timeout: 3 * BOOT_MS }, async (t) => {
   await sup?.close();
   sup = undefined;
   const nic = (mac: string) => [{ kind: "nic" as const, network: "lan", mac }];
-  const s = new Supervisor(testSystemPlan([
+  // pong boots from a bundle signed here; its /init prints the measurements /chosen offers it.
+  const dir = mkdtempSync(join(tmpdir(), "bulkhead-linux-bundle-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const key = testKey("release");
+  writeFileSync(join(dir, "release.pub"), key.publicPem);
+  const bundle = join(dir, "pong.bundle");
+  const [kernel, initrd] = [readFileSync(images.kernel), readFileSync(images.initrd)];
+  writeFileSync(bundle, testBundle(key, "pong", 1, [{ role: "kernel", name: "vmlinux", bytes: kernel }, { role: "initrd", name: "initrd.cpio.gz", bytes: initrd }]));
+  const pongCommand = "echo measured-value $(cat /proc/device-tree/chosen/bulkhead,measurement); tr '\\000' '\\n' < /proc/device-tree/chosen/bulkhead,measurements; "
+    + "ip addr add 10.0.0.2/24 dev eth0; ip link set eth0 up; echo pong-ready; sleep 600";
+  const pong = linuxVm("pong", pongCommand, { devices: nic("52:54:00:00:00:02") });
+  const plan = testSystemPlan([
     linuxVm("ping", "ip addr add 10.0.0.1/24 dev eth0; ip link set eth0 up; i=0; while [ $i -lt 90 ] && ! ping -c 1 -W 1 10.0.0.2 >/dev/null; do i=$((i+1)); done; ping -c 3 10.0.0.2", { devices: nic("52:54:00:00:00:01") }),
-    linuxVm("pong", "ip addr add 10.0.0.2/24 dev eth0; ip link set eth0 up; echo pong-ready; sleep 600", { devices: nic("52:54:00:00:00:02") }),
-  ], ["lan"]), { eventLog: null });
+    { ...pong, boot: {
+      ...pong.boot, kernel: { path: bundle, ref: "pong.bundle[kernel]", role: "kernel" }, initrd: { path: bundle, ref: "pong.bundle[initrd]", role: "initrd" },
+      bundle: { path: bundle, ref: "pong.bundle" }, unsignedAllowed: false,
+    } },
+  ], ["lan"]);
+  const s = new Supervisor({ ...plan, board: { ...plan.board, secureBoot: true, trustedKeys: [{ name: "release", path: join(dir, "release.pub") }] } }, { eventLog: null });
   sup = s;
   const text: Record<string, string> = { ping: "", pong: "" };
   for (const vm of ["ping", "pong"]) s.attachConsole(vm, { write: (b) => { text[vm] += Buffer.from(b).toString("latin1"); } });
@@ -126,6 +148,14 @@ test("two Linux VMs on a RootOS network: each NIC reaches the switch through its
   assert.match(text.ping!, /3 packets transmitted, 3 packets received, 0% packet loss/, tail(text.ping!, 30));
   assert.equal(s.info("ping").lastExit, "the guest powered off");
   assert.equal(s.info("pong").state, "running");
+
+  // Measured boot, as the guest reads it: the RootOS's log, and digests anyone can compute.
+  const m = s.info("pong").measurements!;
+  const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+  assert.deepEqual(m.entries.map((e) => [e.stage, e.digest]), [["kernel", sha(kernel)], ["initrd", sha(initrd)], ["cmdline", sha(Buffer.from(pong.boot.append!))]]);
+  assert.deepEqual(s.info("pong").verifiedBoot, { bundle, version: 1, key: "release" });
+  assert.ok(text.pong!.includes(`measured-value ${m.value}\r\n`), `the guest sees the value${tail(text.pong!, 30)}`);
+  for (const e of m.entries) assert.ok(text.pong!.includes(`${e.stage} sha256:${e.digest} ${e.name}\r\n`), `the guest sees ${e.stage}${tail(text.pong!, 30)}`);
   await s.close();
   sup = undefined;
 });

@@ -18,6 +18,8 @@ export interface SpawnOptions {
   /** Stop the process (SIGTERM) as soon as its stdout contains this text. */
   readonly until?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Working directory; default the repository root. */
+  readonly cwd?: string;
 }
 
 export interface ProcessRun {
@@ -36,7 +38,7 @@ export interface ProcessRun {
 export function runProcess(cmd: string, args: readonly string[], opts: SpawnOptions): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
     let stdout = "";
     let stderr = "";
     let untilMs: number | undefined;

@@ -2,15 +2,19 @@
 // reference resolves (partitions, networks, keys, board devices, console ports, files);
 // no core, byte of board memory, pass-through device, host resource or MAC address is
 // given twice; nothing exceeds the board; a partition a VM writes is that VM's alone;
-// secure boot admits no unsigned image. Runs on a Draft, so one run finds everything.
-import { accessSync, constants, statSync } from "node:fs";
+// secure boot admits no unsigned image, trusted keys are Ed25519 public keys, and a signed
+// bundle holds images that make a boot (its signature is checked when the VM starts, so
+// that a bad bundle stops that VM only). Runs on a Draft, so one run finds everything.
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { PortHost } from "../../chardev/open.js";
 import { MAX_RAM_BYTES } from "../../boot/loader.js";
+import { BundleError, peekBundleFile, type PeekedBundle } from "../../images/bundle.js";
 import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
+import { parsePublicKey } from "../trust/keys.js";
 import { formatPath as fmt, type PathSegment, type Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
 import type { Draft, FileRef, SystemDescription } from "./types.js";
@@ -25,6 +29,31 @@ export interface CheckEnv {
   readonly debian?: CachedImages | { readonly error: string };
   /** The GPT of an existing disk image, or why it has none; default: every image is unpartitioned. */
   gpt?(path: string): GptTable | { readonly error: string };
+  /** A signed bundle's manifest (unverified), or why it cannot be read; default: peekBundle(). */
+  bundle?(path: string): PeekedBundle | { readonly error: string };
+  /** What is wrong with a file as an Ed25519 public key (PEM), or undefined; default: publicKeyProblem(). */
+  keyProblem?(path: string): string | undefined;
+}
+
+/** The manifest of the bundle file at `path`, or why it cannot be read. */
+export function peekBundle(path: string): PeekedBundle | { readonly error: string } {
+  try {
+    return peekBundleFile(path);
+  } catch (e) {
+    return { error: e instanceof BundleError ? e.message : (e as Error).message };
+  }
+}
+
+/** What is wrong with the file at `path` as an Ed25519 public key, or undefined. */
+function publicKeyProblem(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const key = parsePublicKey(text);
+  return "why" in key ? key.why : undefined;
 }
 
 /** Probe the host's file system. */
@@ -123,7 +152,13 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
 
   // --- the board
   if (board.secureBoot === true && (board.trustedKeys ?? []).length === 0) report(["board", "secure_boot"], { kind: "SecureBootNoKeys" });
-  (board.trustedKeys ?? []).forEach((k, i) => checkFile(k?.file, "key file", ["board", "trusted_keys", i, "file"]));
+  (board.trustedKeys ?? []).forEach((k, i) => {
+    const at: Path = ["board", "trusted_keys", i, "file"];
+    checkFile(k?.file, "key file", at);
+    if (k?.file?.path === undefined || env.probe(k.file.path).kind !== "file") return;
+    const why = (env.keyProblem ?? publicKeyProblem)(k.file.path);
+    if (why !== undefined) report(at, { kind: "BadKey", path: k.file.path, why });
+  });
   (board.disks ?? []).forEach((disk, i) => {
     if (!disk) return;
     const at: Path = ["board", "disks", i];
@@ -216,14 +251,31 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
       } else if (boot.kind === "staged") {
         checkFile(boot.firmware, "firmware", [...bp, "firmware"]);
         checkFile(boot.bootloader, "bootloader", [...bp, "bootloader"]);
-        if (boot.disk !== undefined) {
-          const blocks = (vm.devices ?? []).filter((x) => x?.kind === "block").map((x) => (x as { partition?: string }).partition);
-          if (!partitions.has(boot.disk)) report([...bp, "disk"], { kind: "Unknown", what: "partition", name: boot.disk, known: [...partitions.keys()] });
-          else if (!blocks.includes(boot.disk)) report([...bp, "disk"], { kind: "BootDiskNotBlock", partition: boot.disk });
+      } else if (boot.kind === "bundle") {
+        checkFile(boot.bundle, "bundle", [...bp, "bundle"]);
+        if ((board.trustedKeys ?? []).length === 0) report([...bp, "bundle"], { kind: "BundleNoKeys" });
+        if (boot.key !== undefined && !keys.has(boot.key)) report([...bp, "key"], { kind: "Unknown", what: "trusted key", name: boot.key, known: [...keys.keys()] });
+        const path = boot.bundle?.path;
+        if (path !== undefined && env.probe(path).kind === "file") {
+          const peeked = (env.bundle ?? peekBundle)(path);
+          if ("error" in peeked) report([...bp, "bundle"], { kind: "BadBundle", path, why: peeked.error });
+          else {
+            const roles = peeked.manifest.files.map((f) => f.role);
+            const why = bundleBootProblem(roles, boot.firmware ?? "builtin", boot.disk !== undefined, boot.append !== undefined);
+            if (why !== undefined) report([...bp, "bundle"], { kind: "BundleRoles", roles, why });
+          }
         }
       }
-      if (boot.key !== undefined && !keys.has(boot.key)) report([...bp, "key"], { kind: "Unknown", what: "trusted key", name: boot.key, known: [...keys.keys()] });
-      if (boot.unsigned === true && board.secureBoot === true) report([...bp, "unsigned"], { kind: "UnsignedWithSecureBoot" });
+      if ((boot.kind === "staged" || boot.kind === "bundle") && boot.disk !== undefined) {
+        const blocks = (vm.devices ?? []).filter((x) => x?.kind === "block").map((x) => (x as { partition?: string }).partition);
+        if (!partitions.has(boot.disk)) report([...bp, "disk"], { kind: "Unknown", what: "partition", name: boot.disk, known: [...partitions.keys()] });
+        else if (!blocks.includes(boot.disk)) report([...bp, "disk"], { kind: "BootDiskNotBlock", partition: boot.disk });
+      }
+      if (boot.kind !== "bundle") {
+        // Loose files are unsigned: they boot only where the board and the VM allow it.
+        if (boot.unsigned === "allowed" && board.secureBoot === true) report([...bp, "unsigned"], { kind: "UnsignedWithSecureBoot" });
+        else if (board.secureBoot === true || boot.unsigned === "refused") report(bp, { kind: "UnsignedImages", secureBoot: board.secureBoot === true });
+      }
     }
 
     // devices
@@ -315,4 +367,19 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     });
   }
   return issues;
+}
+
+/** Why a bundle holding `roles` cannot make a boot, or undefined (derive.ts maps the good ones to a VmBoot). */
+function bundleBootProblem(roles: readonly string[], firmware: "builtin" | "none", disk: boolean, append: boolean): string | undefined {
+  const has = (r: string) => roles.includes(r);
+  if (has("dtb")) return "Bulkhead makes each VM's device tree from its plan; sign the bundle without the dtb";
+  if (has("kernel") && has("bootloader")) return "it boots a kernel or a bootloader, not both";
+  if (!has("kernel") && !has("bootloader")) return "it needs a kernel, or firmware and a bootloader";
+  if (has("bootloader") && !has("firmware")) return "a bootloader needs firmware in the bundle to start it (OpenSBI)";
+  if (has("bootloader") && !disk) return "a bootloader boots from a disk: add disk: PARTITION to boot";
+  if (!has("bootloader") && disk) return "disk: goes with a bootloader in the bundle; this bundle boots a kernel";
+  if (has("bootloader") && append) return "append: goes with a kernel; a bootloader takes the command line from its disk";
+  if (has("firmware") && firmware === "none") return "firmware: none runs the kernel with no firmware, but the bundle holds firmware";
+  if (has("initrd") && firmware === "none") return "firmware: none runs the kernel ELF in M-mode with no firmware; it takes no initrd";
+  return undefined;
 }

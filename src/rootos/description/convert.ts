@@ -12,7 +12,7 @@ import type { PathSegment, Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
 import {
   DEBIAN_IMAGES, type BootDescription, type DebianImage, type DeviceDescription, type Draft, type FileRef,
-  type SystemDescription, type VmDescription,
+  type SystemDescription, type UnsignedPolicy, type VmDescription,
 } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -227,8 +227,18 @@ function restartCauses(v: unknown): readonly RestartCause[] | undefined {
 }
 
 function convertBoot(c: Converter, b: Obj, at: Path): Draft<BootDescription> {
-  const key = str(b.key);
-  const unsigned = b.unsigned === "allowed";
+  const unsigned = oneOf<UnsignedPolicy>(b.unsigned, ["allowed", "refused"]);
+  if (b.bundle !== undefined) {
+    return defined({
+      kind: "bundle" as const,
+      bundle: c.hostFile(b.bundle, [...at, "bundle"]),
+      append: str(b.append),
+      firmware: b.firmware === undefined ? "builtin" as const : oneOf(b.firmware, ["builtin", "none"] as const),
+      disk: str(b.disk),
+      key: str(b.key),
+      minVersion: int(b.min_version),
+    });
+  }
   if (b.bootloader !== undefined) {
     const fw = b.firmware;
     const firmware = fw === "builtin" || fw === "none" ? c.problem([...at, "firmware"], { kind: "StagedFirmware", value: fw }) : c.file(fw, [...at, "firmware"]);
@@ -237,7 +247,6 @@ function convertBoot(c: Converter, b: Obj, at: Path): Draft<BootDescription> {
       firmware,
       bootloader: c.file(b.bootloader, [...at, "bootloader"]),
       disk: str(b.disk),
-      key,
       unsigned,
     });
   }
@@ -248,7 +257,6 @@ function convertBoot(c: Converter, b: Obj, at: Path): Draft<BootDescription> {
     initrd: b.initrd === undefined ? undefined : c.file(b.initrd, [...at, "initrd"]),
     append: str(b.append),
     firmware: fw === undefined || fw === "builtin" ? "builtin" as const : fw === "none" ? "none" as const : c.file(fw, [...at, "firmware"]),
-    key,
     unsigned,
   });
 }

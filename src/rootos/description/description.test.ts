@@ -1,13 +1,33 @@
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { after, test } from "node:test";
 import { DescriptionError } from "./errors.js";
 import { DescriptionEditor, EditError, wordsToData } from "./edit.js";
 import { Scratch } from "./testing.js";
 
 const s = new Scratch();
 after(() => s.remove());
+s.bundle("a.bundle", "a");
+s.bundle("dtb.bundle", "a", ["kernel", "dtb"]);
+s.bundle("uboot.bundle", "a", ["firmware", "bootloader"]);
+s.bundle("fw.bundle", "a", ["firmware", "kernel", "initrd"]);
+writeFileSync(join(s.dir, "private.pem"), s.key.privatePem);
+writeFileSync(join(s.dir, "rsa.pub"), generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ format: "pem", type: "spki" }));
+/** A board with secure boot and the key the scratch bundles are signed with. */
+const SECURE = `board:
+  cores: 4
+  memory: 1G
+  secure_boot: true
+  trusted_keys: [{ name: vendor, file: key.pub }]
+`;
+const boot = (b: string) => `vms:
+  - name: a
+    cores: [0]
+    memory: 128M
+    boot: ${b}
+`;
 
 /** One VM, enough to be valid; `extra` lines are appended to it (indented 4). */
 const vm = (name: string, cores: string, memory = "128M", extra = ""): string =>
@@ -86,7 +106,7 @@ const CASES: readonly Case[] = [
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: nic, network: wan }\n")}`,
     path: "vms[0].devices[0].network", message: /^there is no network 'wan' \(did you mean 'lan'\?\); known: lan/ },
   { name: "a key that does not exist",
-    yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: kernel.elf, key: vendr }\n`,
+    yaml: `${RICH_BOARD}${boot("{ bundle: a.bundle, key: vendr }")}`,
     path: "vms[0].boot.key", message: /^there is no trusted key 'vendr' \(did you mean 'vendor'\?\)/ },
   { name: "a board device that does not exist",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth9 }]\n")}`,
@@ -143,7 +163,7 @@ const CASES: readonly Case[] = [
   { name: "a VM without boot", yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n`,
     path: "vms[0].boot", message: /^'boot' is required/ },
   { name: "a boot with neither kernel nor bootloader", yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { append: quiet }\n`,
-    path: "vms[0].boot.kernel", message: /^'kernel' is required \(a boot is \{ kernel, initrd, append, firmware \} or \{ firmware, bootloader, disk \}\)/ },
+    path: "vms[0].boot.kernel", message: /^'kernel' is required \(a boot is \{ kernel, initrd, append, firmware \}, \{ firmware, bootloader, disk \} or \{ bundle \}\)/ },
   { name: "a kernel in a staged boot",
     yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { firmware: fw.bin, bootloader: uboot.bin, disk: data, kernel: kernel.elf }\n    devices: [{ virtio: block, partition: data }]\n`,
     path: "vms[0].boot.kernel", message: /^'kernel' does not go with 'bootloader'/ },
@@ -192,6 +212,36 @@ const CASES: readonly Case[] = [
   { name: "unsigned images allowed with secure boot",
     yaml: `${RICH_BOARD.replace("  memory: 1G\n", "  memory: 1G\n  secure_boot: true\n")}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: kernel.elf, unsigned: allowed }\n`,
     path: "vms[0].boot.unsigned", message: /^unsigned images are not allowed: the board has secure_boot: true/ },
+  { name: "loose (unsigned) files with secure boot", yaml: `${SECURE}${boot("{ kernel: kernel.elf }")}`,
+    path: "vms[0].boot", message: /^the board has secure_boot: true, and these are loose \(unsigned\) files: sign them into a bundle/ },
+  { name: "loose files in a VM that refuses unsigned images", yaml: `${RICH_BOARD}${boot("{ kernel: kernel.elf, unsigned: refused }")}`,
+    path: "vms[0].boot", message: /^unsigned: refused, and these are loose \(unsigned\) files/ },
+  { name: "a trusted key file that is no key", yaml: `${SECURE.replace("key.pub", "fw.bin")}${boot("{ bundle: a.bundle }")}`,
+    path: "board.trusted_keys[0].file", message: /^key file .*fw\.bin is not a PEM public key/ },
+  { name: "a private key as a trusted key", yaml: `${SECURE.replace("key.pub", "private.pem")}${boot("{ bundle: a.bundle }")}`,
+    path: "board.trusted_keys[0].file", message: /private\.pem is a private key: list the public key/ },
+  { name: "an RSA key as a trusted key", yaml: `${SECURE.replace("key.pub", "rsa.pub")}${boot("{ bundle: a.bundle }")}`,
+    path: "board.trusted_keys[0].file", message: /rsa\.pub is a rsa key, not Ed25519/ },
+  { name: "a bundle that is not a bundle", yaml: `${SECURE}${boot("{ bundle: kernel.elf }")}`,
+    path: "vms[0].boot.bundle", message: /kernel\.elf: not a Bulkhead image bundle/ },
+  { name: "a bundle that does not exist", yaml: `${SECURE}${boot("{ bundle: nope.bundle }")}`,
+    path: "vms[0].boot.bundle", message: /^bundle .*nope\.bundle does not exist/ },
+  { name: "a bundle with no trusted key to check it", yaml: `${BOARD}${boot("{ bundle: a.bundle }")}`,
+    path: "vms[0].boot.bundle", message: /^a bundle is verified against board\.trusted_keys, and none is listed/ },
+  { name: "a bundle with a device tree", yaml: `${SECURE}${boot("{ bundle: dtb.bundle }")}`,
+    path: "vms[0].boot.bundle", message: /^the bundle holds kernel, dtb: Bulkhead makes each VM's device tree from its plan/ },
+  { name: "a bundle with a bootloader and no disk", yaml: `${SECURE}${boot("{ bundle: uboot.bundle }")}`,
+    path: "vms[0].boot.bundle", message: /a bootloader boots from a disk: add disk: PARTITION/ },
+  { name: "a bundle with firmware and firmware: none", yaml: `${SECURE}${boot("{ bundle: fw.bundle, firmware: none }")}`,
+    path: "vms[0].boot.bundle", message: /the bundle holds firmware/ },
+  { name: "a bundle and a loose kernel", yaml: `${SECURE}${boot("{ bundle: a.bundle, kernel: kernel.elf }")}`,
+    path: "vms[0].boot.kernel", message: /^'kernel' does not go with 'bundle' \(the signed bundle holds the images/ },
+  { name: "unsigned: with a bundle", yaml: `${SECURE}${boot("{ bundle: a.bundle, unsigned: allowed }")}`,
+    path: "vms[0].boot.unsigned", message: /^'unsigned' does not go with 'bundle'/ },
+  { name: "a key with loose files", yaml: `${RICH_BOARD}${boot("{ kernel: kernel.elf, key: vendor }")}`,
+    path: "vms[0].boot.key", message: /^'key' does not go with 'loose files' \(it applies to a signed bundle/ },
+  { name: "a negative min_version", yaml: `${SECURE}${boot("{ bundle: a.bundle, min_version: -1 }")}`,
+    path: "vms[0].boot.min_version", message: /^-1 is less than 0/ },
   { name: "secure boot without trusted keys", yaml: `board:\n  cores: 1\n  memory: 1G\n  secure_boot: true\nvms:\n${vm("a", "[0]")}`,
     path: "board.secure_boot", message: /^secure_boot needs at least one key/ },
   // the text itself
@@ -234,7 +284,7 @@ test("a description becomes deeply frozen typed data with defaults", async () =>
   const v = d.vms[0]!;
   assert.deepEqual([v.criticality, v.timing, v.autostart, v.os], ["general", "realtime", true, ""]);
   assert.deepEqual(v.restart, { on: [], backoff: { initialMs: 1000, maxMs: 60_000, factor: 2 } });
-  assert.deepEqual(v.boot, { kind: "kernel", kernel: { kind: "file", ref: "kernel.elf", path: `${s.dir}/kernel.elf` }, firmware: "builtin", unsigned: false });
+  assert.deepEqual(v.boot, { kind: "kernel", kernel: { kind: "file", ref: "kernel.elf", path: `${s.dir}/kernel.elf` }, firmware: "builtin" });
   assert.ok(Object.isFrozen(d) && Object.isFrozen(d.vms) && Object.isFrozen(v.cores) && Object.isFrozen(v.boot));
   assert.throws(() => { (v.cores as number[]).push(1); }, TypeError);
 });
@@ -327,4 +377,36 @@ test("KEY=VALUE words read as the description's YAML values", () => {
     { virtio: "console", ports: ["a", "b"], readonly: true, cores: 2, boot: { kernel: "x.elf" }, append: "console=ttyS0 quiet" });
   assert.throws(() => wordsToData(["readonly"]), /'readonly' is not KEY=VALUE/);
   assert.throws(() => wordsToData(["a=1", "a=2"]), /a is given twice/);
+});
+
+test("a signed bundle's roles make the boot: direct, firmware, staged; secure boot accepts it", async () => {
+  const { plan } = await s.load(`${RICH_BOARD.replace("  memory: 1G\n", "  memory: 1G\n  secure_boot: true\n")}vms:
+  - name: a
+    cores: [0]
+    memory: 128M
+    boot: { bundle: a.bundle, append: console=ttyS0, key: vendor, min_version: 2 }
+  - name: b
+    cores: [1]
+    memory: 128M
+    boot: { bundle: fw.bundle }
+  - name: c
+    cores: [2]
+    memory: 128M
+    boot: { bundle: uboot.bundle, disk: data }
+    devices: [{ virtio: block, partition: data }]
+`);
+  const [a, b, c] = plan.vms.map((v) => v.boot);
+  const at = (bundle: string, role: string) => ({ path: join(s.dir, bundle), ref: `${bundle}[${role}]`, role });
+  assert.deepEqual(a, {
+    mode: "direct", kernel: at("a.bundle", "kernel"), rawKernel: false, initrd: at("a.bundle", "initrd"), append: "console=ttyS0",
+    bundle: { path: join(s.dir, "a.bundle"), ref: "a.bundle", minVersion: 2 }, key: "vendor", unsignedAllowed: false,
+  });
+  assert.equal(b!.mode, "firmware");
+  assert.deepEqual([b!.firmware, b!.kernel, b!.initrd], [at("fw.bundle", "firmware"), at("fw.bundle", "kernel"), at("fw.bundle", "initrd")]);
+  assert.deepEqual([c!.mode, c!.firmware, c!.kernel, c!.rawKernel, c!.disk], ["firmware", at("uboot.bundle", "firmware"), at("uboot.bundle", "bootloader"), true, "data"]);
+});
+
+test("loose files boot unverified where secure boot is off, unless the VM refuses them", async () => {
+  const { plan } = await s.load(`${BOARD}vms:\n${vm("a", "[0]")}`);
+  assert.equal(plan.vms[0]!.boot.unsignedAllowed, true);
 });

@@ -54,6 +54,11 @@ export type Problem =
   | { readonly kind: "PartitionSizeDiffers"; readonly partition: string; readonly inImage: number; readonly described: number }
   // boot and security
   | { readonly kind: "UnsignedWithSecureBoot" }
+  | { readonly kind: "UnsignedImages"; readonly secureBoot: boolean }
+  | { readonly kind: "BadKey"; readonly path: string; readonly why: string }
+  | { readonly kind: "BadBundle"; readonly path: string; readonly why: string }
+  | { readonly kind: "BundleNoKeys" }
+  | { readonly kind: "BundleRoles"; readonly roles: readonly string[]; readonly why: string }
   | { readonly kind: "SecureBootNoKeys" }
   | { readonly kind: "BootDiskNotBlock"; readonly partition: string }
   | { readonly kind: "BareInitrd" }
@@ -177,6 +182,13 @@ export function describe(p: Problem): string {
       return `partition '${p.partition}' is ${size(p.inImage)} in the image, not ${size(p.described)} as described`;
     case "UnsignedWithSecureBoot": return "unsigned images are not allowed: the board has secure_boot: true";
     case "SecureBootNoKeys": return "secure_boot needs at least one key in board.trusted_keys";
+    case "UnsignedImages":
+      return `${p.secureBoot ? "the board has secure_boot: true" : "unsigned: refused"}, and these are loose (unsigned) files: `
+        + "sign them into a bundle (bulkhead image sign --target VM ...) and boot it with boot: { bundle: FILE }";
+    case "BadKey": return `key file ${p.path} ${p.why}`;
+    case "BadBundle": return `${p.path}: ${p.why}`;
+    case "BundleNoKeys": return "a bundle is verified against board.trusted_keys, and none is listed (add the public key it was signed with)";
+    case "BundleRoles": return `the bundle holds ${list(p.roles)}: ${p.why}`;
     case "BootDiskNotBlock":
       return `partition '${p.partition}' is not one of this VM's block devices (add { virtio: block, partition: ${p.partition} } to its devices)`;
     case "BareInitrd": return "firmware: none runs the kernel ELF in M-mode with no firmware; it takes no initrd";

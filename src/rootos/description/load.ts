@@ -11,7 +11,8 @@ import { readGpt, type GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { deepFreeze, derivePlan, type DeriveEnv } from "../plan/derive.js";
 import type { SystemPlan } from "../plan/types.js";
-import { checkDescription, probePath, type Probe } from "./check.js";
+import type { PeekedBundle } from "../../images/bundle.js";
+import { checkDescription, peekBundle, probePath, type Probe } from "./check.js";
 import { convertDescription } from "./convert.js";
 import { DescriptionError, describe, formatPath, type DescriptionIssue, type PathSegment } from "./errors.js";
 import { parseYaml, type RawIssue } from "./parse.js";
@@ -87,7 +88,8 @@ export async function loadSystemData(
     if (t === undefined) gpts.set(path, (t = readImageGpt(path)));
     return "error" in t ? t : t.gpt;
   };
-  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, ...(debian ? { debian } : {}) });
+  const bundles = bundleCache();
+  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, bundle: bundles.peek, ...(debian ? { debian } : {}) });
   const all = [...shape, ...valueIssues, ...checks];
   if (all.length > 0) fail(all);
 
@@ -98,9 +100,27 @@ export async function loadSystemData(
   const plan = derivePlan(description, {
     ...(debian && !("error" in debian) ? { debian } : {}),
     existingImages: images,
+    bundles: bundles.read,
     ...(opts.isElf ? { isElf: opts.isElf } : {}),
   });
   return { description, plan };
+}
+
+/** Bundle manifests read once for the checks and the plan: `peek` reads (or says why not), `read` holds the readable ones. */
+function bundleCache(): { peek(path: string): PeekedBundle | { error: string }; read: Map<string, PeekedBundle> } {
+  const tried = new Map<string, PeekedBundle | { error: string }>();
+  const read = new Map<string, PeekedBundle>();
+  return {
+    read,
+    peek(path) {
+      let t = tried.get(path);
+      if (t === undefined) {
+        tried.set(path, (t = peekBundle(path)));
+        if (!("error" in t)) read.set(path, t);
+      }
+      return t;
+    },
+  };
 }
 
 /** The GPT of the image at `path`, or why it has none. */
@@ -132,7 +152,7 @@ function namesDebianImage(d: Draft<SystemDescription>): boolean {
   return (d.vms ?? []).some((vm) => {
     const b = vm?.boot;
     if (!b) return false;
-    const refs = b.kind === "kernel" ? [b.kernel, b.initrd, typeof b.firmware === "object" ? b.firmware : undefined] : [b.firmware, b.bootloader];
+    const refs = b.kind === "kernel" ? [b.kernel, b.initrd, typeof b.firmware === "object" ? b.firmware : undefined] : b.kind === "staged" ? [b.firmware, b.bootloader] : [];
     return refs.some((r) => r?.kind === "debian");
   });
 }

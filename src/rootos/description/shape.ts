@@ -92,7 +92,7 @@ function translate(e: ErrorObject, schema: SchemaObject): RawIssue | undefined {
     case "required": {
       const key = (e.params as { missingProperty: string }).missingProperty;
       if (key === "virtio" && grand === "devices") return at({ kind: "DeviceKind" });
-      const hint = last === "boot" && key === "kernel" ? "a boot is { kernel, initrd, append, firmware } or { firmware, bootloader, disk }"
+      const hint = last === "boot" && key === "kernel" ? "a boot is { kernel, initrd, append, firmware }, { firmware, bootloader, disk } or { bundle }"
         : last === "boot" ? "a staged boot needs firmware, bootloader and disk" : undefined;
       return at({ kind: "MissingKey", key, ...(hint !== undefined ? { hint } : {}) }, [key]);
     }
@@ -103,7 +103,10 @@ function translate(e: ErrorObject, schema: SchemaObject): RawIssue | undefined {
     }
     case "false schema": {
       if (last === "virtio") return at({ kind: "NotWith", key: "virtio", other: "passthrough", why: "a device is one or the other" });
-      return at({ kind: "NotWith", key: String(last), other: "bootloader", why: "in a staged boot the firmware starts the bootloader, which loads the kernel from its disk" });
+      const key = String(last);
+      if (e.schemaPath.startsWith("#/then/")) return at({ kind: "NotWith", key, other: "bundle", why: "the signed bundle holds the images, and its signature covers them" });
+      if (key === "key" || key === "min_version") return at({ kind: "NotWith", key, other: "loose files", why: "it applies to a signed bundle: boot: { bundle: FILE }" });
+      return at({ kind: "NotWith", key, other: "bootloader", why: "in a staged boot the firmware starts the bootloader, which loads the kernel from its disk" });
     }
     case "type": {
       const types = Array.isArray(e.schema) ? (e.schema as string[]) : [e.schema as string];

@@ -66,6 +66,9 @@ export interface NetworkDescription {
   readonly uplink?: string;
 }
 
+/** Loose files may boot unverified (allowed), or not at all (refused); undefined: as secure_boot says. */
+export type UnsignedPolicy = "allowed" | "refused";
+
 export type BootDescription =
   | {
       readonly kind: "kernel";
@@ -74,16 +77,28 @@ export type BootDescription =
       readonly append?: string;
       /** builtin: Bulkhead answers SBI (direct); none: the kernel ELF runs in M-mode (bare). */
       readonly firmware: "builtin" | "none" | FileRef;
-      readonly key?: string;
-      readonly unsigned: boolean;
+      readonly unsigned?: UnsignedPolicy;
     }
   | {
       readonly kind: "staged";
       readonly firmware: FileRef;
       readonly bootloader: FileRef;
       readonly disk: string;
+      readonly unsigned?: UnsignedPolicy;
+    }
+  | {
+      /** A signed image bundle: its files' roles decide the boot (firmware, bootloader, kernel, initrd). */
+      readonly kind: "bundle";
+      readonly bundle: FileRef & { readonly kind: "file" };
+      readonly append?: string;
+      /** Without a firmware file in the bundle: builtin (direct) or none (bare). */
+      readonly firmware: "builtin" | "none";
+      /** A bundle with a bootloader boots from this partition. */
+      readonly disk?: string;
+      /** The trusted key that must have signed it. */
       readonly key?: string;
-      readonly unsigned: boolean;
+      /** Anti-rollback: the lowest version accepted. */
+      readonly minVersion?: number;
     };
 
 export type DeviceDescription =

@@ -2,6 +2,7 @@
 // (layout.ts), partitions located in their images, MAC addresses assigned, cached
 // images turned into paths; then the whole plan is frozen.
 import { closeSync, openSync, readSync } from "node:fs";
+import { peekBundleFile, type PeekedBundle, type Role } from "../../images/bundle.js";
 import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
@@ -17,6 +18,8 @@ export interface DeriveEnv {
   readonly isElf?: (path: string) => boolean;
   /** Disk images that exist already, with their GPT: partitions are where the image has them. */
   readonly existingImages?: ReadonlyMap<string, { readonly size: number; readonly gpt: GptTable }>;
+  /** Signed bundles' manifests by path (the checks read them); default: read them. */
+  readonly bundles?: ReadonlyMap<string, PeekedBundle>;
 }
 
 const DEBIAN_FIELD: Record<DebianImage, keyof CachedImages> = {
@@ -76,7 +79,30 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
 
   const bootOf = (vm: VmDescription): VmBoot => {
     const b = vm.boot;
-    const common = { ...(b.key !== undefined ? { key: b.key } : {}), unsignedAllowed: b.unsigned };
+    if (b.kind === "bundle") {
+      // The bundle's roles decide the boot, as the loose forms' keys do.
+      const peeked = env.bundles?.get(b.bundle.path) ?? peekBundleFile(b.bundle.path);
+      const has = (r: Role) => peeked.manifest.files.some((f) => f.role === r);
+      const at = (role: Role): BootFile => ({ path: b.bundle.path, ref: `${b.bundle.ref}[${role}]`, role });
+      const common = {
+        bundle: { path: b.bundle.path, ref: b.bundle.ref, ...(b.minVersion !== undefined ? { minVersion: b.minVersion } : {}) },
+        ...(b.key !== undefined ? { key: b.key } : {}), unsignedAllowed: false,
+      };
+      if (has("bootloader")) {
+        const head = peeked.heads.get("bootloader") ?? new Uint8Array();
+        return { mode: "firmware", firmware: at("firmware"), kernel: at("bootloader"), rawKernel: !isElfHead(head), disk: b.disk!, ...common };
+      }
+      return {
+        mode: has("firmware") ? "firmware" : b.firmware === "none" ? "bare" : "direct",
+        ...(has("firmware") ? { firmware: at("firmware") } : {}),
+        kernel: at("kernel"),
+        rawKernel: false,
+        ...(has("initrd") ? { initrd: at("initrd") } : {}),
+        ...(b.append !== undefined ? { append: b.append } : {}),
+        ...common,
+      };
+    }
+    const common = { unsignedAllowed: !d.board.secureBoot && b.unsigned !== "refused" };
     if (b.kind === "staged") {
       const bootloader = file(b.bootloader);
       return { mode: "firmware", firmware: file(b.firmware), kernel: bootloader, rawKernel: !isElf(bootloader.path), disk: b.disk, ...common };
@@ -168,8 +194,10 @@ function sniffElf(path: string): boolean {
   const fd = openSync(path, "r");
   try {
     const head = Buffer.alloc(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    return readSync(fd, head, 0, 4, 0) === 4 && isElfHead(head);
   } finally {
     closeSync(fd);
   }
 }
+
+const isElfHead = (head: Uint8Array): boolean => head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;

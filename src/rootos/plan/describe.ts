@@ -4,7 +4,9 @@ import { formatBytesExact as size } from "../../machine/size.js";
 import type { VmBoot, VmDevice } from "./types.js";
 
 export function describeBoot(b: VmBoot): string {
-  const files = [b.firmware?.ref, b.kernel.ref, b.initrd?.ref].filter((x) => x !== undefined).join(" + ");
+  const files = b.bundle
+    ? `bundle ${b.bundle.ref} (${[b.firmware?.role, b.kernel.role, b.initrd?.role].filter((x) => x !== undefined).join(" + ")}${b.key !== undefined ? `, key ${b.key}` : ""}${b.bundle.minVersion !== undefined ? `, version >= ${b.bundle.minVersion}` : ""})`
+    : [b.firmware?.ref, b.kernel.ref, b.initrd?.ref].filter((x) => x !== undefined).join(" + ");
   return `${b.mode === "firmware" && b.disk !== undefined ? "staged" : b.mode} ${files}${b.disk !== undefined ? ` from ${b.disk}` : ""}`;
 }
 

@@ -8,6 +8,7 @@
 //   system.yaml ──parse+check──▶ SystemDescription ──derive──▶ SystemPlan ──▶ VmPlan per VM
 import type { PortHost } from "../../chardev/open.js";
 import type { BootMode } from "../../boot/loader.js";
+import type { Role } from "../../images/bundle.js";
 import type { Region } from "../../machine/memmap.js";
 import type { Endpoint } from "../../net/index.js";
 
@@ -21,8 +22,19 @@ export type Timing = "realtime" | "virtual";
 export interface BootFile {
   /** Absolute path on the host. */
   readonly path: string;
-  /** As the description wrote it ("debian:kernel", "rt/hello.elf"), for messages and the boot log. */
+  /** As the description wrote it ("debian:kernel", "rt/hello.elf", "linux-a.bundle[kernel]"), for messages and the boot log. */
   readonly ref: string;
+  /** Bundle boot: `path` is the bundle, and this file is its file of this role. */
+  readonly role?: Role;
+}
+
+/** A signed image bundle a VM boots from: verified (src/rootos/trust) before every start. */
+export interface BundlePlan {
+  /** Absolute path on the host. */
+  readonly path: string;
+  readonly ref: string;
+  /** Anti-rollback: the lowest version accepted (the description's min_version). */
+  readonly minVersion?: number;
 }
 
 /**
@@ -45,9 +57,11 @@ export interface VmBoot {
   readonly append?: string;
   /** Staged boot: the partition the bootloader boots from; it is also one of the VM's block devices. */
   readonly disk?: string;
-  /** Secure boot: the trusted key that must have signed these images; undefined: any trusted key. */
+  /** The images come from this signed bundle (firmware, kernel, initrd name its roles). */
+  readonly bundle?: BundlePlan;
+  /** Bundle boot: the trusted key that must have signed it; undefined: any trusted key. */
   readonly key?: string;
-  /** The description allows this VM's images to be unsigned (never true when the board has secure_boot). */
+  /** Loose files that may boot unverified (never with the board's secure_boot); false for a bundle. */
   readonly unsignedAllowed: boolean;
 }
 

@@ -19,7 +19,7 @@ const sup = new Supervisor(testSystemPlan([testVmPlan("a"), testVmPlan("b", { au
 after(() => sup.close());
 
 test("one table runs every command: data for programs, text for people", async () => {
-  assert.deepEqual(COMMANDS.map((c) => c.name), ["list", "info", "start", "stop", "shutdown", "pause", "resume", "reset", "throttle", "stats", "assign", "unassign", "create", "log"]);
+  assert.deepEqual(COMMANDS.map((c) => c.name), ["list", "info", "start", "stop", "shutdown", "pause", "resume", "reset", "throttle", "stats", "measurements", "assign", "unassign", "create", "log"]);
   const start = await runCommand(sup, ["start", "a"]);
   assert.equal((start.data as VmInfo).state, "running");
   assert.equal(start.text, "a: running");
@@ -30,6 +30,8 @@ test("one table runs every command: data for programs, text for people", async (
   await waitFor("instructions", async () => ((await runCommand(sup, ["stats", "a"])).data as VmStats).instructions > 0);
   assert.match((await runCommand(sup, ["stats", "a"])).text, /^a: running, throttle 30 MIPS\n {2}\d+ instructions in/);
   assert.match((await runCommand(sup, ["info", "a"])).text, /^a: running since .*\n {2}os bare-metal, general; cores 0 \(1 hart\), 16M/);
+  assert.match((await runCommand(sup, ["measurements", "a"])).text, /^a: unsigned images \(allowed\)\n {2} 0 program {4}sha256:[0-9a-f]{64} {2}spin\n {2}value [0-9a-f]{64}$/);
+  assert.equal((await runCommand(sup, ["measurements", "b"])).text, "b: not measured yet (it has not started)");
   assert.equal((await runCommand(sup, ["pause", "a"])).text, "a: paused");
   assert.equal((await runCommand(sup, ["resume", "a"])).text, "a: running");
   assert.equal((await runCommand(sup, ["shutdown", "a", "5s"])).text, "a: stopped (the guest powered off)");
@@ -42,7 +44,7 @@ test("bad command lines are RootosErrors that say what is wrong", async () => {
     try { await runCommand(sup, words); } catch (e) { assert.ok(e instanceof RootosError); return e.message; }
     assert.fail("no error");
   };
-  assert.equal(await info(["frobnicate"]), "unknown command 'frobnicate' (the commands are: list, info, start, stop, shutdown, pause, resume, reset, throttle, stats, assign, unassign, create, log)");
+  assert.equal(await info(["frobnicate"]), "unknown command 'frobnicate' (the commands are: list, info, start, stop, shutdown, pause, resume, reset, throttle, stats, measurements, assign, unassign, create, log)");
   assert.equal(await info(["pause"]), "pause: (nothing): missing arguments (usage: pause VM)");
   assert.equal(await info(["stats", "a", "b"]), "stats: a b: too many arguments (usage: stats VM)");
   assert.equal(await info(["resume", "zz"]), "no VM named 'zz' (the VMs are: a, b)");

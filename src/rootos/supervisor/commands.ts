@@ -92,6 +92,15 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: "measurements", usage: "measurements VM", vmArgs: [0],
+    help: "a VM's measured boot: each stage's SHA-256 in load order and the chained value (what the guest sees under /chosen)",
+    async run(sup, args) {
+      const [vm] = arity("measurements", args, 1, 1);
+      const info = sup.info(vm!);
+      return { data: { vm: info.name, verifiedBoot: info.verifiedBoot, measurements: info.measurements }, text: formatMeasurements(info) };
+    },
+  },
+  {
     name: "assign", usage: "assign VM KEY=VALUE…", vmArgs: [0],
     help: "give a stopped VM one more device, written as in the description: assign linux-a virtio=block partition=data readonly=true",
     async run(sup, args) {
@@ -214,12 +223,22 @@ export function formatInfo(v: VmInfo): string {
   ];
   if (v.watchdog) lines.push(`  watchdog ${v.watchdog.state}, ${v.watchdog.timeoutMs} ms, action ${v.watchdog.action}; ${v.watchdog.kicks} kicks, ${v.watchdog.expiries} expiries`);
   lines.push(`  devices:${v.devices.length === 0 ? " none" : `\n${formatDevices(v)}`}`);
+  if (v.verifiedBoot) lines.push(`  verified boot: ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, signed by '${v.verifiedBoot.key}'`);
+  if (v.measurements) lines.push(`  measured boot: ${v.measurements.value} (${v.measurements.entries.length} stages; measurements ${v.name})`);
   if (v.lastExit) lines.push(`  last exit: ${v.lastExit}`);
   return lines.join("\n");
 }
 
 function formatDevices(v: VmInfo): string {
   return v.devices.map((d, i) => `    ${i}: ${d}`).join("\n");
+}
+
+/** `measurements VM`: the log, one stage a line, then the chained value. */
+export function formatMeasurements(v: VmInfo): string {
+  if (!v.measurements) return `${v.name}: not measured yet (it has not started)`;
+  const head = `${v.name}: ${v.verifiedBoot ? `verified bundle ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, key '${v.verifiedBoot.key}'` : "unsigned images (allowed)"}`;
+  const rows = v.measurements.entries.map((m, i) => `  ${String(i).padStart(2)} ${m.stage.padEnd(10)} sha256:${m.digest}  ${m.name}`);
+  return [head, ...rows, `  value ${v.measurements.value}`].join("\n");
 }
 
 export function formatStats(s: VmStats): string {

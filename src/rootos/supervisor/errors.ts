@@ -15,6 +15,8 @@ export type RootosErrorInfo =
   | { readonly kind: "UnknownCommand"; readonly command: string; readonly known: readonly string[] }
   /** A boot image could not be read when the VM started. */
   | { readonly kind: "BootImage"; readonly vm: string; readonly what: string; readonly path: string; readonly why: string }
+  /** Verified boot refused the VM's images: `file` (a bundle, or a loose file), `reason` the check that failed (TrustError/BundleError kind). */
+  | { readonly kind: "Verification"; readonly vm: string; readonly file: string; readonly why: string; readonly reason: string }
   /** The VM failed to start: its machine could not be built (bad image, bad size) or its thread died first. */
   | { readonly kind: "StartFailed"; readonly vm: string; readonly why: string }
   /** The VM's thread ended while a request to it was pending. */
@@ -40,6 +42,8 @@ function describe(e: RootosErrorInfo): string {
       return `unknown command '${e.command}' (the commands are: ${e.known.join(", ")})`;
     case "BootImage":
       return `VM '${e.vm}': ${e.what} ${e.path}: ${e.why}`;
+    case "Verification":
+      return `VM '${e.vm}': verified boot refused ${e.file}: ${e.why}`;
     case "StartFailed":
       return `VM '${e.vm}' did not start: ${e.why}`;
     case "VmGone":

@@ -10,6 +10,7 @@
 // exception escaped the machine: a device model, the loader, the hart); after it the
 // RootOS terminates the thread.
 import type { MessagePort } from "node:worker_threads";
+import type { ChosenMeasurements } from "../../boot/fdt.js";
 import type { BootMode } from "../../boot/loader.js";
 import type { MachineExit } from "../../machine/machine.js";
 import type { Throttle, Timing, VmDevice } from "../plan/index.js";
@@ -33,6 +34,7 @@ export interface WorkerMachineConfig {
     readonly initrd?: WorkerImage;
     readonly append?: string;
     readonly bios?: WorkerImage;
+    readonly measurements?: ChosenMeasurements;
   };
 }
 

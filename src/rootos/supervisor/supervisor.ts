@@ -3,6 +3,8 @@
 // in one table); nothing else starts, stops or inspects a VM.
 //
 // Each VM runs in its own worker thread (VmThread), with its own memory and machine.
+// Before a thread starts, its boot images are read, verified and measured
+// (boot-images.ts); a refused image leaves the VM stopped with an event saying why.
 // The supervisor keeps each VM's lifecycle (lifecycle.ts), reads its console for a guest
 // panic and watchdog kicks (console-watch.ts, watchdog.ts), applies its restart policy
 // with back-off (restart.ts), and records every state change, check, fault and command
@@ -17,7 +19,6 @@
 // kernel's console. The guest powers off through SBI or the test finisher; a guest
 // that does not within the time-out (no SysRq, a bare-metal program, console on hvc0)
 // is stopped hard, and the log says so.
-import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { BootMode } from "../../boot/loader.js";
@@ -26,14 +27,16 @@ import { openPortHost } from "../../chardev/open.js";
 import { openUdpLink } from "../../net/udp.js";
 import { type SwitchPort, VirtualSwitch } from "../../net/switch.js";
 import { PANIC_GRACE_MS, ConsoleWatch, type ConsoleSignal, Scrollback, WATCHDOG_KICK_TEXT } from "./console-watch.js";
-import { errnoText, RootosError } from "./errors.js";
+import { type BootImages, type BootTrust, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
+import { RootosError } from "./errors.js";
 import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./event-log.js";
 import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
 import { formatThrottle, throttleProblem } from "./pacer.js";
 import {
   type Criticality, describeDevice, type PortHost, type RestartCause, type SystemPlan, type Throttle, type Timing, type VmPlan, type WatchdogAction,
 } from "../plan/index.js";
-import type { WorkerImage, WorkerInit, WorkerMachineConfig, WorkerStats } from "./protocol.js";
+import type { MeasurementLog } from "../trust/index.js";
+import type { WorkerInit, WorkerStats } from "./protocol.js";
 import { RestartCounter, restartsOn } from "./restart.js";
 import { emptyStats, type VmEnd, VmThread } from "./vm-thread.js";
 import { Watchdog, type WatchdogState } from "./watchdog.js";
@@ -42,18 +45,11 @@ import { Watchdog, type WatchdogState } from "./watchdog.js";
 export const SHUTDOWN_SYSRQ = "suo";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
-/** A VM's boot images, read (and, with secure boot, verified) by the RootOS before its thread starts. */
-export interface BootImages {
-  readonly kernel: WorkerImage;
-  readonly initrd?: WorkerImage;
-  readonly firmware?: WorkerImage;
-}
-
 export interface SupervisorOptions {
   /** The event log file; null keeps it in memory only; default defaultEventLogPath(). */
   readonly eventLog?: string | null;
-  /** Read a VM's boot images (secure boot verifies here); default: read the plan's files. */
-  readonly loadImages?: (plan: VmPlan) => Promise<BootImages>;
+  /** Read, verify and measure a VM's boot images; default readBootImages (boot-images.ts). */
+  readonly loadImages?: (plan: VmPlan, trust: BootTrust) => Promise<BootImages>;
   /** How long shutdown waits for the guest to power off before stopping it hard (default 10 s). */
   readonly shutdownTimeoutMs?: number;
   /** Console bytes kept per VM for a client that attaches later (default 64 KiB). */
@@ -128,6 +124,10 @@ export interface VmInfo {
   readonly devices: readonly string[];
   /** How its last run ended, in words. */
   readonly lastExit: string | null;
+  /** Verified boot: the bundle its current (or last) run booted, its version and signer; null for loose files or before a start. */
+  readonly verifiedBoot: VerifiedBoot | null;
+  /** Measured boot: each stage's digest in load order, chained; null before its first start. */
+  readonly measurements: MeasurementLog | null;
 }
 
 /** A VM's counters (`stats`): its thread's (WorkerStats) and the supervisor's. */
@@ -221,6 +221,11 @@ class VmRuntime {
   shutdownTimer: NodeJS.Timeout | undefined;
   lastExit: string | undefined;
   lastStats: WorkerStats | undefined;
+  /** What the current (or last) thread booted: verified, measured. */
+  verified: VerifiedBoot | undefined;
+  measurements: MeasurementLog | undefined;
+  /** Anti-rollback: the highest bundle version it has booted (kept while the RootOS runs). */
+  installedVersion: number | undefined;
   /** start() calls waiting for the thread to come up. */
   startWaiters: { resolve(): void; reject(e: Error): void }[] = [];
 
@@ -674,15 +679,31 @@ export class Supervisor {
     try {
       if (r.plan.devices.some((d) => d.kind === "nic")) await this.openUplinks();
       await this.openSerial(r);
-      images = await (this.opts.loadImages ?? readBootImages)(r.plan);
-      this.events.record("check", vm, `boot images read: ${[images.firmware, images.kernel, images.initrd].filter(Boolean).map((i) => i!.name).join(", ")}`);
+      images = await (this.opts.loadImages ?? readBootImages)(r.plan, { trustedKeys: this.plan.board.trustedKeys, ...(r.installedVersion !== undefined ? { installedVersion: r.installedVersion } : {}) });
+      const v = images.verified;
+      this.events.record("check", vm, v
+        ? `verified boot: ${v.bundle} version ${v.version}, signed by '${v.key}'`
+        : `boot images read (unsigned, allowed): ${[images.firmware, images.kernel, images.initrd].filter(Boolean).map((i) => i!.name).join(", ")}`);
+      this.events.record("check", vm, `measured boot: ${images.measurements.entries.map((m) => `${m.stage} ${m.digest.slice(0, 16)}`).join(", ")}; value ${images.measurements.value}`,
+        { measurement: images.measurements.value });
     } catch (e) {
+      const info = e instanceof RootosError ? e.info : undefined;
+      if (info?.kind === "Verification") {
+        // A refusal, not a fault: the VM stays stopped until its images are fixed and it is started again.
+        this.events.record("fault", vm, `verified boot refused ${info.file}: ${info.why}`, { fault: "verification", file: info.file, reason: info.reason });
+        r.lastExit = `refused by verified boot: ${info.file}: ${info.why}`;
+        if (r.life.state === "booting") r.life.enter("stopped", "verified boot refused its images");
+        throw e;
+      }
       const why = (e as Error).message;
       this.events.record("fault", vm, `cannot start: ${why}`);
       r.lastExit = `did not start: ${why}`;
       if (r.life.state === "booting") r.life.enter("crashed", "its boot images could not be read");
       throw e instanceof RootosError ? e : new RootosError({ kind: "StartFailed", vm, why });
     }
+    r.verified = images.verified;
+    r.measurements = images.measurements;
+    if (images.verified) r.installedVersion = Math.max(r.installedVersion ?? 0, images.verified.version);
     if (this.closed) throw new RootosError({ kind: "Closed" });
     if (r.life.state !== "booting") {
       // Stopped while the images were read.
@@ -699,7 +720,7 @@ export class Supervisor {
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
-    const transfer: (ArrayBuffer | MessagePort)[] = [images.kernel, images.initrd, images.firmware].filter((i): i is WorkerImage => i !== undefined).map((i) => i.bytes.buffer as ArrayBuffer);
+    const transfer: (ArrayBuffer | MessagePort)[] = imageBuffers(images);
     transfer.push(...nicPorts);
     r.starts++;
     r.boots = 0;
@@ -898,6 +919,8 @@ export class Supervisor {
       watchdog: wd && p.watchdog ? { timeoutMs: wd.timeoutMs, action: p.watchdog.action, state: wd.state, kicks: wd.kicks, expiries: wd.expiries } : null,
       devices: p.devices.map(describeDevice),
       lastExit: r.lastExit ?? null,
+      verifiedBoot: r.verified ?? null,
+      measurements: r.measurements ?? null,
     };
   }
 }
@@ -937,42 +960,6 @@ export function describeEnd(end: VmEnd, ending?: VmRuntime["ending"]): string {
     case "crash": return end.message;
     case "killed": return end.reason;
   }
-}
-
-/** The machine configuration a VM's thread builds its machine from: its plan and images, nothing else. */
-export function workerMachineConfig(plan: VmPlan, images: BootImages): WorkerMachineConfig {
-  const b = plan.boot;
-  return {
-    harts: plan.harts,
-    ramBytes: plan.ramBytes,
-    timing: plan.timing,
-    boot: {
-      mode: b.mode,
-      kernel: images.kernel,
-      ...(b.rawKernel ? { rawKernel: true } : {}),
-      ...(images.initrd ? { initrd: images.initrd } : {}),
-      ...(b.append !== undefined ? { append: b.append } : {}),
-      ...(images.firmware ? { bios: images.firmware } : {}),
-    },
-  };
-}
-
-/** Read a VM's boot files (into buffers of their own, so they can be moved to its thread). */
-export async function readBootImages(plan: VmPlan): Promise<BootImages> {
-  const read = async (what: string, path: string): Promise<WorkerImage> => {
-    try {
-      return { name: path, bytes: new Uint8Array(await readFile(path)) };
-    } catch (e) {
-      throw new RootosError({ kind: "BootImage", vm: plan.name, what, path, why: errnoText(e) });
-    }
-  };
-  const b = plan.boot;
-  const [kernel, initrd, firmware] = await Promise.all([
-    read(b.mode === "bare" ? "program" : "kernel", b.kernel.path),
-    b.initrd ? read("initrd", b.initrd.path) : undefined,
-    b.firmware ? read("firmware", b.firmware.path) : undefined,
-  ]);
-  return { kernel, ...(initrd ? { initrd } : {}), ...(firmware ? { firmware } : {}) };
 }
 
 export type { VmCommand, VmState };
