@@ -18,6 +18,8 @@ export interface SpawnOptions {
   /** Stop the process (SIGTERM) as soon as its stdout contains this text. */
   readonly until?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Written to stdin at once, which is then closed (default: stdin is closed from the start). */
+  readonly input?: string;
 }
 
 export interface ProcessRun {
@@ -32,11 +34,13 @@ export interface ProcessRun {
   readonly timedOut: boolean;
 }
 
-/** Run `cmd` from the repository root, stdin closed, stdout and stderr captured. */
+/** Run `cmd` from the repository root, stdin closed (or opts.input), stdout and stderr captured. */
 export function runProcess(cmd: string, args: readonly string[], opts: SpawnOptions): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: "pipe", env: opts.env ?? process.env });
+    child.stdin.on("error", () => {}); // a child that exits without reading its input
+    child.stdin.end(opts.input ?? "");
     let stdout = "";
     let stderr = "";
     let untilMs: number | undefined;
