@@ -64,9 +64,11 @@ describe("virtio-console ports, Debian's virtio_console driver", { timeout: 3 * 
     const tcpPort = await freeTcpPort();
     // Each `read` opens the port (the device holds the host's line until then), each echo
     // opens it again to answer: the host end sees what the guest read, prefixed.
-    // The ports by the paths a udev system gives them; stdin is the console, ttyS0.
+    // The ports by the paths a udev system gives them; stdin is the console, ttyS0. A
+    // uevent for a port (here one the guest asks for) links it again, as udev would.
     const command = `read s; echo "serial:$s"; echo ports: $(ls -l /dev/virtio-ports | grep -o '[^ ]* -> .*'); ` +
-      `p=/dev/virtio-ports; read a < $p/org.bulkhead.sock; echo "sock:$a" > $p/org.bulkhead.sock; ` +
+      `p=/dev/virtio-ports; l=$(readlink $p/log); rm $p/log; echo change > /sys/class/virtio-ports/\${l#../}/uevent; sleep 1; echo relinked: $(readlink $p/log); ` +
+      `read a < $p/org.bulkhead.sock; echo "sock:$a" > $p/org.bulkhead.sock; ` +
       `read b < $p/tcp0; echo "tcp:$b" > $p/tcp0; cat /proc/version > $p/log; echo "guest read: $a $b"`;
     const args = [
       "run", "--timing", "virtual", "--memory", "256M",
@@ -81,6 +83,7 @@ describe("virtio-console ports, Debian's virtio_console driver", { timeout: 3 * 
     const why = describeRun(`bulkhead ${args.join(" ")}`, r);
     assert.equal(r.status, 0, why);
     assert.match(r.stdout, /^serial:typed-before-boot\r?$/m, `the line piped before the boot did not reach the shell\n${why}`);
+    assert.match(r.stdout, /^relinked: \.\.\/vport\d+p3\r?$/m, `a change uevent did not link the port again\n${why}`);
     assert.match(r.stdout, /ports: log -> \.\.\/vport\d+p3 org\.bulkhead\.sock -> \.\.\/vport\d+p1 tcp0 -> \.\.\/vport\d+p2\r?$/m, `/dev/virtio-ports links the three named ports\n${why}`);
     assert.ok(r.stdout.includes("guest read: hello-unix hello-tcp"), `the guest did not read both lines\n${why}`);
     assert.equal(unix.received(), "sock:hello-unix\n", `the Unix socket got ${JSON.stringify(unix.received())}\n${why}`);
