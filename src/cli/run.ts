@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { formatSize, type ImageFile, MAX_RAM_BYTES } from "../boot/loader.js";
 import { MAX_HARTS } from "../machine/cpu.js";
 import { parseSize } from "../machine/size.js";
-import { Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
+import { type DeviceStats, Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
 import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive } from "./devices.js";
 import { type ConsoleChoice, NETDEV_HELP, type NetdevSpec, openIo, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec } from "./io-devices.js";
@@ -50,7 +50,8 @@ options:
   --console serial|hvc   where this terminal's keys go: the UART (serial, default) or the
                          virtio-console's port 0 (hvc, boot with --append console=hvc0)
   --dtb-out FILE         also write the generated device tree blob to FILE (for dtc)
-  --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit
+  --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit,
+                         and each virtio device's requests, bytes, notifications, interrupts, errors
   --no-reboot            exit when the guest reboots instead of booting it again
   -h, --help             show this help
 
@@ -387,7 +388,7 @@ async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices
       const exit = await machine.run();
       if (exit.kind === "hang") say(`the guest hung: ${exit.reason}`);
       if (exit.kind === "stopped") say(exit.reason);
-      if (opts.dumpStats) for (const line of formatStats(machine.stats())) say(line);
+      if (opts.dumpStats) for (const line of formatStats(machine.stats(), machine.deviceStats())) say(line);
       if (exit.kind === "reset" && !opts.noReboot) {
         machine = new Machine(config);
         continue;
@@ -408,11 +409,14 @@ function writeFdt(path: string, fdt: Uint8Array): void {
   }
 }
 
-/** --dump-stats lines (without the "bulkhead: " prefix). */
-export function formatStats(s: MachineStats): string[] {
+/** --dump-stats lines (without the "bulkhead: " prefix): the machine's, then one per virtio device. */
+export function formatStats(s: MachineStats, devices: readonly DeviceStats[] = []): string[] {
   return [
     `${s.instructions} instructions in ${s.seconds.toFixed(2)} s (${s.mips.toFixed(1)} MIPS)`,
     `${s.tlbMisses} TLB misses, ${s.mmioExits} MMIO exits, ${s.traps} traps, ${s.interrupts} interrupts, ${s.sbiCalls} SBI calls`,
     `${s.decodes} instructions decoded into ${s.codePages} code pages`,
+    ...devices.map((d) =>
+      `${d.label} (${d.where}): ${d.requests} requests, ${d.bytesRead} bytes read and ${d.bytesWritten} written by the device, ` +
+      `${d.notifications} notifications, ${d.interrupts} interrupts, ${d.errors} errors`),
   ];
 }

@@ -3,11 +3,12 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { findFetchTools, fetchDebianImages, writePrivateApt } from "./debian.js";
+import { gunzipSync } from "node:zlib";
+import { findFetchTools, fetchDebianImages, refreshInitramfs, writePrivateApt } from "./debian.js";
 import { ImagesError } from "./errors.js";
-import { INIT_BANNER, RUN_DONE_PREFIX } from "./initramfs.js";
-import { cachedImages, debianLayout } from "./store.js";
-import { makeFakeCache, makeTempDir, writeTree } from "./testing.js";
+import { defaultInit, defaultInitDigest, INIT_BANNER, RUN_DONE_PREFIX, UEVENT_HELPER } from "./initramfs.js";
+import { cachedImages, debianLayout, readManifest } from "./store.js";
+import { makeFakeCache, makeTempDir, parseCpio, writeTree } from "./testing.js";
 
 const quiet = { isTTY: false, write: () => true };
 
@@ -19,6 +20,24 @@ function fakeToolsDir(): string {
   for (const t of tools) chmodSync(join(dir, t), 0o755);
   return dir;
 }
+
+describe("refreshInitramfs", () => {
+  it("rebuilds a default initramfs an older Bulkhead built, from the cache, once", () => {
+    const root = makeTempDir();
+    makeFakeCache(root); // its manifest has no initrdDigest: built before there were digests
+    const layout = debianLayout(root);
+    const m = refreshInitramfs(layout, readManifest(layout)!);
+    assert.equal(m.initrdDigest, defaultInitDigest());
+    assert.deepEqual(readManifest(layout), m);
+    const files = new Map(parseCpio(gunzipSync(readFileSync(layout.initrd))).map((e) => [e.name, e.data.toString()]));
+    assert.equal(files.get("init"), defaultInit());
+    assert.equal(files.get("sbin/bulkhead-uevent"), UEVENT_HELPER);
+    assert.equal(files.get("bin/busybox"), "busybox", "the cached busybox");
+    const built = statSync(layout.initrd).mtimeMs;
+    assert.deepEqual(refreshInitramfs(layout, m), m);
+    assert.equal(statSync(layout.initrd).mtimeMs, built, "up to date: not rebuilt");
+  });
+});
 
 describe("fetchDebianImages", () => {
   it("does nothing when the cache is complete", async () => {

@@ -23,7 +23,7 @@ import {
   formatSourcesStanza, pickDebianSource, readHostSources, parseDeb822, HOST_SOURCE_FILES, type AptSource, type HostSourceFiles,
 } from "./apt-sources.js";
 import { ImagesError } from "./errors.js";
-import { buildInitramfs, DEFAULT_MODULES } from "./initramfs.js";
+import { buildInitramfs, DEFAULT_MODULES, defaultInitDigest } from "./initramfs.js";
 import { Progress, formatBytes, type ProgressOut, type Step } from "./progress.js";
 import {
   cacheRoot, debianLayout, readManifest, resolveManifest, writeManifest,
@@ -156,9 +156,7 @@ export async function fetchDebianImages(opts: FetchOptions = {}): Promise<FetchR
   step.done(`${countModules(found.modulesDir)} modules`);
 
   step = progress.step("building the default initramfs");
-  const initrd = buildInitramfs({ busybox: found.busybox, modulesDir: found.modulesDir, modules: DEFAULT_MODULES, gzip: true });
-  writeFileSync(layout.initrd + ".tmp", initrd);
-  renameSync(layout.initrd + ".tmp", layout.initrd);
+  const initrd = writeDefaultInitramfs(layout, found.busybox, found.modulesDir);
   step.done(`${formatBytes(initrd.length)}, modules ${DEFAULT_MODULES.join(" ")}`);
 
   const rel = (p: string) => relative(layout.base, p);
@@ -175,9 +173,32 @@ export async function fetchDebianImages(opts: FetchOptions = {}): Promise<FetchR
       fwJump: rel(found.fwJump), uboot: rel(found.uboot), modulesDir: rel(found.modulesDir), busybox: rel(found.busybox),
     },
     initrdModules: [...DEFAULT_MODULES],
+    initrdDigest: defaultInitDigest(),
   };
   writeManifest(layout, manifest);
   return { fetched: true, images: resolveManifest(layout, manifest).images, manifest, cache: layout.base };
+}
+
+/** Build the default initramfs from the cached busybox and modules, and put it in place atomically. */
+function writeDefaultInitramfs(layout: DebianLayout, busybox: string, modulesDir: string): Buffer {
+  const initrd = buildInitramfs({ busybox, modulesDir, modules: DEFAULT_MODULES, gzip: true });
+  const tmp = `${layout.initrd}.${process.pid}.tmp`;
+  writeFileSync(tmp, initrd);
+  renameSync(tmp, layout.initrd);
+  return initrd;
+}
+
+/**
+ * A cache whose default initramfs an older Bulkhead built (another /init): build it
+ * again from the cached busybox and modules, without fetching. Returns the manifest as it is now.
+ */
+export function refreshInitramfs(layout: DebianLayout, m: Manifest): Manifest {
+  if (m.initrdDigest === defaultInitDigest()) return m;
+  const { images } = resolveManifest(layout, m);
+  writeDefaultInitramfs(layout, images.busybox, images.modulesDir);
+  const next: Manifest = { ...m, initrdModules: [...DEFAULT_MODULES], initrdDigest: defaultInitDigest() };
+  writeManifest(layout, next);
+  return next;
 }
 
 /** The host's Debian source, or BULKHEAD_DEBIAN_MIRROR when set. */

@@ -3,9 +3,9 @@
 // on a new machine): one fetches while the others wait on a lock directory in the cache.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fetchDebianImages, type FetchOptions } from "./debian.js";
+import { fetchDebianImages, refreshInitramfs, type FetchOptions } from "./debian.js";
 import { ImagesError } from "./errors.js";
-import { cachedImages, cacheRoot, type CachedImages } from "./store.js";
+import { cachedImages, cacheRoot, debianLayout, readManifest, type CachedImages } from "./store.js";
 
 /** The cached images, fetching them first (progress on stderr) when they are missing. */
 export async function ensureImages(opts: FetchOptions = {}): Promise<CachedImages> {
@@ -36,7 +36,10 @@ export async function ensureImages(opts: FetchOptions = {}): Promise<CachedImage
 
 function cachedOrUndefined(root: string): CachedImages | undefined {
   try {
-    return cachedImages(root);
+    const images = cachedImages(root);
+    const layout = debianLayout(root);
+    refreshInitramfs(layout, readManifest(layout)!);
+    return images;
   } catch (e) {
     if (e instanceof ImagesError && (e.info.kind === "NotFetched" || e.info.kind === "CacheIncomplete")) return undefined;
     throw e;

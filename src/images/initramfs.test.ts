@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { S_IFCHR, S_IFLNK, S_IFMT, S_IFREG } from "./cpio.js";
-import { buildInitramfs, defaultInit, INIT_BANNER, RUN_DONE_PREFIX } from "./initramfs.js";
+import { buildInitramfs, defaultInit, INIT_BANNER, RUN_DONE_PREFIX, UEVENT_HELPER } from "./initramfs.js";
 import { makeFakeModulesDir, makeTempDir, parseCpio } from "./testing.js";
 
 const BUSYBOX = Buffer.from("\x7fELF fake busybox");
@@ -32,6 +32,10 @@ describe("buildInitramfs", () => {
     assert.ok(init.data.toString().startsWith("#!/bin/sh\n"));
     assert.ok(init.data.toString().includes(INIT_BANNER));
     assert.ok(!by.has("etc/bulkhead/modules"));
+    const helper = by.get("sbin/bulkhead-uevent")!;
+    assert.equal(helper.mode, S_IFREG | 0o755);
+    assert.equal(helper.data.toString(), UEVENT_HELPER);
+    assert.match(init.data.toString(), /^uevent \/sbin\/bulkhead-uevent &\n\/sbin\/bulkhead-uevent scan$/m, "/init starts the helper, then links what is there");
   });
 
   it("carries chosen modules with their dependencies and trimmed modules.dep and modules.alias", () => {

@@ -12,10 +12,13 @@
 //                                  modules.dep and modules.alias trimmed to them, so
 //                                  busybox modprobe (and the kernel's requests) work
 //   /etc/bulkhead/modules          modules to insmod at boot: absolute paths, in order
+//   /sbin/bulkhead-uevent          the device links udev would make (/dev/virtio-ports/NAME),
+//                                  run by the default /init and by busybox uevent
 //
 // Debian's 6.12 kernel unpacks gzip initramfs images (CONFIG_RD_GZIP=y) and loads
 // xz-compressed modules (CONFIG_MODULE_DECOMPRESS=y; busybox's insmod unpacks them too).
 
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -36,6 +39,32 @@ export const DEFAULT_MODULES: readonly string[] = [
   "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng", "ext4", "9pnet_virtio", "9p",
 ];
 
+/**
+ * The device links udev's rules would make, for an initramfs without udev (Debian's
+ * kernel has no CONFIG_UEVENT_HELPER, so busybox `uevent` runs it for each netlink
+ * uevent): /dev/virtio-ports/NAME -> ../vportNpM, as udev's 50-udev-default.rules does
+ * for a virtio-console port with a name. The name comes after the port itself
+ * (VIRTIO_CONSOLE_PORT_NAME, then a "change" uevent), so both add and change link.
+ * `bulkhead-uevent scan` links the ports already there.
+ */
+export const UEVENT_HELPER = `#!/bin/sh
+# /sbin/bulkhead-uevent (src/images/initramfs.ts): udev's /dev/virtio-ports links.
+link() {
+  n=$(cat "/sys/class/virtio-ports/$1/name" 2>/dev/null) && [ -n "$n" ] || return 0
+  mkdir -p /dev/virtio-ports && ln -sfn "../$1" "/dev/virtio-ports/$n"
+}
+if [ "$1" = scan ]; then
+  for d in /sys/class/virtio-ports/*; do [ -e "$d" ] && link "\${d##*/}"; done
+  exit 0
+fi
+[ "$SUBSYSTEM" = virtio-ports ] || exit 0
+case "$ACTION" in
+  add|change) link "$DEVNAME" ;;
+  remove) for l in /dev/virtio-ports/*; do [ "$(readlink "$l")" = "../$DEVNAME" ] && rm -f "$l"; done ;;
+esac
+exit 0
+`;
+
 /** Applets linked in the archive itself; /init links every other applet at boot. */
 export const CORE_APPLETS: Readonly<Record<string, readonly string[]>> = {
   bin: [
@@ -44,7 +73,7 @@ export const CORE_APPLETS: Readonly<Record<string, readonly string[]>> = {
     "setsid", "cttyhack", "base64", "true", "false", "test", "[", "printf", "tr", "cut", "dd", "date",
     "hostname", "vi", "df", "free", "stty",
   ],
-  sbin: ["poweroff", "reboot", "halt", "insmod", "modprobe", "rmmod", "lsmod", "ip", "ifconfig", "udhcpc", "mdev"],
+  sbin: ["poweroff", "reboot", "halt", "insmod", "modprobe", "rmmod", "lsmod", "ip", "ifconfig", "udhcpc", "mdev", "uevent"],
 };
 
 /** A file to add to the archive (replaces any default entry at the same path). */
@@ -83,6 +112,9 @@ export interface InitramfsOptions {
  *
  *   bulkhead.run="echo hello; cat /proc/cpuinfo"   (double or single quotes, or one word)
  *   bulkhead.run64=ZWNobyBoaQ==                    (base64 of the command: any quoting)
+ *
+ * Before the command it starts busybox uevent with /sbin/bulkhead-uevent, so named
+ * virtio-console ports appear as /dev/virtio-ports/NAME (now and when added later).
  *
  * Without either it starts an interactive shell on the console; leaving it powers off.
  * Later module needs (fs-ext4 on mount, crypto-crc32c) go through the kernel's own
@@ -136,6 +168,10 @@ if [ -d /lib/modules ]; then
   [ -n "$loaded" ] && echo "bulkhead: modules loaded: $loaded"
 fi
 
+# --- device links (no udev): watch for ports named later, then link those there now
+uevent /sbin/bulkhead-uevent &
+/sbin/bulkhead-uevent scan
+
 # --- run
 if [ -n "$run" ]; then
   sh -c "$run"
@@ -148,6 +184,11 @@ setsid cttyhack sh
 sync
 poweroff -f
 `;
+}
+
+/** Names what the default archive adds around busybox and the modules: a cached initramfs with another digest is out of date. */
+export function defaultInitDigest(): string {
+  return createHash("sha256").update(defaultInit()).update(UEVENT_HELPER).digest("hex").slice(0, 16);
 }
 
 /** Resolve `modules` against `modulesDir`: the files to pack, in load order. */
@@ -183,6 +224,7 @@ export function buildInitramfs(opts: InitramfsOptions): Buffer {
   }
 
   w.file("init", opts.init ?? defaultInit(), 0o755);
+  w.file("sbin/bulkhead-uevent", UEVENT_HELPER, 0o755);
   for (const f of opts.extraFiles ?? []) w.file(f.path, f.data, f.mode ?? 0o644);
 
   const archive = w.finish();

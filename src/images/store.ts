@@ -61,6 +61,8 @@ export interface Manifest {
     modulesDir: string; busybox: string;
   };
   initrdModules: string[];
+  /** defaultInitDigest() of the Bulkhead that built the initramfs (absent: built before digests) */
+  initrdDigest?: string;
 }
 
 /** Absolute paths of the cached images; see `cachedImages`. */
@@ -96,7 +98,7 @@ export function readManifest(layout: DebianLayout = debianLayout()): Manifest | 
 
 /** Write manifest.json atomically (it marks the cache complete). */
 export function writeManifest(layout: DebianLayout, m: Manifest): void {
-  const tmp = layout.manifest + ".tmp";
+  const tmp = `${layout.manifest}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(m, null, 2) + "\n");
   renameSync(tmp, layout.manifest);
 }

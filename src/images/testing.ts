@@ -82,7 +82,8 @@ export function makeFakeModulesDir(root: string, version = "6.12.0-test-riscv64"
     "kernel/fs/jbd2/jbd2.ko.xz", "kernel/crypto/crc32c_generic.ko.xz",
     "kernel/drivers/block/virtio_blk.ko.xz", "kernel/drivers/net/virtio_net.ko.xz",
     "kernel/drivers/net/net_failover.ko.xz", "kernel/net/core/failover.ko.xz",
-    "kernel/drivers/virtio/virtio-mmio.ko.xz",
+    "kernel/drivers/virtio/virtio-mmio.ko.xz", "kernel/drivers/char/hw_random/virtio-rng.ko.xz",
+    "kernel/net/9p/9pnet.ko.xz", "kernel/net/9p/9pnet_virtio.ko.xz", "kernel/fs/9p/9p.ko.xz",
   ];
   const files: Record<string, string> = {};
   for (const m of mods) files[m] = `fake module ${m}\n`;
@@ -97,6 +98,10 @@ export function makeFakeModulesDir(root: string, version = "6.12.0-test-riscv64"
     "kernel/drivers/net/net_failover.ko.xz: kernel/net/core/failover.ko.xz",
     "kernel/net/core/failover.ko.xz:",
     "kernel/drivers/virtio/virtio-mmio.ko.xz:",
+    "kernel/drivers/char/hw_random/virtio-rng.ko.xz:",
+    "kernel/net/9p/9pnet.ko.xz:",
+    "kernel/net/9p/9pnet_virtio.ko.xz: kernel/net/9p/9pnet.ko.xz",
+    "kernel/fs/9p/9p.ko.xz: kernel/net/9p/9pnet.ko.xz",
     "",
   ].join("\n");
   files["modules.softdep"] = [

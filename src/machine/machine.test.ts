@@ -185,7 +185,7 @@ test("idle with a device the host feeds (a link, a port): no hang without timers
 test("idle waits for console input; input goes to the UART once the guest uses it", async () => {
   let got = -1;
   const { m } = machine({ mode: "direct", kernel }, (c, host) => {
-    if (c.runs === 1) { host.mmioWrite(UART + 1n, 1, 1n); return Exit.Idle; } // IER.RDI: the driver is up
+    if (c.runs === 1) { host.mmioWrite(UART + 1n, 1, 1n); host.mmioWrite(UART + 4n, 1, 3n); return Exit.Idle; } // IER.RDI, MCR DTR|RTS: the tty is open
     got = Number(host.mmioRead(UART, 1));
     host.mmioWrite(FINISHER, 4, 0x5555n);
     return Exit.Budget;
@@ -275,7 +275,7 @@ test("pacer: stop() while the pacer waits ends the run without another slice", a
 test("sendBreak: the UART shows a NUL with LSR.BI between the bytes around it; dropped before the UART is used", async () => {
   const seen: string[] = [];
   const { m } = machine({ mode: "direct", kernel }, (c, host) => {
-    if (c.runs === 1) { host.mmioWrite(UART + 2n, 1, 1n); return Exit.Idle; } // FCR: FIFO on; the driver is up and waits
+    if (c.runs === 1) { host.mmioWrite(UART + 2n, 1, 1n); host.mmioWrite(UART + 4n, 1, 2n); return Exit.Idle; } // FCR: FIFO on, RTS: the driver is up and waits
     for (let i = 0; i < 4; i++) {
       const lsr = Number(host.mmioRead(UART + 5n, 1));
       if (!(lsr & 1)) break;
@@ -293,4 +293,35 @@ test("sendBreak: the UART shows a NUL with LSR.BI between the bytes around it; d
   m.sendInput(Uint8Array.of(0x6f));
   await done;
   assert.deepEqual(seen, ["a", "BRK", "o"]);
+});
+
+test("console input waits for RTS: bytes sent before the guest opens the tty survive its driver's FIFO reset", async () => {
+  const seen: number[] = [];
+  let phase = 0;
+  const { m } = machine({ mode: "direct", kernel }, (_c, host) => {
+    const rx = () => { while (Number(host.mmioRead(UART + 5n, 1)) & 1) seen.push(Number(host.mmioRead(UART, 1))); };
+    if (phase === 0) {
+      // As Linux's serial8250_do_startup, RTS still off: FIFO on, then cleared, RX drained.
+      host.mmioWrite(UART + 2n, 1, 0x01n);
+      host.mmioWrite(UART + 2n, 1, 0x07n);
+      rx();
+      host.mmioWrite(UART + 1n, 1, 0x05n); // IER: RLSI | RDI
+    } else if (phase === 1) {
+      host.mmioWrite(UART + 4n, 1, 0x0bn); // the tty opens: DTR | RTS | OUT2
+    } else {
+      rx();
+      host.mmioWrite(FINISHER, 4, 0x5555n);
+    }
+    phase++;
+    return Exit.Budget;
+  });
+  m.sendInput(new TextEncoder().encode("early"));
+  await m.run();
+  assert.deepEqual(String.fromCharCode(...seen), "early", "nothing read before RTS, everything after");
+});
+
+test("with RTS off and every hart waiting, pending console input cannot wake the guest: a hang", async () => {
+  const { m } = machine({ mode: "direct", kernel }, (_c, host) => { host.mmioWrite(UART + 1n, 1, 1n); return Exit.Idle; });
+  m.sendInput(Uint8Array.of(0x41));
+  assert.equal((await m.run()).kind, "hang");
 });

@@ -26,7 +26,7 @@ import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, MAX_HARTS, Priv, RAM_BAS
 import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "./memmap.js";
 import { PCI_SLOTS } from "../pci/host.js";
 import { Plic } from "./plic/index.js";
-import type { VirtioDeviceConfig } from "../virtio/device.js";
+import type { VirtioCounters, VirtioDeviceConfig } from "../virtio/device.js";
 import { GuestMemory } from "../virtio/guest-memory.js";
 import { type PlacedDevices, placeVirtioDevices } from "./virtio.js";
 
@@ -92,6 +92,14 @@ export interface MachineStats {
   readonly traps: bigint;
   readonly interrupts: bigint;
   readonly sbiCalls: number;
+}
+
+/** One virtio device's counters (VirtioCounters), with what it is and where it sits. */
+export interface DeviceStats extends VirtioCounters {
+  /** "virtio-blk0" */
+  readonly label: string;
+  /** "pci 00:01.0" or "mmio 0x10001000 irq 1" */
+  readonly where: string;
 }
 
 export class MachineError extends Error {
@@ -167,7 +175,11 @@ export class Machine {
   private inputOpen = true;
   /** A device takes host input (a network link, a console port): the guest can always be woken. */
   private readonly hostInput: boolean;
-  /** Input goes to the UART once the guest has touched it; before that, to the SBI console. */
+  /**
+   * Input goes to the UART once the guest has touched it (before that, to the SBI
+   * console), and only while the guest asserts RTS: bytes typed or piped before the
+   * guest opens the tty wait here instead of dying in the FIFO reset of its driver's startup.
+   */
   private uartInUse = false;
   private wake: (() => void) | undefined;
   /** The RTC's time base: host wall clock (realtime) or VIRTUAL_EPOCH_NS + mtime (virtual). */
@@ -388,6 +400,11 @@ export class Machine {
     };
   }
 
+  /** Each virtio device's counters now, in configuration order (a copy: read it, keep it). */
+  deviceStats(): DeviceStats[] {
+    return this.virtio.devices.map((d) => ({ label: d.device.label, where: d.where, ...d.core.counters }));
+  }
+
   /**
    * Every hart is stopped or waits. Virtual timing: jump mtime to the next event.
    * Realtime: sleep until it (at most MAX_IDLE_SLEEP_MS) or until input arrives.
@@ -447,9 +464,9 @@ export class Machine {
     });
   }
 
-  /** Input that is waiting but can go nowhere (the UART is full and nobody reads it) wakes nothing. */
+  /** Input that is waiting but can go nowhere (the UART is full or RTS is off, and the guest waits) wakes nothing. */
   private pendingInputBlocked(): boolean {
-    return this.pendingInput.length > 0 && this.uartInUse && this.uart.rxSpace() === 0;
+    return this.pendingInput.length > 0 && this.uartInUse && (!this.uart.requestToSend || this.uart.rxSpace() === 0);
   }
 
   /** An RTC alarm (ns on the RTC's clock) as an mtime deadline. */
@@ -460,7 +477,7 @@ export class Machine {
 
   private feedUart(): void {
     const pending = this.pendingInput;
-    while (this.uartInUse && pending.length > 0) {
+    while (this.uartInUse && this.uart.requestToSend && pending.length > 0) {
       if (pending[0] === BREAK) {
         if (!this.uart.receiveBreak()) return;
         pending.shift();

@@ -23,6 +23,15 @@ export interface LinkCounters {
 }
 
 /**
+ * The socket's receive buffer (SO_RCVBUF; Linux caps it at net.core.rmem_max): frames
+ * from the peer wait there while a run slice keeps the event loop busy (libuv reads at
+ * most 32 of them per turn of the loop). The default (~208 KiB, ~90 frames) overflowed
+ * under a TCP stream between two VMs (npm run bench:io: 9% of the segments lost, each
+ * loss a retransmission for the guest); with 4 MiB none were.
+ */
+const RECV_BUFFER_BYTES = 4 << 20;
+
+/**
  * Bind a UDP link. Resolves once bound (so a bad address or a port in use fails here,
  * before any VM starts); rejects with a NetError.
  */
@@ -30,7 +39,7 @@ export function openUdpLink(opts: UdpLinkOptions): Promise<UdpLink> {
   if (opts.local.family !== opts.remote.family) {
     throw new NetError({ kind: "BadAddress", what: "remote", text: formatEndpoint(opts.remote), why: `not the same IP version as local ${formatEndpoint(opts.local)}` });
   }
-  const sock = createSocket({ type: opts.local.family, reuseAddr: false });
+  const sock = createSocket({ type: opts.local.family, reuseAddr: false, recvBufferSize: RECV_BUFFER_BYTES });
   return new Promise((resolve, reject) => {
     const fail = (e: NodeJS.ErrnoException): void => {
       sock.close();

@@ -9,6 +9,7 @@
 // A guest is not trusted: every index is range-checked, every buffer must lie in RAM,
 // a chain has a bounded number of descriptors (loops end), readable buffers come before
 // writable ones. Anything else is a VirtioError, thrown before the device sees the chain.
+import { newCounters, type VirtioCounters } from "./device.js";
 import { VirtioError } from "./errors.js";
 import type { GuestMemory } from "./guest-memory.js";
 
@@ -57,8 +58,9 @@ export class Virtqueue {
    * @param mem guest RAM
    * @param index the queue's number, for messages
    * @param maxSize the largest size the device offers (a power of 2, at most MAX_QUEUE_SIZE)
+   * @param counters the device's counters (shared by its queues): chains popped, bytes read and written
    */
-  constructor(private readonly mem: GuestMemory, readonly index: number, readonly maxSize: number) {
+  constructor(private readonly mem: GuestMemory, readonly index: number, readonly maxSize: number, private readonly counters: VirtioCounters = newCounters()) {
     if (!isPowerOf2(maxSize) || maxSize > MAX_QUEUE_SIZE) throw new RangeError(`queue ${index}: max size ${maxSize} is not a power of 2 up to ${MAX_QUEUE_SIZE}`);
     this.size = maxSize;
   }
@@ -118,7 +120,10 @@ export class Virtqueue {
     const head = this.mem.u16(this.driver + 4 + 2 * (this.lastAvail & (this.size - 1)), "avail ring");
     this.lastAvail = (this.lastAvail + 1) & 0xffff;
     if (this.eventIdx) this.mem.setU16(this.availEventAddr(), this.lastAvail, "avail_event");
-    return this.walk(head);
+    const chain = this.walk(head);
+    this.counters.requests++;
+    this.counters.bytesRead += chain.readableBytes;
+    return chain;
   }
 
   /**
@@ -133,6 +138,7 @@ export class Virtqueue {
     this.mem.setU32(e + 4, len, "used ring");
     this.usedIdx = (this.usedIdx + 1) & 0xffff;
     this.mem.setU16(this.device + 2, this.usedIdx, "used.idx");
+    this.counters.bytesWritten += len;
   }
 
   /**

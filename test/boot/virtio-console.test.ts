@@ -1,8 +1,9 @@
 // virtio-console with Debian's own driver (virtio_console, built in), multiport:
 //   1. named ports carry bytes both ways between guest processes and host sockets (a
-//      Unix socket and a TCP port on 127.0.0.1), and a file port collects guest output;
-//      the guest finds each port by name in /sys/class/virtio-ports/*/name and links
-//      /dev/virtio-ports/NAME as udev's rule does (the initramfs has no udev);
+//      Unix socket and a TCP port on 127.0.0.1), and a file port collects guest output,
+//      each at /dev/virtio-ports/NAME as on a udev system (the default initramfs makes
+//      the links); and a line piped into bulkhead's stdin before the boot reaches the
+//      shell on ttyS0 (the UART holds it until the guest opens the tty);
 //   2. `--console hvc` with `console=hvc0`: the kernel's console and the shell run on
 //      hvc0, and the keys typed into bulkhead's stdin reach that shell;
 //   3. a port whose host end cannot be opened stops the run before it starts, in one
@@ -57,34 +58,37 @@ async function client(target: string | number, line: string): Promise<{ received
   return { received: () => got, close: () => sock.destroy() };
 }
 
-// Link /dev/virtio-ports/NAME for each named port (port 0, the console, has no name file).
-const LINK_PORTS = "mkdir -p /dev/virtio-ports; for d in /sys/class/virtio-ports/*; do n=$(cat $d/name 2>/dev/null) && ln -s ../${d##*/} /dev/virtio-ports/$n; done";
-
 describe("virtio-console ports, Debian's virtio_console driver", { timeout: 3 * TIMEOUT_MS }, () => {
-  it("named ports: bytes both ways over a Unix socket and a TCP port; a file collects output", { timeout: TIMEOUT_MS + 10_000 }, async () => {
+  it("named ports at /dev/virtio-ports: bytes both ways over a Unix socket and a TCP port; a file collects output; stdin piped before boot reaches ttyS0", { timeout: TIMEOUT_MS + 10_000 }, async () => {
     const sockPath = join(scratch, "port.sock"), logPath = join(scratch, "port.log");
     const tcpPort = await freeTcpPort();
     // Each `read` opens the port (the device holds the host's line until then), each echo
     // opens it again to answer: the host end sees what the guest read, prefixed.
-    const command = `${LINK_PORTS}; cd /dev/virtio-ports; echo ports: $(ls); read a < org.bulkhead.sock; echo "sock:$a" > org.bulkhead.sock; ` +
-      `read b < tcp0; echo "tcp:$b" > tcp0; echo "to the log" > log; echo "guest read: $a $b"`;
+    // The ports by the paths a udev system gives them; stdin is the console, ttyS0. A
+    // uevent for a port (here one the guest asks for) links it again, as udev would.
+    const command = `read s; echo "serial:$s"; echo ports: $(ls -l /dev/virtio-ports | grep -o '[^ ]* -> .*'); ` +
+      `p=/dev/virtio-ports; l=$(readlink $p/log); rm $p/log; echo change > /sys/class/virtio-ports/\${l#../}/uevent; sleep 1; echo relinked: $(readlink $p/log); ` +
+      `read a < $p/org.bulkhead.sock; echo "sock:$a" > $p/org.bulkhead.sock; ` +
+      `read b < $p/tcp0; echo "tcp:$b" > $p/tcp0; cat /proc/version > $p/log; echo "guest read: $a $b"`;
     const args = [
       "run", "--timing", "virtual", "--memory", "256M",
       "--port", `name=org.bulkhead.sock,socket=${sockPath}`, "--port", `name=tcp0,tcp=127.0.0.1:${tcpPort}`, "--port", `name=log,file=${logPath}`,
       "--append", `console=ttyS0 bulkhead.run64=${Buffer.from(command).toString("base64")}`,
     ];
-    const run = runBulkhead(args, { timeoutMs: TIMEOUT_MS });
+    const run = runBulkhead(args, { timeoutMs: TIMEOUT_MS, input: "typed-before-boot\n" });
     const [unix, tcp] = await Promise.all([client(sockPath, "hello-unix\n"), client(tcpPort, "hello-tcp\n")]);
     const r = await run;
     unix.close();
     tcp.close();
     const why = describeRun(`bulkhead ${args.join(" ")}`, r);
     assert.equal(r.status, 0, why);
-    assert.ok(r.stdout.includes("ports: log org.bulkhead.sock tcp0"), `/dev/virtio-ports lists the three named ports\n${why}`);
+    assert.match(r.stdout, /^serial:typed-before-boot\r?$/m, `the line piped before the boot did not reach the shell\n${why}`);
+    assert.match(r.stdout, /^relinked: \.\.\/vport\d+p3\r?$/m, `a change uevent did not link the port again\n${why}`);
+    assert.match(r.stdout, /ports: log -> \.\.\/vport\d+p3 org\.bulkhead\.sock -> \.\.\/vport\d+p1 tcp0 -> \.\.\/vport\d+p2\r?$/m, `/dev/virtio-ports links the three named ports\n${why}`);
     assert.ok(r.stdout.includes("guest read: hello-unix hello-tcp"), `the guest did not read both lines\n${why}`);
     assert.equal(unix.received(), "sock:hello-unix\n", `the Unix socket got ${JSON.stringify(unix.received())}\n${why}`);
     assert.equal(tcp.received(), "tcp:hello-tcp\n", `the TCP client got ${JSON.stringify(tcp.received())}\n${why}`);
-    assert.equal(readFileSync(logPath, "utf8"), "to the log\n");
+    assert.match(readFileSync(logPath, "utf8"), /^Linux version \S+ .*\n$/, "the file port got the kernel version: `cat file > /dev/virtio-ports/log` works");
     assert.ok(!existsSync(sockPath), "the socket file is removed when the run ends");
   });
 

@@ -9,28 +9,16 @@
 // pings would time out before a peer running in real time answers). One Bulkhead VM
 // boots in direct mode, the other through OpenSBI.
 import assert from "node:assert/strict";
-import { createSocket } from "node:dgram";
 import { spawnSync } from "node:child_process";
 import { describe, before, it } from "node:test";
 import type { CachedImages } from "../../src/images/index.js";
-import { describeRun, ensureImages, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
+import { describeRun, ensureImages, freeUdpPorts, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
 
 const TIMEOUT_MS = 300_000;
 const haveQemu = spawnSync("qemu-system-riscv64", ["--version"]).status === 0;
 
 let images: CachedImages;
 before(async () => { images = await ensureImages(); }, { timeout: 15 * 60_000 });
-
-/** `n` UDP ports on 127.0.0.1 that were free a moment ago. */
-async function freeUdpPorts(n: number): Promise<number[]> {
-  const socks = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createSocket>>((res) => {
-    const s = createSocket("udp4");
-    s.bind(0, "127.0.0.1", () => res(s));
-  })));
-  const ports = socks.map((s) => s.address().port);
-  await Promise.all(socks.map((s) => new Promise<void>((res) => s.close(() => res()))));
-  return ports;
-}
 
 /** The guest's command: bring eth0 up as `me`, wait for `peer`, ping it 3 times, stay up to answer. */
 function pingCommand(me: string, peer: string): string {

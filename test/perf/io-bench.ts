@@ -1,121 +1,199 @@
-// `npm run bench` (second part) / `npm run bench:io [-- --runs N]`: virtio-blk throughput
-// side by side with QEMU (qemu-system-riscv64 -M virt, virtio-blk-pci, when installed),
-// same kernel, initramfs and disk image. In each boot the guest times, with its own
-// clock (/proc/uptime; realtime on Bulkhead, so host time on both):
-//   cpu    md5sum of 16 MiB of zeros (how fast the CPU is: the reference factor)
-//   read   dd 64 MiB from /dev/vda to /dev/null, 1 MiB blocks, O_DIRECT
-//   write  dd 64 MiB from /dev/zero to /dev/vda, 1 MiB blocks, O_DIRECT
+// `npm run bench` (second part) / `npm run bench:io [-- --runs N] [--only blk|net]`: virtio
+// throughput side by side with QEMU (qemu-system-riscv64 -M virt, TCG, when installed),
+// same kernel and initramfs. The guests time themselves with their own clock
+// (/proc/uptime; realtime on Bulkhead, so host time on both).
+//   blk: one boot with a disk (virtio-blk-pci on QEMU, the same image file):
+//     cpu    md5sum of 16 MiB of zeros (how fast the CPU is: the reference factor)
+//     read   dd 64 MiB from /dev/vda to /dev/null, 1 MiB blocks, O_DIRECT
+//     write  dd 64 MiB from /dev/zero to /dev/vda, 1 MiB blocks, O_DIRECT
+//   net: two VMs on a UDP link (--netdev udp on Bulkhead, -netdev socket,udp= with
+//     virtio-net-pci on QEMU; no offloads reach the guests either way, as QEMU offers
+//     none over a socket netdev): the sender times `dd 16 MiB of zeros | nc`, from before
+//     connecting until its nc exits, which is after the receiver's `nc -l | wc -c` saw
+//     the end of the stream and closed; the receiver reports the bytes it got.
 // Runs alternate QEMU and Bulkhead; medians are compared. The device path should not be
-// the slower part: the read/write ratios should be within the CPU's.
+// the slower part: its ratios should be within the CPU's.
 // A benchmark, not a test: exit 0 whatever the ratios, 1 when a boot fails, 2 on bad arguments.
 import { spawnSync } from "node:child_process";
 import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { describeRun, ensureImages, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
+import type { CachedImages } from "../../src/images/index.js";
+import { describeRun, ensureImages, freeUdpPorts, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
 
-const HELP = `usage: npm run bench:io [-- --runs N]
+const HELP = `usage: npm run bench:io [-- --runs N] [--only blk|net]
 
-virtio-blk sequential read and write (dd, 64 MiB, 1 MiB blocks, O_DIRECT) and a CPU loop,
-timed inside the guest (the CPU by md5sum of 16 MiB), on Bulkhead and on QEMU (if installed); medians and ratios.
+Timed inside the guests, on Bulkhead and on QEMU (if installed); medians and ratios:
+  blk  virtio-blk sequential read and write (dd, 64 MiB, 1 MiB blocks, O_DIRECT) and a
+       CPU loop (md5sum of 16 MiB)
+  net  virtio-net between two VMs on a UDP link: 16 MiB over TCP (busybox dd | nc)
 
-  --runs N    boots per machine (default 3)
-  -h, --help  this text
+  --runs N          boots per machine (default 3)
+  --only blk|net    one of the two
+  -h, --help        this text
 `;
 
 const QEMU = "qemu-system-riscv64";
 const MIB = 64;
+const NET_MIB = 16;
 const TIMEOUT_MS = 240_000;
-const COMMAND = [
-  "u(){ cut -d' ' -f1 /proc/uptime; }",
+const U = "u(){ cut -d' ' -f1 /proc/uptime; }";
+const BLK_COMMAND = [
+  U,
   "a=$(u); head -c 16777216 /dev/zero | md5sum >/dev/null; b=$(u); echo io-bench cpu $a $b",
   `a=$(u); dd if=/dev/vda of=/dev/null bs=1M count=${MIB} iflag=direct 2>/dev/null; b=$(u); echo io-bench read $a $b`,
   `a=$(u); dd if=/dev/zero of=/dev/vda bs=1M count=${MIB} oflag=direct 2>/dev/null; b=$(u); echo io-bench write $a $b`,
 ].join("\n");
+const NET = { sender: "10.0.0.1", receiver: "10.0.0.2", port: 5001 };
+/** The receiver listens as soon as its address is up (so before it can answer a ping), then stays a while for the last ACKs. */
+const RECEIVE_COMMAND = `ip link set eth0 up; ip addr add ${NET.receiver}/24 dev eth0; echo io-bench received $(nc -l -p ${NET.port} | wc -c); sleep 3`;
+/** The sender waits for the receiver's address to answer, then times the transfer. */
+const SEND_COMMAND = [
+  U,
+  `ip link set eth0 up; ip addr add ${NET.sender}/24 dev eth0`,
+  `i=0; until ping -c 1 -W 1 ${NET.receiver} >/dev/null; do i=$((i+1)); [ $i -gt 300 ] && break; done; sleep 1`,
+  `a=$(u); dd if=/dev/zero bs=64k count=${NET_MIB * 16} 2>/dev/null | nc ${NET.receiver} ${NET.port}; b=$(u); echo io-bench net $a $b`,
+].join("\n");
 
-type Measure = "cpu" | "read" | "write";
-type Sample = Record<Measure, number>;
+type Measure = "cpu" | "read" | "write" | "net";
+type Sample = Partial<Record<Measure, number>>;
+type Part = "blk" | "net";
 
 function fail(message: string, status = 1): never {
   process.stderr.write(`io-bench: ${message}\n`);
   process.exit(status);
 }
 
-function options(): { runs: number } {
+function options(): { runs: number; parts: Part[] } {
   let values;
   try {
-    ({ values } = parseArgs({ options: { runs: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
+    ({ values } = parseArgs({ options: { runs: { type: "string" }, only: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
   } catch (e) {
     fail(`${(e as Error).message} (see --help)`, 2);
   }
   if (values.help) { process.stdout.write(HELP); process.exit(0); }
   const runs = Number(values.runs ?? "3");
   if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a whole number, at least 1, not '${values.runs}'`, 2);
-  return { runs };
+  const only = values.only;
+  if (only !== undefined && only !== "blk" && only !== "net") fail(`--only takes blk or net, not '${only}'`, 2);
+  return { runs, parts: only ? [only] : ["blk", "net"] };
 }
 
-/** Seconds per measure from the guest's "io-bench NAME START END" lines. */
-function sampleOf(name: string, r: ProcessRun): Sample {
-  const s: Partial<Sample> = {};
-  for (const m of r.stdout.matchAll(/^io-bench (cpu|read|write) ([\d.]+) ([\d.]+)\r?$/gm)) s[m[1] as Measure] = Number(m[3]) - Number(m[2]);
-  if (s.cpu === undefined || s.read === undefined || s.write === undefined) fail(describeRun(`${name}: the guest did not report every measure`, r));
-  return s as Sample;
+/** Seconds per measure from the guest's "io-bench NAME START END" lines; fails unless each of `want` is there. */
+function sampleOf(name: string, r: ProcessRun, want: readonly Measure[]): Sample {
+  const s: Sample = {};
+  for (const m of r.stdout.matchAll(/^io-bench (cpu|read|write|net) ([\d.]+) ([\d.]+)\r?$/gm)) s[m[1] as Measure] = Number(m[3]) - Number(m[2]);
+  if (want.some((k) => s[k] === undefined)) fail(describeRun(`${name}: the guest did not report ${want.join(", ")}`, r));
+  return s;
+}
+
+/** The receiver got every byte the sender sent. */
+function checkReceived(name: string, r: ProcessRun): void {
+  const got = /^io-bench received (\d+)\r?$/m.exec(r.stdout)?.[1];
+  if (Number(got) !== NET_MIB << 20) fail(describeRun(`${name}: the receiver got ${got ?? "nothing"} bytes, not ${NET_MIB << 20}`, r));
 }
 
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
+const netAppend = (command: string) => `console=ttyS0 quiet bulkhead.run64=${Buffer.from(command).toString("base64")}`;
+
+/** Two VMs on a UDP link, sender and receiver; `vm` starts one with its link ends and MAC. */
+async function netPair(name: string, vm: (command: string, local: number, remote: number, mac: string) => Promise<ProcessRun>): Promise<Sample> {
+  const [ps, pr] = await freeUdpPorts(2);
+  const [send, receive] = await Promise.all([
+    vm(SEND_COMMAND, ps!, pr!, "52:54:00:00:01:01"),
+    vm(RECEIVE_COMMAND, pr!, ps!, "52:54:00:00:01:02"),
+  ]);
+  checkReceived(`${name} (receiver)`, receive);
+  return sampleOf(`${name} (sender)`, send, ["net"]);
+}
+
+interface Machine {
+  readonly name: string;
+  readonly blk: (disk: string) => Promise<ProcessRun>;
+  readonly net: (command: string, local: number, remote: number, mac: string) => Promise<ProcessRun>;
+  readonly samples: Sample[];
+}
+
+function machinesFor(images: CachedImages): Machine[] {
+  const blkAppend = `console=ttyS0 bulkhead.run64=${Buffer.from(BLK_COMMAND).toString("base64")}`;
+  const qemu = (args: string[]) => runProcess(QEMU, [
+    "-M", "virt", "-m", "512M", "-nographic", "-bios", "default", "-kernel", images.kernel, "-initrd", images.initrd, ...args,
+  ], { timeoutMs: TIMEOUT_MS });
+  return [
+    {
+      name: "Bulkhead", samples: [],
+      blk: (disk) => runBulkhead(["run", "--memory", "512M", "--drive", `file=${disk}`, "--append", blkAppend], { timeoutMs: TIMEOUT_MS }),
+      net: (command, local, remote, mac) => runBulkhead([
+        "run", "--memory", "512M", "--netdev", `udp,local=127.0.0.1:${local},remote=127.0.0.1:${remote},mac=${mac}`, "--append", netAppend(command),
+      ], { timeoutMs: TIMEOUT_MS }),
+    },
+    ...(spawnSync(QEMU, ["--version"]).status === 0 ? [{
+      name: "QEMU", samples: [] as Sample[],
+      blk: (disk: string) => qemu([
+        "-drive", `file=${disk},if=none,id=d0,format=raw,cache=writeback`, "-device", "virtio-blk-pci,drive=d0", "-append", blkAppend,
+      ]),
+      net: (command: string, local: number, remote: number, mac: string) => qemu([
+        "-netdev", `socket,id=n0,udp=127.0.0.1:${remote},localaddr=127.0.0.1:${local}`,
+        "-device", `virtio-net-pci,netdev=n0,mac=${mac}`, "-append", netAppend(command),
+      ]),
+    }] : []),
+  ];
+}
+
 async function main(): Promise<void> {
-  const { runs } = options();
+  const { runs, parts } = options();
   const images = await ensureImages();
   const dir = mkdtempSync(join(tmpdir(), "bulkhead-io-bench-"));
   const disk = join(dir, "disk.img");
   const fd = openSync(disk, "w");
   ftruncateSync(fd, (MIB + 16) << 20);
   closeSync(fd);
-  const append = `console=ttyS0 bulkhead.run64=${Buffer.from(COMMAND).toString("base64")}`;
-  const qemu = spawnSync(QEMU, ["--version"]).status === 0;
-  const machines: Array<{ name: string; run: () => Promise<ProcessRun>; samples: Sample[] }> = [
-    {
-      name: "Bulkhead", samples: [],
-      run: () => runBulkhead(["run", "--memory", "512M", "--drive", `file=${disk}`, "--append", append], { timeoutMs: TIMEOUT_MS }),
-    },
-    ...(qemu ? [{
-      name: "QEMU", samples: [] as Sample[],
-      run: () => runProcess(QEMU, [
-        "-M", "virt", "-m", "512M", "-nographic", "-bios", "default", "-kernel", images.kernel, "-initrd", images.initrd,
-        "-drive", `file=${disk},if=none,id=d0,format=raw,cache=writeback`, "-device", "virtio-blk-pci,drive=d0", "-append", append,
-      ], { timeoutMs: TIMEOUT_MS }),
-    }] : []),
-  ];
+  const machines = machinesFor(images);
   try {
     for (let i = 0; i < runs; i++) {
       for (const m of machines) {
-        const r = await m.run();
-        m.samples.push(sampleOf(m.name, r));
+        const sample: Sample = {};
+        if (parts.includes("blk")) Object.assign(sample, sampleOf(m.name, await m.blk(disk), ["cpu", "read", "write"]));
+        if (parts.includes("net")) Object.assign(sample, await netPair(m.name, m.net));
+        m.samples.push(sample);
         process.stderr.write(`io-bench: ${m.name} run ${i + 1}/${runs} done\n`);
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const med = (m: (typeof machines)[number], k: Measure) => median(m.samples.map((s) => s[k]));
-  const rate = (seconds: number) => `${(MIB / seconds).toFixed(1)} MiB/s`;
+  report(machines, runs, parts);
+}
+
+function report(machines: readonly Machine[], runs: number, parts: readonly Part[]): void {
+  const med = (m: Machine, k: Measure) => median(m.samples.map((s) => s[k]!));
   const [b, q] = machines;
+  const ratio = (k: Measure) => (q ? [`${(med(b!, k) / med(q, k)).toFixed(2)}x`] : []);
   const rows: string[][] = [["", ...machines.map((m) => m.name), ...(q ? ["QEMU is faster by"] : [])]];
-  rows.push(["cpu (md5sum 16 MiB)", ...machines.map((m) => `${med(m, "cpu").toFixed(2)} s`), ...(q ? [`${(med(b!, "cpu") / med(q, "cpu")).toFixed(2)}x`] : [])]);
-  for (const k of ["read", "write"] as const) {
-    rows.push([`virtio-blk ${k}`, ...machines.map((m) => rate(med(m, k))), ...(q ? [`${(med(b!, k) / med(q, k)).toFixed(2)}x`] : [])]);
-  }
+  const measures: Array<{ k: Measure; label: string; cell: (s: number) => string }> = [
+    ...(parts.includes("blk") ? [
+      { k: "cpu" as const, label: "cpu (md5sum 16 MiB)", cell: (s: number) => `${s.toFixed(2)} s` },
+      { k: "read" as const, label: `virtio-blk read ${MIB} MiB`, cell: (s: number) => `${(MIB / s).toFixed(1)} MiB/s` },
+      { k: "write" as const, label: `virtio-blk write ${MIB} MiB`, cell: (s: number) => `${(MIB / s).toFixed(1)} MiB/s` },
+    ] : []),
+    ...(parts.includes("net") ? [
+      { k: "net" as const, label: `virtio-net TCP ${NET_MIB} MiB, VM to VM`, cell: (s: number) => `${(NET_MIB / s).toFixed(2)} MiB/s` },
+    ] : []),
+  ];
+  for (const { k, label, cell } of measures) rows.push([label, ...machines.map((m) => cell(med(m, k))), ...ratio(k)]);
   const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  console.log(`virtio-blk, ${MIB} MiB sequential, 1 MiB O_DIRECT blocks; medians of ${runs} boot(s) each`);
+  console.log(`virtio devices, timed in the guests; medians of ${runs} run(s) each (blk: one boot; net: a pair of VMs on a UDP link)`);
   for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join("  "));
   if (!q) { console.log(`QEMU: ${QEMU} is not installed: Bulkhead's figures only.`); return; }
+  if (!parts.includes("blk")) return;
   const cpu = med(b!, "cpu") / med(q, "cpu");
-  const worst = Math.max(med(b!, "read") / med(q, "read"), med(b!, "write") / med(q, "write"));
-  console.log(worst <= cpu * 1.25
-    ? `the device path is within the CPU's factor (${worst.toFixed(2)}x vs ${cpu.toFixed(2)}x)`
-    : `the device path is slower than the CPU's factor (${worst.toFixed(2)}x vs ${cpu.toFixed(2)}x): look at src/virtio/blk and src/images/disk.ts`);
+  const device = measures.filter((m) => m.k !== "cpu").map((m) => ({ k: m.k, x: med(b!, m.k) / med(q, m.k) }));
+  const worst = device.reduce((a, d) => (d.x > a.x ? d : a));
+  console.log(worst.x <= cpu * 1.25
+    ? `the device paths are within the CPU's factor (worst ${worst.k} ${worst.x.toFixed(2)}x vs ${cpu.toFixed(2)}x)`
+    : `${worst.k} is slower than the CPU's factor (${worst.x.toFixed(2)}x vs ${cpu.toFixed(2)}x): look at src/virtio/${worst.k === "net" ? "net and src/net" : "blk and src/images/disk.ts"}`);
 }
 
 await main();

@@ -28,8 +28,6 @@ import { ensureImages, tail } from "../support/bulkhead.js";
 const BOOT_MS = 90_000;
 const RAM = 256 << 20;
 const INIT_BANNER = "bulkhead: init started";
-/** Link /dev/virtio-ports/NAME for each named port, as udev would (the initramfs has no udev). */
-const LINK_PORTS = "mkdir -p /dev/virtio-ports; for d in /sys/class/virtio-ports/*; do n=$(cat $d/name 2>/dev/null) && ln -s ../${d##*/} /dev/virtio-ports/$n; done";
 
 let images: CachedImages;
 let sup: Supervisor | undefined;
@@ -61,7 +59,7 @@ const count = (text: string, what: string) => text.split(what).length - 1;
 test("two Linux VMs: one panics and is restarted by policy, the other runs on; then SysRq shuts it down", { timeout: 5 * BOOT_MS }, async () => {
   sup = new Supervisor(testSystemPlan([
     // The watchdog is kicked through a virtio-console port the RootOS keeps, from a shell loop.
-    linuxVm("steady", `${LINK_PORTS}; echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo kick > /dev/virtio-ports/watchdog; sleep 1; done`, {
+    linuxVm("steady", `echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo kick > /dev/virtio-ports/watchdog; sleep 1; done`, {
       devices: [{ kind: "console", ports: [{ name: "console" }, { name: "watchdog" }] }],
       watchdog: { timeoutMs: 10_000, action: "restart", port: "watchdog" },
       restart: { on: ["watchdog"], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },

@@ -2,6 +2,7 @@
 // repository is, Debian's images (fetched on first use, as CI starts from an empty
 // cache), and programs run as child processes with a deadline, their output captured.
 import { spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +21,8 @@ export interface SpawnOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Working directory; default the repository root. */
   readonly cwd?: string;
+  /** Written to stdin at once, which is then closed (default: stdin is closed from the start). */
+  readonly input?: string;
 }
 
 export interface ProcessRun {
@@ -34,11 +37,13 @@ export interface ProcessRun {
   readonly timedOut: boolean;
 }
 
-/** Run `cmd` from the repository root, stdin closed, stdout and stderr captured. */
+/** Run `cmd` from the repository root, stdin closed (or opts.input), stdout and stderr captured. */
 export function runProcess(cmd: string, args: readonly string[], opts: SpawnOptions): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, stdio: ["ignore", "pipe", "pipe"], env: opts.env ?? process.env });
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? repoRoot, stdio: "pipe", env: opts.env ?? process.env });
+    child.stdin.on("error", () => {}); // a child that exits without reading its input
+    child.stdin.end(opts.input ?? "");
     let stdout = "";
     let stderr = "";
     let untilMs: number | undefined;
@@ -65,6 +70,17 @@ export function runProcess(cmd: string, args: readonly string[], opts: SpawnOpti
 /** `bin/bulkhead ARGS` with this Node. */
 export function runBulkhead(args: readonly string[], opts: SpawnOptions): Promise<ProcessRun> {
   return runProcess(process.execPath, [cli, ...args], opts);
+}
+
+/** `n` UDP ports on 127.0.0.1 that were free a moment ago (for --netdev udp links). */
+export async function freeUdpPorts(n: number): Promise<number[]> {
+  const socks = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createSocket>>((res) => {
+    const s = createSocket("udp4");
+    s.bind(0, "127.0.0.1", () => res(s));
+  })));
+  const ports = socks.map((s) => s.address().port);
+  await Promise.all(socks.map((s) => new Promise<void>((res) => s.close(() => res()))));
+  return ports;
 }
 
 /** The last `n` lines of `text`. */

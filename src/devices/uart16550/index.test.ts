@@ -233,3 +233,14 @@ test("break: a NUL with LSR.BI when it reaches the top of the FIFO, then the nex
   wr(UART_FCR, 3);
   assert.equal(uart.receiveBreak(), false, "the line is disconnected in loopback");
 });
+
+test("requestToSend: RTS asserted and not in loopback", () => {
+  const { uart, wr } = make();
+  assert.equal(uart.requestToSend, false, "off at power-on");
+  wr(UART_MCR, UART_MCR_RTS);
+  assert.equal(uart.requestToSend, true);
+  wr(UART_MCR, UART_MCR_RTS | UART_MCR_LOOP);
+  assert.equal(uart.requestToSend, false, "loopback disconnects the line");
+  wr(UART_MCR, 0);
+  assert.equal(uart.requestToSend, false);
+});

@@ -110,6 +110,14 @@ export class Uart16550 implements MmioDevice {
   /** Free space in the RX FIFO, for host-side flow control. */
   rxSpace(): number { return this.rx.length - this.rxCount; }
 
+  /**
+   * The guest asserts RTS (MCR bit 1) and the line is not in loopback: a host end that
+   * honours RTS/CTS flow control sends now, and holds its bytes otherwise. Linux raises
+   * RTS when a process opens the tty, after the driver's startup has emptied the FIFO,
+   * and drops it on the last close (HUPCL); U-Boot sets it at init.
+   */
+  get requestToSend(): boolean { return (this.mcr & (UART_MCR_RTS | UART_MCR_LOOP)) === UART_MCR_RTS; }
+
   /** The programmed baud-rate divisor (DLM:DLL); 0 until the guest programs one. */
   get divisor(): number { return (this.dlm << 8) | this.dll; }
 

@@ -5,7 +5,7 @@
 import {
   feature, hasFeature, VIRTIO_CONFIG_S_DRIVER_OK, VIRTIO_CONFIG_S_FAILED, VIRTIO_CONFIG_S_FEATURES_OK,
   VIRTIO_CONFIG_S_NEEDS_RESET, VIRTIO_F_EVENT_IDX, VIRTIO_F_INDIRECT_DESC, VIRTIO_F_VERSION_1,
-  type VirtioContext, type VirtioDevice,
+  newCounters, type VirtioContext, type VirtioCounters, type VirtioDevice,
 } from "../device.js";
 import { VirtioError } from "../errors.js";
 import type { GuestMemory } from "../guest-memory.js";
@@ -36,12 +36,13 @@ export class VirtioCore {
   /** VIRTIO_INT_USED | VIRTIO_INT_CONFIG, until the driver acknowledges them. */
   private isr = 0;
   private level = false;
-  /** Guest errors so far (each set NEEDS_RESET or was ignored as harmless), and the last one. */
-  errors = 0;
+  /** The device's traffic and guest errors (its queues count into it too); never reset. */
+  readonly counters: VirtioCounters = newCounters();
+  /** The last guest error's message. */
   lastError: string | undefined;
 
   constructor(readonly device: VirtioDevice, readonly mem: GuestMemory, private readonly opts: CoreOptions) {
-    this.queues = device.queueSizes.map((n, i) => new Virtqueue(mem, i, n));
+    this.queues = device.queueSizes.map((n, i) => new Virtqueue(mem, i, n, this.counters));
     this.offered = device.features() | TRANSPORT_FEATURES;
   }
 
@@ -108,6 +109,7 @@ export class VirtioCore {
 
   /** The driver kicked queue q. Ignored (and counted) for a queue that does not exist or is not running. */
   notify(q: number): void {
+    this.counters.notifications++;
     const vq = this.queues[q];
     if (!vq || !vq.ready || !this.running()) {
       this.guestError(new VirtioError({ kind: "NotReady", what: `notified queue ${q}` }), false);
@@ -189,10 +191,10 @@ export class VirtioCore {
   }
 
   private guestError(e: VirtioError, fatal: boolean): void {
-    this.errors++;
+    const n = ++this.counters.errors;
     this.lastError = e.message;
-    if (this.errors <= LOGGED_ERRORS) {
-      const more = this.errors === LOGGED_ERRORS ? " (further guest errors on this device are counted, not logged)" : "";
+    if (n <= LOGGED_ERRORS) {
+      const more = n === LOGGED_ERRORS ? " (further guest errors on this device are counted, not logged)" : "";
       this.opts.log?.(`${this.device.label}: ${e.message}${fatal ? ": device needs reset" : ": ignored"}${more}`);
     }
   }
@@ -206,6 +208,7 @@ export class VirtioCore {
     const level = this.isr !== 0;
     if (level === this.level) return;
     this.level = level;
+    if (level) this.counters.interrupts++;
     this.opts.interrupt(level);
   }
 }

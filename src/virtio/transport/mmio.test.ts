@@ -96,6 +96,22 @@ describe("virtio-mmio v2", () => {
     assert.equal(rd(R.VIRTIO_MMIO_INTERRUPT_STATUS), 0);
   });
 
+  test("counters: requests, bytes each way, notifications, interrupts (rising edges) and guest errors", () => {
+    const s = setup({ queues: 2 });
+    negotiate(s, VERSION_1);
+    const d = queue(s, 0, 8, s.ram.base);
+    s.wr(R.VIRTIO_MMIO_STATUS, ACK_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+    d.add([{ data: Uint8Array.of(1, 2, 3, 4, 5) }, { len: 3, write: true }]);
+    d.add([{ data: Uint8Array.of(6, 7) }, { len: 8, write: true }]);
+    s.wr(R.VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    s.wr(R.VIRTIO_MMIO_QUEUE_NOTIFY, 0); // nothing new: a kick, no request, and the line is still high
+    s.wr(R.VIRTIO_MMIO_INTERRUPT_ACK, 1);
+    d.add([{ data: Uint8Array.of(9) }, { len: 1, write: true }]);
+    s.wr(R.VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    s.wr(R.VIRTIO_MMIO_QUEUE_NOTIFY, 1); // queue 1 was never set up: a guest error
+    assert.deepEqual(s.t.core.counters, { requests: 3, bytesRead: 8, bytesWritten: 3 + 2 + 1, notifications: 4, interrupts: 2, errors: 1 });
+  });
+
   test("buffers made available before DRIVER_OK are served at DRIVER_OK", () => {
     const s = setup();
     negotiate(s, VERSION_1);
@@ -188,7 +204,7 @@ describe("virtio-mmio: a hostile driver", () => {
     s.wr(R.VIRTIO_MMIO_QUEUE_NOTIFY, 0xffff);
     assert.equal(s.rd(R.VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
     assert.equal(s.dev.log.filter((l) => l.startsWith("notify")).length, 0);
-    assert.equal(s.t.core.errors, 3);
+    assert.equal(s.t.core.counters.errors, 3);
   });
 
   test("DRIVER_OK without FEATURES_OK is refused", () => {

@@ -126,7 +126,7 @@ describe("virtio-pci (modern)", () => {
     wr(P.VIRTIO_PCI_COMMON_STATUS, 0xb, 1);
     wr(P.VIRTIO_PCI_COMMON_STATUS, 0xf, 1);
     wr(P.NOTIFY_OFFSET, 0, 2);
-    assert.equal(fn.core.errors, 1);
+    assert.equal(fn.core.counters.errors, 1);
     assert.equal(rd(P.VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET, 0, "a stray notify is ignored");
     wr(P.VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
     wr(P.VIRTIO_PCI_COMMON_Q_SIZE, 12, 2);

@@ -1,13 +1,19 @@
 # spin: prints a banner, then counts forever (the load for pause, resume and throttle
 # tests). Every 2^16 iterations it polls the UART and answers SysRq as Linux's 8250
-# driver does: a break, then 'o', powers off (through the test finisher).
+# driver does: a break, then 'o', powers off (through the test finisher). It raises
+# DTR and RTS first, as Linux does when the tty opens: Bulkhead's host end of the serial
+# line sends only while RTS is up.
         .include "common.inc"
+        .equ UART_MCR, 4
+        .equ MCR_DTR_RTS, 0x03
         .text
 main:   lla a0, banner
         call puts
         li s0, 0                        # iterations
         li s1, 0                        # a break was seen: the next key is a SysRq
         li s2, UART
+        li t0, MCR_DTR_RTS
+        sb t0, UART_MCR(s2)
 loop:   addi s0, s0, 1
         slli t0, s0, 48
         bnez t0, loop
