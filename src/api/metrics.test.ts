@@ -7,15 +7,19 @@ import { parseExposition, sampleValue } from "./testing.js";
 
 test("every family has HELP and TYPE, one series per VM (and label), label values escaped", async () => {
   const odd = 'odd "vm"\\1';
-  const sup = new Supervisor(testSystemPlan([testVmPlan("a"), testVmPlan(odd)]), { eventLog: null });
+  const sup = new Supervisor(testSystemPlan([testVmPlan("a", { devices: [{ kind: "rng" }] }), testVmPlan(odd)]), { eventLog: null });
   try {
+    await sup.start("a");
     const text = await metricsText(sup);
     const e = parseExposition(text);
     assert.ok(text.includes('vm="odd \\"vm\\"\\\\1"'), "quote and backslash escaped");
     assert.equal(sampleValue(e, "bulkhead_vm_state", { vm: odd, state: "created" }), 1);
-    assert.equal(sampleValue(e, "bulkhead_vm_state", { vm: "a", state: "running" }), 0);
-    assert.equal(sampleValue(e, "bulkhead_vm_instructions_total", { vm: "a" }), 0);
-    assert.equal(sampleValue(e, "bulkhead_vm_console_bytes_total", { vm: "a", direction: "out" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_state", { vm: "a", state: "running" }), 1);
+    assert.equal(sampleValue(e, "bulkhead_vm_instructions_total", { vm: odd }), 0);
+    // a VM's virtio devices, each by its label (the spin guest never drives its rng)
+    assert.equal(sampleValue(e, "bulkhead_vm_virtio_requests_total", { vm: "a", device: "virtio-rng0" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_virtio_bytes_total", { vm: "a", device: "virtio-rng0", direction: "written" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_console_bytes_total", { vm: odd, direction: "out" }), 0);
     assert.equal(sampleValue(e, "bulkhead_vm_info", { vm: "a", os: "bare-metal", criticality: "general", boot: "bare" }), 1);
     for (const [name, type] of e.types) {
       assert.ok(e.help.has(name), `${name} has HELP`);

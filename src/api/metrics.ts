@@ -3,6 +3,7 @@
 // and a `# TYPE` line, then one sample per VM labelled vm="NAME". The families are one
 // table; a family with more than one series per VM (console bytes by direction, a state
 // per state) gives extra labels, which is also how per-device counters fit in.
+import type { DeviceStats } from "../machine/machine.js";
 import { VM_STATES } from "../rootos/supervisor/lifecycle.js";
 import type { Supervisor, VmInfo, VmStats } from "../rootos/supervisor/supervisor.js";
 
@@ -27,6 +28,14 @@ interface Family {
 const one = (name: string, type: Family["type"], help: string, value: (s: VmSample) => number): Family =>
   ({ name, type, help, series: (s) => [[{}, value(s)]] });
 
+/** A per-device family: one series per virtio device of the VM, labelled device="virtio-blk0". */
+function device(what: string, type: Family["type"], help: string, values: (d: DeviceStats) => readonly (readonly [Labels, number])[]): Family {
+  return {
+    name: `bulkhead_vm_virtio_${what}_total`, type, help,
+    series: (s) => s.stats.devices.flatMap((d) => values(d).map(([labels, v]) => [{ device: d.label, ...labels }, v] as const)),
+  };
+}
+
 // Thread counters (instructions, interrupts, ...) count from the VM's last start, as a
 // restarted process's do; Prometheus's rate() takes such resets in its stride.
 const FAMILIES: readonly Family[] = [
@@ -46,6 +55,12 @@ const FAMILIES: readonly Family[] = [
   one("bulkhead_vm_restarts_total", "counter", "Restarts by the VM's restart policy.", (s) => s.stats.restarts),
   one("bulkhead_vm_boots", "gauge", "Guest boots in the VM's current thread: 1, plus one per reboot or reset.", (s) => s.stats.boots),
   one("bulkhead_vm_watchdog_kicks_total", "counter", "Kicks of the VM's watchdog.", (s) => s.stats.watchdogKicks),
+  device("requests", "counter", "Requests (descriptor chains) the virtio device took from the driver.", (d) => [[{}, d.requests]]),
+  device("bytes", "counter", "Bytes of the virtio device's requests: read from guest buffers (read), written into them (written).",
+    (d) => [[{ direction: "read" }, d.bytesRead], [{ direction: "written" }, d.bytesWritten]]),
+  device("notifications", "counter", "Queue notifications (kicks) from the driver to the virtio device.", (d) => [[{}, d.notifications]]),
+  device("interrupts", "counter", "Interrupts the virtio device raised.", (d) => [[{}, d.interrupts]]),
+  device("errors", "counter", "Requests that broke the virtio protocol (NEEDS_RESET, or ignored as harmless).", (d) => [[{}, d.errors]]),
   {
     name: "bulkhead_vm_state", type: "gauge", help: "The VM's lifecycle state: 1 for the state it is in, 0 for the others.",
     series: (s) => VM_STATES.map((state) => [{ state }, state === s.info.state ? 1 : 0] as const),

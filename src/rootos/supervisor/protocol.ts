@@ -9,6 +9,7 @@
 // of the same id. The worker's last word is `exit` (the machine ended) or `fault` (an
 // exception escaped the machine: a device model, the loader, the hart); after it the
 // RootOS terminates the thread.
+import type { DeviceStats } from "../../machine/machine.js";
 import type { MessagePort } from "node:worker_threads";
 import type { ChosenMeasurements } from "../../boot/fdt.js";
 import type { BootMode } from "../../boot/loader.js";
@@ -91,6 +92,8 @@ export interface WorkerStats {
   /** Console bytes from the guest and to it, in this thread. */
   readonly consoleOut: number;
   readonly consoleIn: number;
+  /** Each virtio device's counters (requests, bytes, notifications, interrupts, errors). */
+  readonly devices: readonly DeviceStats[];
 }
 
 export type FromWorker =

@@ -191,6 +191,6 @@ function guard(f: () => void): void {
 export function emptyStats(): WorkerStats {
   return {
     boots: 0, instructions: 0, mips: 0, averageMips: 0, runningMs: 0, paused: false, throttle: null,
-    interrupts: 0, traps: 0, mmioExits: 0, tlbMisses: 0, sbiCalls: 0, consoleOut: 0, consoleIn: 0,
+    interrupts: 0, traps: 0, mmioExits: 0, tlbMisses: 0, sbiCalls: 0, consoleOut: 0, consoleIn: 0, devices: [],
   };
 }

@@ -189,6 +189,7 @@ class VmWorker {
       sbiCalls: s?.sbiCalls ?? 0,
       consoleOut: this.consoleOut,
       consoleIn: this.consoleIn,
+      devices: this.machine?.deviceStats() ?? [],
     };
   }
 
