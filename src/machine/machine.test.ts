@@ -265,9 +265,9 @@ test("pacer: stop() while the pacer waits ends the run without another slice", a
   const pacer = { nextSlice: () => (f.get()?.runs ? new Promise<number>((res) => { release = () => res(1); }) : 1) };
   const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
   const done = m.run();
-  await new Promise((r) => setTimeout(r, 10));
+  while (!release) await new Promise((r) => setTimeout(r, 5)); // the first slice ran; the pacer holds the next
   m.stop("paused VM stopped");
-  release!();
+  release();
   assert.deepEqual(await done, { kind: "stopped", reason: "paused VM stopped" });
   assert.equal(f.get().runs, 1);
 });

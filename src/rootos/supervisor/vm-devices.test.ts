@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { MessageChannel } from "node:worker_threads";
 import { VirtualSwitch } from "../../net/switch.js";
+import { waitFor } from "./testing.js";
 import { MessagePortLink, openVmDevices } from "./vm-devices.js";
 
 const frame = (dst: number, src: number) => Uint8Array.from([...Array(6).fill(dst), ...Array(6).fill(src), 0x08, 0x00, 1, 2, 3]);
@@ -21,15 +22,20 @@ test("a NIC's MessagePort link reaches a switch port in the other thread's place
   other.receive((f) => atOther.push(f));
   const atLink: Uint8Array[] = [];
   link.receive((f) => atLink.push(f));
-  const sent = frame(0xff, 2);
-  link.send(sent);
-  other.send(frame(0x02, 4)); // to the link's MAC, learned from its first frame
-  await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(atOther.map((f) => [...f]), [[...sent]], "broadcast from the link");
-  assert.equal(sent[0], 0xff, "the sender keeps its buffer");
-  assert.deepEqual(atLink.map((f) => f[6]), [4], "unicast to the link");
-  link.close();
-  port1.close();
+  try {
+    const sent = frame(0xff, 2);
+    link.send(sent);
+    // The frames cross a MessagePort: wait for them (a loaded host may take a while).
+    await waitFor("the link's broadcast at the other port", () => atOther.length > 0);
+    other.send(frame(0x02, 4)); // to the link's MAC, learned from its first frame
+    await waitFor("the unicast at the link", () => atLink.length > 0);
+    assert.deepEqual(atOther.map((f) => [...f]), [[...sent]], "broadcast from the link");
+    assert.equal(sent[0], 0xff, "the sender keeps its buffer");
+    assert.deepEqual(atLink.map((f) => f[6]), [4], "unicast to the link");
+  } finally {
+    link.close();
+    port1.close();
+  }
 });
 
 test("open a VM's devices from its plan: disk range, rng, kept console ports; all or nothing", async (t) => {
