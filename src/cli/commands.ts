@@ -1,5 +1,6 @@
 // The one table of bulkhead verbs: `bulkhead <name> ...` runs `run(argv)` and exits with
 // the status it returns. One file per verb; add a row here to add a verb.
+import { diskCommand } from "./disk.js";
 import { imagesCommand } from "./images.js";
 import { runCommand, RUN_HELP } from "./run.js";
 import { validateCommand, VALIDATE_HELP } from "./validate.js";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   { name: "run", summary: "boot a virtual machine (the Debian kernel by default) on this terminal", help: RUN_HELP, run: runCommand },
   imagesCommand,
   { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
+  diskCommand,
 ];
 
 export function findCommand(name: string): Command | undefined {

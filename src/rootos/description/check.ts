@@ -130,6 +130,9 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const parts = disk.partitions ?? [];
     if (parts.length > MAX_PARTITIONS) report([...at, "partitions"], { kind: "ListLength", count: parts.length, max: MAX_PARTITIONS, what: "partitions" });
     parts.forEach((p, j) => {
+      const x = p?.extlinux, xp: Path = [...at, "partitions", j, "extlinux"];
+      checkFile(x?.kernel, "kernel", [...xp, "kernel"]);
+      checkFile(x?.initrd, "initrd", [...xp, "initrd"]);
       if (p?.size === undefined) return;
       if (p.size === 0 || p.size % SECTOR !== 0) report([...at, "partitions", j, "size"], { kind: "SizeAlign", what: "partition size", bytes: p.size, align: SECTOR });
     });

@@ -146,12 +146,13 @@ async function defaultDebianImages(): Promise<CachedImages> {
 }
 
 function namesDebianImage(d: Draft<SystemDescription>): boolean {
-  return (d.vms ?? []).some((vm) => {
+  const boots = (d.vms ?? []).flatMap((vm) => {
     const b = vm?.boot;
-    if (!b) return false;
-    const refs = b.kind === "kernel" ? [b.kernel, b.initrd, typeof b.firmware === "object" ? b.firmware : undefined] : [b.firmware, b.bootloader];
-    return refs.some((r) => r?.kind === "debian");
+    if (!b) return [];
+    return b.kind === "kernel" ? [b.kernel, b.initrd, typeof b.firmware === "object" ? b.firmware : undefined] : [b.firmware, b.bootloader];
   });
+  const disks = (d.board?.disks ?? []).flatMap((disk) => (disk?.partitions ?? []).flatMap((p) => [p?.extlinux?.kernel, p?.extlinux?.initrd]));
+  return [...boots, ...disks].some((r) => r?.kind === "debian");
 }
 
 function issue(r: RawIssue, line?: number): DescriptionIssue {
