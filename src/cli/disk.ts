@@ -69,7 +69,7 @@ export async function runDisk(argv: readonly string[]): Promise<number> {
 
   let plan;
   try {
-    ({ plan } = await loadSystem(file));
+    ({ plan } = await loadSystem(file, { missingDisksOk: true }));
   } catch (e) {
     if (!(e instanceof DescriptionError)) throw e;
     printDescriptionError(e, process.stderr);

@@ -25,6 +25,8 @@ export interface CheckEnv {
   readonly debian?: CachedImages | { readonly error: string };
   /** The GPT of an existing disk image, or why it has none; default: every image is unpartitioned. */
   gpt?(path: string): GptTable | { readonly error: string };
+  /** A missing disk image is no problem even without create: true (bulkhead disk create is making it). */
+  readonly missingDisksOk?: boolean;
 }
 
 /** Probe the host's file system. */
@@ -152,7 +154,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
         if (!found) report([...at, "partitions", j, "name"], { kind: "PartitionNotInImage", partition: part.name, image: disk.image!.path!, have: table.partitions.map((x) => x.name) });
         else if (found.size !== part.size) report([...at, "partitions", j, "size"], { kind: "PartitionSizeDiffers", partition: part.name, inImage: found.size, described: part.size });
       });
-    } else if (p.kind === "missing" && disk.create !== true) {
+    } else if (p.kind === "missing" && disk.create !== true && env.missingDisksOk !== true) {
       report([...at, "image"], { kind: "FileMissing", what: "disk image (add create: true to have the RootOS create it)", path: disk.image.path, why: "missing" });
     } else if (p.kind === "dir" || p.kind === "unreadable") {
       report([...at, "image"], { kind: "FileMissing", what: "disk image", path: disk.image.path, why: p.kind === "dir" ? "directory" : "unreadable" });

@@ -31,6 +31,8 @@ export interface LoadOptions {
   readonly probe?: (path: string) => Probe;
   /** Whether a file is an ELF; default: reads its header (see DeriveEnv). */
   readonly isElf?: DeriveEnv["isElf"];
+  /** A missing disk image is no problem even without create: true (bulkhead disk create is making it). */
+  readonly missingDisksOk?: boolean;
 }
 
 export interface LoadedSystem {
@@ -77,7 +79,7 @@ export async function loadSystemText(text: string, file: string, opts: LoadOptio
     if (t === undefined) gpts.set(path, (t = readImageGpt(path)));
     return "error" in t ? t : t.gpt;
   };
-  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, ...(debian ? { debian } : {}) });
+  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, ...(debian ? { debian } : {}), ...(opts.missingDisksOk ? { missingDisksOk: true } : {}) });
   const all = [...shape, ...valueIssues, ...checks];
   if (all.length > 0) fail(all);
 
