@@ -8,16 +8,16 @@
 // the same firmware and bootloader, to the same command output.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { INIT_BANNER, RUN_DONE_PREFIX, type CachedImages } from "../../src/images/index.js";
-import { loadSystem } from "../../src/rootos/description/index.js";
 import type { SystemPlan } from "../../src/rootos/plan/index.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
 import { waitFor } from "../../src/rootos/supervisor/testing.js";
-import { describeRun, ensureImages, runBulkhead, runProcess, tail } from "../support/bulkhead.js";
+import { ensureImages, runProcess, tail } from "../support/bulkhead.js";
+import { makeStagedDisk, qemuPartitionDrive, type StagedDisk } from "../support/staged-disk.js";
 
 const BOOT_MS = 240_000;
 const QEMU = "qemu-system-riscv64";
@@ -32,39 +32,15 @@ const APPEND = `console=ttyS0 bulkhead.run64=${Buffer.from(COMMAND).toString("ba
 
 let scratch: string;
 let images: CachedImages;
+let disk: StagedDisk;
 let plan: SystemPlan;
 let sup: Supervisor | undefined;
 
 before(async () => {
   images = await ensureImages();
   scratch = mkdtempSync(join(tmpdir(), "bulkhead-staged-"));
-  const description = join(scratch, "system.yaml");
-  writeFileSync(description, `board:
-  cores: 2
-  memory: 512M
-  disks:
-    - name: disk0
-      image: board.img
-      partitions:
-        - { name: system, size: 8M }
-        - { name: persist, size: 4M }
-        - name: linux
-          size: 64M
-          extlinux: { kernel: debian:kernel, initrd: debian:initrd, append: "${APPEND}" }
-        - { name: rtos, size: 2M }
-vms:
-  - name: debian
-    cores: [0]
-    memory: 256M
-    timing: virtual
-    boot: { firmware: debian:opensbi, bootloader: debian:uboot, disk: linux }
-    devices:
-      - { virtio: block, partition: linux }
-      - { virtio: block, partition: persist, readonly: true }
-`);
-  const r = await runBulkhead(["disk", "create", "--description", description, join(scratch, "board.img")], { timeoutMs: 120_000 });
-  assert.equal(r.status, 0, describeRun("disk create", r));
-  ({ plan } = await loadSystem(description));
+  disk = await makeStagedDisk(scratch, APPEND, { memory: "256M", timing: "virtual" });
+  plan = disk.plan;
 }, { timeout: 15 * 60_000 });
 
 after(async () => {
@@ -105,14 +81,8 @@ test("OpenSBI → U-Boot → extlinux.conf on the VM's partition → Debian's ke
 });
 
 test("QEMU boots the same partition of the same image with the same firmware and U-Boot", { timeout: BOOT_MS, skip: !haveQemu() && `${QEMU} is not installed` }, async () => {
-  const disk = plan.board.disks[0]!;
-  const part = (name: string) => disk.partitions.find((p) => p.name === name)!;
-  const drive = (name: string, id: string, ro: boolean) => [
-    "-drive", `file=${disk.image},format=raw,offset=${part(name).offset},size=${part(name).size},if=none,id=${id},file.locking=off${ro ? ",readonly=on" : ""}`,
-    "-device", `virtio-blk-pci,drive=${id}`,
-  ];
   const r = await runProcess(QEMU, ["-M", "virt", "-m", "256M", "-nographic", "-bios", images.fwDynamic, "-kernel", images.uboot,
-    ...drive("linux", "d0", false), ...drive("persist", "d1", true), "-no-reboot"], { timeoutMs: BOOT_MS, until: `${RUN_DONE_PREFIX}0` });
+    ...qemuPartitionDrive(disk.image, disk.partition("linux"), "d0"), ...qemuPartitionDrive(disk.image, disk.partition("persist"), "d1", true), "-no-reboot"], { timeoutMs: BOOT_MS, until: `${RUN_DONE_PREFIX}0` });
   assertStagedBoot(r.stdout.replace(/\r/g, ""), "QEMU");
 });
 
