@@ -4,7 +4,7 @@
 // `create: true` disk is missing (src/rootos/board/disks.ts); this writes it anywhere.
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
-import { formatBytes, Progress } from "../images/progress.js";
+import { formatBytes, Step } from "../images/progress.js";
 import { writeBoardDisk } from "../rootos/board/disks.js";
 import { DEFAULT_SYSTEM, DescriptionError, loadSystem } from "../rootos/description/index.js";
 import { CliError, usageError } from "./cli-error.js";
@@ -81,7 +81,7 @@ export async function runDisk(argv: readonly string[]): Promise<number> {
   if (!disk) throw new CliError(`disk create: ${file} has no disk '${values.disk}' (its disks: ${disks.map((d) => d.name).join(", ")})`);
 
   const boots = disk.partitions.filter((p) => p.extlinux).length;
-  const step = new Progress(1).step(`writing ${out}: disk '${disk.name}', ${disk.partitions.length} partition${disk.partitions.length === 1 ? "" : "s"}, ${formatBytes(disk.size)}`);
+  const step = new Step(`writing ${out}: disk '${disk.name}', ${disk.partitions.length} partition${disk.partitions.length === 1 ? "" : "s"}, ${formatBytes(disk.size)}`, process.stderr);
   let placed;
   try {
     placed = writeBoardDisk(disk, out, { overwrite: values.force ?? false, progress: (done, total) => step.bar(done, total, `${formatBytes(done)}/${formatBytes(total)}`) });

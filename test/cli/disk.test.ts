@@ -63,7 +63,7 @@ test("bad input: one line, exit 1 (2 for usage), no file left", async () => {
   for (const [args, status, line] of cases) {
     const r = await disk(...args);
     assert.equal(r.status, status, describeRun(args.join(" "), r));
-    const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.startsWith("[1/1]"));
+    const lines = r.stderr.trimEnd().split("\n").filter((l) => !l.startsWith("writing "));
     assert.match(lines[0]!, line, r.stderr);
     assert.ok(!/\n\s+at /.test(r.stderr), "no stack trace");
   }
