@@ -2,6 +2,7 @@
 // the status it returns. One file per verb; add a row here to add a verb.
 import { ctlCommand, CTL_HELP } from "./ctl.js";
 import { imageCommand, IMAGE_HELP } from "./image.js";
+import { diskCommand } from "./disk.js";
 import { imagesCommand } from "./images.js";
 import { keysCommand, KEYS_HELP } from "./keys.js";
 import { runCommand, RUN_HELP } from "./run.js";
@@ -19,13 +20,14 @@ export interface Command {
 }
 
 export const COMMANDS: readonly Command[] = [
+  { name: "up", summary: "bring up a whole system from its description, with the RootOS shell", help: UP_HELP, run: upCommand },
+  { name: "ctl", summary: "run a command against a running 'bulkhead up' (its management API), attach to a console", help: CTL_HELP, run: ctlCommand },
+  { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
   { name: "run", summary: "boot a virtual machine (the Debian kernel by default) on this terminal", help: RUN_HELP, run: runCommand },
   imagesCommand,
-  { name: "ctl", summary: "run a command against a running 'bulkhead up' (its management API), attach to a console", help: CTL_HELP, run: ctlCommand },
-  { name: "up", summary: "bring up a whole system from its description, with the RootOS shell", help: UP_HELP, run: upCommand },
+  diskCommand,
   { name: "keys", summary: "make an Ed25519 key pair for signing image bundles", help: KEYS_HELP, run: (argv) => keysCommand(argv) },
   { name: "image", summary: "sign, verify and inspect signed image bundles (secure boot)", help: IMAGE_HELP, run: (argv) => imageCommand(argv) },
-  { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -63,11 +63,16 @@ export async function validateCommand(argv: readonly string[], io: ValidateIo = 
       const errors = e.issues.map((i) => ({ file: e.file, line: i.line ?? null, path: i.path, kind: i.problem.kind, message: i.message }));
       io.out.write(`${JSON.stringify({ ok: false, errors }, null, 2)}\n`);
     } else {
-      for (const i of e.issues) io.err.write(`${formatIssue(e.file, i)}\n`);
-      io.err.write(`${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}; nothing was started\n`);
+      printDescriptionError(e, io.err);
     }
     return 1;
   }
+}
+
+/** Every problem of a description, one line each as a compiler prints them, then the count. */
+export function printDescriptionError(e: DescriptionError, err: { write(s: string): unknown }): void {
+  for (const i of e.issues) err.write(`${formatIssue(e.file, i)}\n`);
+  err.write(`${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}; nothing was started\n`);
 }
 
 /** JSON for machines: board addresses (bigint in the plan) as numbers, which they all fit. */

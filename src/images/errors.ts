@@ -5,7 +5,7 @@
 export type ImagesErrorInfo =
   | { kind: "NotFetched"; cache: string }
   | { kind: "CacheIncomplete"; cache: string; missing: string }
-  | { kind: "ToolMissing"; tool: string; pkg: string }
+  | { kind: "ToolMissing"; tool: string; pkg: string; /** the command that needs it; default bulkhead images fetch */ by?: string }
   | { kind: "NoApt" }
   | { kind: "NoDebianSource"; looked: string[] }
   | { kind: "NoRiscv64"; mirror: string }
@@ -18,7 +18,11 @@ export type ImagesErrorInfo =
   | { kind: "NotGpt"; path: string; why: string }
   | { kind: "NoPartition"; path: string; want: string; have: string[] }
   | { kind: "DiskOpen"; path: string; why: string }
-  | { kind: "DiskRange"; path: string; offset: number; size: number; imageSize: number };
+  | { kind: "DiskRange"; path: string; offset: number; size: number; imageSize: number }
+  | { kind: "DiskExists"; path: string }
+  | { kind: "DiskCreate"; path: string; why: string }
+  | { kind: "BootFileUnreadable"; partition: string; path: string; why: string }
+  | { kind: "PartitionTooSmall"; partition: string; size: number; need: number };
 
 function describe(e: ImagesErrorInfo): string {
   switch (e.kind) {
@@ -27,7 +31,7 @@ function describe(e: ImagesErrorInfo): string {
     case "CacheIncomplete":
       return `the Debian image cache in ${e.cache} is incomplete (${e.missing} is missing): run ./bin/bulkhead images fetch --force`;
     case "ToolMissing":
-      return `${e.tool} not found: bulkhead images fetch needs it; install the ${e.pkg} package (apt-get install ${e.pkg})`;
+      return `${e.tool} not found: ${e.by ?? "bulkhead images fetch"} needs it; install the ${e.pkg} package (apt-get install ${e.pkg})`;
     case "NoApt":
       return "apt-get not found: bulkhead images fetch needs a Debian/Ubuntu host with apt, dpkg-deb and kmod; " +
         "on another host, fetch on a Debian machine and copy its cache directory into $BULKHEAD_CACHE";
@@ -62,8 +66,18 @@ function describe(e: ImagesErrorInfo): string {
       return `disk image ${e.path}: ${e.why}`;
     case "DiskRange":
       return `disk image ${e.path}: bytes [${e.offset}, ${e.offset + e.size}) lie outside the ${e.imageSize}-byte image`;
+    case "DiskExists":
+      return `${e.path} exists already: remove it, or pass --force to replace it`;
+    case "DiskCreate":
+      return `cannot create disk image ${e.path}: ${e.why}`;
+    case "BootFileUnreadable":
+      return `partition '${e.partition}': cannot read ${e.path} (${e.why}) to put it in its /boot`;
+    case "PartitionTooSmall":
+      return `partition '${e.partition}' (${mib(e.size)}) is too small for its boot files: give it at least ${mib(e.need)}`;
   }
 }
+
+const mib = (n: number): string => `${Math.ceil(n / 2 ** 20)} MiB`;
 
 /** Error thrown by src/images: `info.kind` for code, `message` for people. */
 export class ImagesError extends Error {

@@ -12,6 +12,8 @@ export const GPT_ENTRY_SIZE = 128;
 export const GPT_ENTRIES = 128;
 /** "Linux filesystem data", what sgdisk's type 8300 writes. */
 export const LINUX_FS_TYPE = "0fc63daf-8483-4772-8e79-3d69d8477de4";
+/** Attribute bit 2, "legacy BIOS bootable": U-Boot's distro boot scans the partitions that have it first. */
+export const LEGACY_BIOS_BOOTABLE = 1n << 2n;
 /** Entries past this many are not believed (a lying header would have us read gigabytes). */
 const MAX_ENTRIES = 4096;
 
@@ -22,6 +24,8 @@ export interface GptPartition {
   readonly name: string;
   readonly type: string;
   readonly guid: string;
+  /** The entry's attribute bits (LEGACY_BIOS_BOOTABLE, ...). */
+  readonly attributes: bigint;
   readonly firstLba: number;
   /** Inclusive, as in the table. */
   readonly lastLba: number;
@@ -93,7 +97,7 @@ function parseAt(read: ReadAt, ss: number, sectors: number, lba: number): Omit<G
     const first = Number(ev.getBigUint64(32, true)), last = Number(ev.getBigUint64(40, true));
     if (first > last || last >= sectors) return `partition ${i + 1} [LBA ${first}, ${last}] lies outside the image (${sectors} sectors)`;
     partitions.push({
-      number: i + 1, name: utf16(e.subarray(56, 128)), type: guid(e.subarray(0, 16)), guid: guid(e.subarray(16, 32)),
+      number: i + 1, name: utf16(e.subarray(56, 128)), type: guid(e.subarray(0, 16)), guid: guid(e.subarray(16, 32)), attributes: ev.getBigUint64(48, true),
       firstLba: first, lastLba: last, offset: first * ss, size: (last - first + 1) * ss,
     });
   }
@@ -104,6 +108,7 @@ export interface GptLayoutPartition {
   readonly name: string;
   readonly size: number;
   readonly type?: string;
+  readonly attributes?: bigint;
 }
 
 /** Bytes to write at an offset of the image. */
@@ -134,9 +139,10 @@ export function buildGpt(imageSize: number, parts: readonly GptLayoutPartition[]
     e.set(guidBytes(id), 16);
     ev.setBigUint64(32, BigInt(first), true);
     ev.setBigUint64(40, BigInt(last), true);
+    ev.setBigUint64(48, p.attributes ?? 0n, true);
     if (p.name.length > 36) throw new RangeError(`partition name '${p.name}' is longer than 36 characters`);
     for (let k = 0; k < p.name.length; k++) ev.setUint16(56 + 2 * k, p.name.charCodeAt(k), true);
-    partitions.push({ number: i + 1, name: p.name, type, guid: id, firstLba: first, lastLba: last, offset: first * ss, size: n * ss });
+    partitions.push({ number: i + 1, name: p.name, type, guid: id, attributes: p.attributes ?? 0n, firstLba: first, lastLba: last, offset: first * ss, size: n * ss });
     next = Math.ceil((last + 1) / align) * align;
   });
   const entriesCrc = crc32(entries);

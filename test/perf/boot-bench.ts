@@ -9,19 +9,26 @@
 // traps, ...) say where the time goes. They are counted up to the stop, a few
 // milliseconds after the /init line.
 //
+// Then the staged boot as on hardware (OpenSBI → U-Boot → extlinux.conf on a board disk's
+// partition → the same kernel and initramfs), on Bulkhead and on QEMU from the same image.
+//
 // A benchmark, not a test: it exits 0 whatever the ratio, 1 when a boot fails, 2 on bad
 // arguments.
 import { spawnSync } from "node:child_process";
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { INIT_BANNER } from "../../src/images/index.js";
+import { INIT_BANNER, type CachedImages } from "../../src/images/index.js";
 import { describeRun, ensureImages, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
+import { makeStagedDisk, qemuPartitionDrive } from "../support/staged-disk.js";
 
 const HELP = `usage: npm run bench [-- --runs N]
 
 Boot Debian's kernel + the default initramfs to the first line of /init on Bulkhead
 (realtime and virtual timing) and on QEMU (qemu-system-riscv64 -M virt, if installed),
 N times each, alternating; print median wall times, the ratio, and Bulkhead's counters.
+Then the same in stages, from a board disk: OpenSBI → U-Boot → extlinux.conf → Linux.
 
   --runs N    boots per configuration (default 3)
   -h, --help  this text
@@ -176,27 +183,9 @@ async function main(): Promise<void> {
   if (qemu === undefined) console.log(`QEMU: ${QEMU} is not installed (apt-get install qemu-system-misc): Bulkhead's figures only.`);
   console.log(`${runs} run${runs > 1 ? "s" : ""} of each, alternating:`);
 
-  const samples = new Map<Config, Sample[]>(configs.map((c) => [c, []]));
-  for (let i = 1; i <= runs; i++) {
-    for (const c of configs) {
-      const s = sampleOf(c, await c.run());
-      samples.get(c)!.push(s);
-      const extra = s.mips !== undefined ? `, ${s.mips.toFixed(1)} MIPS in the run loop` : "";
-      console.log(`  run ${i}/${runs}  ${c.name.padEnd(42)} ${secs(s.wall).padStart(8)}  (guest clock ${secs(s.guest)}${extra})`);
-    }
-  }
-
-  // Wall times.
+  const samples = await measure(configs, runs);
   const wallOf = (c: Config) => median(samples.get(c)!.map((s) => s.wall));
-  console.log("");
-  console.log(table([
-    ["", "median", "min", "max", "guest clock at /init"],
-    ...configs.map((c) => {
-      const w = samples.get(c)!.map((s) => s.wall);
-      return [c.name, secs(median(w)), secs(Math.min(...w)), secs(Math.max(...w)), secs(medianOf(samples.get(c)!, (s) => s.guest))];
-    }),
-  ]));
-  console.log("");
+  printWallTimes(configs, samples);
   const [qemuConfig, realtime, virtual] = qemu !== undefined ? configs : [undefined, ...configs];
   if (qemuConfig) {
     const q = wallOf(qemuConfig);
@@ -230,6 +219,76 @@ async function main(): Promise<void> {
   console.log("");
   console.log("Where Bulkhead's time goes (medians; counters from --dump-stats, up to the stop just after the /init line):");
   console.log(table(rows));
+
+  await stagedBench(images, qemu, runs);
+}
+
+/** Each config `runs` times, alternating; one line per run. */
+async function measure(configs: readonly Config[], runs: number): Promise<Map<Config, Sample[]>> {
+  const samples = new Map<Config, Sample[]>(configs.map((c) => [c, []]));
+  for (let i = 1; i <= runs; i++) {
+    for (const c of configs) {
+      const s = sampleOf(c, await c.run());
+      samples.get(c)!.push(s);
+      const extra = s.mips !== undefined ? `, ${s.mips.toFixed(1)} MIPS in the run loop` : "";
+      console.log(`  run ${i}/${runs}  ${c.name.padEnd(48)} ${secs(s.wall).padStart(8)}  (guest clock ${secs(s.guest)}${extra})`);
+    }
+  }
+  return samples;
+}
+
+function printWallTimes(configs: readonly Config[], samples: Map<Config, Sample[]>): void {
+  console.log("");
+  console.log(table([
+    ["", "median", "min", "max", "guest clock at /init"],
+    ...configs.map((c) => {
+      const w = samples.get(c)!.map((s) => s.wall);
+      return [c.name, secs(median(w)), secs(Math.min(...w)), secs(Math.max(...w)), secs(medianOf(samples.get(c)!, (s) => s.guest))];
+    }),
+  ]));
+  console.log("");
+}
+
+/**
+ * The staged boot as on hardware: OpenSBI fw_dynamic → U-Boot (qemu-riscv64_smode) →
+ * extlinux.conf on the VM's partition of a board disk (bulkhead disk create) → Debian's
+ * kernel and initramfs, to the /init line; QEMU boots the same partition of the same
+ * image (its raw driver's offset= and size=) on virtio-blk-pci with the same firmware.
+ */
+async function stagedBench(images: CachedImages, qemu: string | undefined, runs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bulkhead-bench-staged-"));
+  try {
+    const disk = await makeStagedDisk(dir, APPEND, { memory: MEMORY, timing: "realtime" });
+    const linux = disk.partition("linux");
+    const bulkheadArgs = (timing: string) => ["run", "--dump-stats", "--timing", timing, "--memory", MEMORY,
+      "--bios", images.fwDynamic, "--kernel", images.uboot, "--raw-kernel", "--drive", `file=${disk.image},name=linux`];
+    const until = { timeoutMs: BOOT_TIMEOUT_MS, until: INIT_BANNER };
+    const configs: Config[] = [
+      ...(qemu !== undefined ? [{
+        name: `QEMU ${qemu} (OpenSBI → U-Boot → extlinux)`, bulkhead: false,
+        run: () => runProcess(QEMU, ["-M", "virt", "-m", MEMORY, "-nographic", "-bios", images.fwDynamic, "-kernel", images.uboot,
+          ...qemuPartitionDrive(disk.image, linux, "d0")], until),
+      }] : []),
+      { name: "Bulkhead, realtime (OpenSBI → U-Boot → extlinux)", bulkhead: true, run: () => runBulkhead(bulkheadArgs("realtime"), until) },
+      { name: "Bulkhead, virtual (OpenSBI → U-Boot → extlinux)", bulkhead: true, run: () => runBulkhead(bulkheadArgs("virtual"), until) },
+    ];
+    console.log("");
+    console.log(`Staged boot to the first line of /init: OpenSBI fw_dynamic → U-Boot → extlinux.conf on a`);
+    console.log(`${linux.size >> 20} MiB partition of a board disk (virtio-blk-pci) → the same kernel and initramfs, ${MEMORY}.`);
+    console.log(`${runs} run${runs > 1 ? "s" : ""} of each, alternating:`);
+    const samples = await measure(configs, runs);
+    printWallTimes(configs, samples);
+    const wallOf = (c: Config) => median(samples.get(c)!.map((s) => s.wall));
+    const [qemuConfig, realtime, virtual] = qemu !== undefined ? configs : [undefined, ...configs];
+    if (qemuConfig) {
+      const q = wallOf(qemuConfig);
+      console.log(`  Bulkhead / QEMU, staged boot: ${(wallOf(realtime!) / q).toFixed(2)}x (realtime), ${(wallOf(virtual!) / q).toFixed(2)}x (virtual timing)`);
+    } else {
+      console.log("  Bulkhead / QEMU, staged boot: not measured (no QEMU)");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -33,6 +33,8 @@ export interface CheckEnv {
   bundle?(path: string): PeekedBundle | { readonly error: string };
   /** What is wrong with a file as an Ed25519 public key (PEM), or undefined; default: publicKeyProblem(). */
   keyProblem?(path: string): string | undefined;
+  /** A missing disk image is no problem even without create: true (bulkhead disk create is making it). */
+  readonly missingDisksOk?: boolean;
 }
 
 /** The manifest of the bundle file at `path`, or why it cannot be read. */
@@ -165,6 +167,9 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const parts = disk.partitions ?? [];
     if (parts.length > MAX_PARTITIONS) report([...at, "partitions"], { kind: "ListLength", count: parts.length, max: MAX_PARTITIONS, what: "partitions" });
     parts.forEach((p, j) => {
+      const x = p?.extlinux, xp: Path = [...at, "partitions", j, "extlinux"];
+      checkFile(x?.kernel, "kernel", [...xp, "kernel"]);
+      checkFile(x?.initrd, "initrd", [...xp, "initrd"]);
       if (p?.size === undefined) return;
       if (p.size === 0 || p.size % SECTOR !== 0) report([...at, "partitions", j, "size"], { kind: "SizeAlign", what: "partition size", bytes: p.size, align: SECTOR });
     });
@@ -184,7 +189,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
         if (!found) report([...at, "partitions", j, "name"], { kind: "PartitionNotInImage", partition: part.name, image: disk.image!.path!, have: table.partitions.map((x) => x.name) });
         else if (found.size !== part.size) report([...at, "partitions", j, "size"], { kind: "PartitionSizeDiffers", partition: part.name, inImage: found.size, described: part.size });
       });
-    } else if (p.kind === "missing" && disk.create !== true) {
+    } else if (p.kind === "missing" && disk.create !== true && env.missingDisksOk !== true) {
       report([...at, "image"], { kind: "FileMissing", what: "disk image (add create: true to have the RootOS create it)", path: disk.image.path, why: "missing" });
     } else if (p.kind === "dir" || p.kind === "unreadable") {
       report([...at, "image"], { kind: "FileMissing", what: "disk image", path: disk.image.path, why: p.kind === "dir" ? "directory" : "unreadable" });

@@ -145,8 +145,20 @@ export function convertDescription(value: unknown, file: string, dir: string): {
           image: c.hostFile(d.image, [...at, "image"]),
           create: bool(d.create) ?? false,
           size: d.size === undefined ? undefined : c.size(d.size, [...at, "size"]),
-          partitions: list(d.partitions).map((p, j) =>
-            isObj(p) ? defined({ name: str(p.name), size: c.size(p.size, [...at, "partitions", j, "size"]) }) : undefined),
+          partitions: list(d.partitions).map((p, j) => {
+            if (!isObj(p)) return undefined;
+            const pp: Path = [...at, "partitions", j];
+            const x = isObj(p.extlinux) ? p.extlinux : undefined;
+            return defined({
+              name: str(p.name),
+              size: c.size(p.size, [...pp, "size"]),
+              extlinux: x && defined({
+                kernel: c.file(x.kernel, [...pp, "extlinux", "kernel"]),
+                initrd: x.initrd === undefined ? undefined : c.file(x.initrd, [...pp, "extlinux", "initrd"]),
+                append: str(x.append),
+              }),
+            });
+          }),
         });
       }),
       nics: list(board.nics).map((n, i) => {

@@ -129,6 +129,12 @@ const CASES: readonly Case[] = [
   { name: "a staged boot from a partition that is not the VM's",
     yaml: `${RICH_BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { firmware: fw.bin, bootloader: uboot.bin, disk: data }\n`,
     path: "vms[0].boot.disk", message: /^partition 'data' is not one of this VM's block devices/ },
+  { name: "an extlinux partition whose kernel is missing",
+    yaml: `board:\n  cores: 1\n  memory: 1G\n  disks: [{ name: d, image: boot.img, create: true, partitions: [{ name: p, size: 64M, extlinux: { kernel: vmlinux, initrd: initrd.img } }] }]\nvms:\n${vm("a", "[0]")}`,
+    path: "board.disks[0].partitions[0].extlinux.kernel", message: /^kernel .*vmlinux does not exist/ },
+  { name: "an extlinux partition without a kernel",
+    yaml: `board:\n  cores: 1\n  memory: 1G\n  disks: [{ name: d, image: boot.img, create: true, partitions: [{ name: p, size: 64M, extlinux: { initrd: initrd.img } }] }]\nvms:\n${vm("a", "[0]")}`,
+    path: "board.disks[0].partitions[0].extlinux.kernel", message: /^.kernel. is required/ },
   // sharing partitions
   { name: "a read-write partition given to two VMs",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: block, partition: data }]\n")}${vm("b", "[1]", "128M", "    devices: [{ virtio: block, partition: data }]\n")}`,

@@ -32,6 +32,8 @@ export interface LoadOptions {
   readonly probe?: (path: string) => Probe;
   /** Whether a file is an ELF; default: reads its header (see DeriveEnv). */
   readonly isElf?: DeriveEnv["isElf"];
+  /** A missing disk image is no problem even without create: true (bulkhead disk create is making it). */
+  readonly missingDisksOk?: boolean;
 }
 
 export interface LoadedSystem {
@@ -89,7 +91,7 @@ export async function loadSystemData(
     return "error" in t ? t : t.gpt;
   };
   const bundles = bundleCache();
-  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, bundle: bundles.peek, ...(debian ? { debian } : {}) });
+  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, bundle: bundles.peek, ...(debian ? { debian } : {}), ...(opts.missingDisksOk ? { missingDisksOk: true } : {}) });
   const all = [...shape, ...valueIssues, ...checks];
   if (all.length > 0) fail(all);
 
@@ -149,12 +151,13 @@ async function defaultDebianImages(): Promise<CachedImages> {
 }
 
 function namesDebianImage(d: Draft<SystemDescription>): boolean {
-  return (d.vms ?? []).some((vm) => {
+  const boots = (d.vms ?? []).flatMap((vm) => {
     const b = vm?.boot;
-    if (!b) return false;
-    const refs = b.kind === "kernel" ? [b.kernel, b.initrd, typeof b.firmware === "object" ? b.firmware : undefined] : b.kind === "staged" ? [b.firmware, b.bootloader] : [];
-    return refs.some((r) => r?.kind === "debian");
+    if (!b) return [];
+    return b.kind === "kernel" ? [b.kernel, b.initrd, typeof b.firmware === "object" ? b.firmware : undefined] : b.kind === "staged" ? [b.firmware, b.bootloader] : [];
   });
+  const disks = (d.board?.disks ?? []).flatMap((disk) => (disk?.partitions ?? []).flatMap((p) => [p?.extlinux?.kernel, p?.extlinux?.initrd]));
+  return [...boots, ...disks].some((r) => r?.kind === "debian");
 }
 
 function issue(r: RawIssue, line?: number): DescriptionIssue {

@@ -46,7 +46,14 @@ export interface DiskDescription {
   readonly image: FileRef & { readonly kind: "file" };
   readonly create: boolean;
   readonly size?: number;
-  readonly partitions: readonly { readonly name: string; readonly size: number }[];
+  readonly partitions: readonly PartitionDescription[];
+}
+
+export interface PartitionDescription {
+  readonly name: string;
+  readonly size: number;
+  /** A created image starts this partition as a staged-boot disk holding these files (src/images/disk-image.ts). */
+  readonly extlinux?: { readonly kernel: FileRef; readonly initrd?: FileRef; readonly append?: string };
 }
 
 export interface NicDescription {

@@ -7,7 +7,7 @@ import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
 import { defaultMac, formatMac } from "../../net/index.js";
-import type { DebianImage, FileRef, SystemDescription, VmDescription } from "../description/types.js";
+import type { DebianImage, FileRef, PartitionDescription, SystemDescription, VmDescription } from "../description/types.js";
 import { freeRanges, layoutPartitions, placeMemory } from "./layout.js";
 import type { BootFile, DiskPlan, NicHost, SystemPlan, VmBoot, VmDevice, VmPlan } from "./types.js";
 
@@ -35,18 +35,30 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     return p.offset;
   });
 
+  const file = (ref: FileRef): BootFile => {
+    if (ref.kind === "file") return { path: ref.path, ref: ref.ref };
+    if (!env.debian) throw new Error(`derivePlan: ${ref.ref} named but no Debian images given`);
+    return { path: env.debian[DEBIAN_FIELD[ref.image]], ref: ref.ref };
+  };
+  const contents = (p: PartitionDescription) => (p.extlinux ? {
+    extlinux: {
+      kernel: file(p.extlinux.kernel),
+      ...(p.extlinux.initrd ? { initrd: file(p.extlinux.initrd) } : {}),
+      ...(p.extlinux.append !== undefined ? { append: p.extlinux.append } : {}),
+    },
+  } : {});
   const disks: DiskPlan[] = d.board.disks.map((disk) => {
     const existing = env.existingImages?.get(disk.image.path);
     if (existing) {
       return {
         name: disk.name, image: disk.image.path, create: false, size: existing.size,
-        partitions: disk.partitions.map((p) => ({ name: p.name, offset: existing.gpt.partitions.find((x) => x.name === p.name)!.offset, size: p.size })),
+        partitions: disk.partitions.map((p) => ({ name: p.name, offset: existing.gpt.partitions.find((x) => x.name === p.name)!.offset, size: p.size, ...contents(p) })),
       };
     }
     const { offsets: at, minImageSize } = layoutPartitions(disk.partitions.map((p) => p.size));
     return {
       name: disk.name, image: disk.image.path, create: disk.create, size: disk.size ?? minImageSize,
-      partitions: disk.partitions.map((p, i) => ({ name: p.name, offset: at[i]!, size: p.size })),
+      partitions: disk.partitions.map((p, i) => ({ name: p.name, offset: at[i]!, size: p.size, ...contents(p) })),
     };
   });
   const partitionAt = new Map(disks.flatMap((disk) => disk.partitions.map((p) => [p.name, { disk, p }] as const)));
@@ -70,11 +82,6 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
   }));
   const serialPorts = d.board.serialPorts.map((s) => ({ name: s.name, host: s.host }));
 
-  const file = (ref: FileRef): BootFile => {
-    if (ref.kind === "file") return { path: ref.path, ref: ref.ref };
-    if (!env.debian) throw new Error(`derivePlan: ${ref.ref} named but no Debian images given`);
-    return { path: env.debian[DEBIAN_FIELD[ref.image]], ref: ref.ref };
-  };
   const isElf = env.isElf ?? sniffElf;
 
   const bootOf = (vm: VmDescription): VmBoot => {

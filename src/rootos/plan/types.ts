@@ -177,6 +177,8 @@ export interface PartitionPlan {
   /** Byte offset in the image (1 MiB aligned, as sgdisk/parted place them). */
   readonly offset: number;
   readonly size: number;
+  /** A created image starts this partition as a staged-boot disk: these files under /boot, an extlinux.conf naming them. */
+  readonly extlinux?: { readonly kernel: BootFile; readonly initrd?: BootFile; readonly append?: string };
 }
 
 export interface DiskPlan {

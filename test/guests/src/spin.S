@@ -4,8 +4,6 @@
 # DTR and RTS first, as Linux does when the tty opens: Bulkhead's host end of the serial
 # line sends only while RTS is up.
         .include "common.inc"
-        .equ UART_MCR, 4
-        .equ MCR_DTR_RTS, 0x03
         .text
 main:   lla a0, banner
         call puts
