@@ -4,6 +4,7 @@ import { imageCommand, IMAGE_HELP } from "./image.js";
 import { imagesCommand } from "./images.js";
 import { keysCommand, KEYS_HELP } from "./keys.js";
 import { runCommand, RUN_HELP } from "./run.js";
+import { UP_HELP, upCommand } from "./up.js";
 import { validateCommand, VALIDATE_HELP } from "./validate.js";
 
 export interface Command {
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   imagesCommand,
   { name: "keys", summary: "make an Ed25519 key pair for signing image bundles", help: KEYS_HELP, run: (argv) => keysCommand(argv) },
   { name: "image", summary: "sign, verify and inspect signed image bundles (secure boot)", help: IMAGE_HELP, run: (argv) => imageCommand(argv) },
+  { name: "up", summary: "bring up a whole system from its description, with the RootOS shell", help: UP_HELP, run: upCommand },
   { name: "validate", summary: "check a system description (YAML) and print its partition plan", help: VALIDATE_HELP, run: (argv) => validateCommand(argv) },
 ];
 

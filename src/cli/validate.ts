@@ -8,7 +8,7 @@ import { formatBytesExact } from "../machine/size.js";
 import { cachedImages } from "../images/store.js";
 import { DEFAULT_SYSTEM, DescriptionError, formatIssue, loadSystem } from "../rootos/description/index.js";
 import { hex } from "../rootos/description/errors.js";
-import type { SystemPlan, VmBoot, VmDevice, VmPlan } from "../rootos/plan/index.js";
+import { describeBoot, describeDevice, type SystemPlan, type VmPlan } from "../rootos/plan/index.js";
 import { usageError } from "./cli-error.js";
 
 export const VALIDATE_HELP = `usage: bulkhead validate [options] [FILE]
@@ -82,26 +82,6 @@ const range = (base: bigint, bytes: bigint): string => `${hex(Number(base))}-${h
 function table(rows: readonly (readonly string[])[], indent = ""): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
   return rows.map((r) => indent + r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd()).join("\n") + "\n";
-}
-
-function describeBoot(b: VmBoot): string {
-  const files = [b.firmware?.ref, b.kernel.ref, b.initrd?.ref].filter((x) => x !== undefined).join(" + ");
-  return `${b.mode === "firmware" && b.disk !== undefined ? "staged" : b.mode} ${files}${b.disk !== undefined ? ` from ${b.disk}` : ""}`;
-}
-
-function describeDevice(d: VmDevice): string {
-  switch (d.kind) {
-    case "passthrough-nic": return `passthrough NIC ${d.name} (${d.host.kind === "udp" ? `udp ${d.host.local.host}:${d.host.local.port}` : "no cable"}, ${d.mac})`;
-    case "passthrough-serial": return `passthrough serial ${d.name} as the UART (${hostText(d.host)})`;
-    case "console": return `virtio console: ${d.ports.map((p) => (p.host ? `${p.name} (${hostText(p.host)})` : p.name)).join(", ")}`;
-    case "block": return `virtio block ${d.partition} ${d.readonly ? "read-only" : "read-write"} (${d.disk} at ${size(d.offset)}, ${size(d.size)})`;
-    case "nic": return `virtio nic on ${d.network} (${d.mac})`;
-    case "rng": return "virtio rng";
-  }
-}
-
-function hostText(h: { kind: string; path?: string; port?: number }): string {
-  return h.kind === "stdio" ? "stdio" : h.kind === "tcp" ? `tcp:${h.port}` : `${h.kind}:${h.path}`;
 }
 
 const ms = (n: number): string => (n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`);

@@ -4,9 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { DescriptionError } from "./errors.js";
-import { planDescription } from "./load.js";
+import { DescriptionEditor, EditError, wordsToData } from "./edit.js";
 import { Scratch } from "./testing.js";
-import type { SystemDescription, VmDescription } from "./types.js";
 
 const s = new Scratch();
 after(() => s.remove());
@@ -334,16 +333,50 @@ test("the schema, the reference page and the examples agree: every key is docume
   }
 });
 
-test("a description changed in code gets the same checks (the shell's create and assign)", async () => {
-  const { description: d } = await s.load(`${RICH_BOARD}vms:\n${vm("a", "[0, 1]", "512M", "    devices: [{ virtio: block, partition: data }]\n")}`);
-  const extra: VmDescription = { ...d.vms[0]!, name: "b", cores: [1, 3], memory: { size: 768 << 20 }, devices: [{ kind: "block", partition: "data", readonly: true }] };
-  const changed: SystemDescription = { ...d, vms: [...d.vms, extra] };
-  assert.throws(() => planDescription(changed), (e: unknown) => e instanceof DescriptionError && e.issues.map((i) => `${i.path}: ${i.problem.kind}`).join("; ")
-    === "vms[1].cores[0]: CoreTaken; vms[1].devices[0].partition: PartitionShared; vms[1].memory: MemoryExhausted");
-  const fits: SystemDescription = { ...d, vms: [...d.vms, { ...extra, cores: [2, 3], memory: { size: 256 << 20 }, devices: [] }] };
-  const { plan } = planDescription(fits);
-  assert.deepEqual(plan.vms.map((v) => [v.name, v.cores, v.boardRam.base]), [["a", [0, 1], 0x8000_0000n], ["b", [2, 3], 0xa000_0000n]]);
-  assert.deepEqual(plan.board.freeCores, []);
+test("a description changed in code gets the same checks (the shell's assign, unassign, create)", async () => {
+  const file = join(s.dir, "edit.yaml");
+  writeFileSync(file, `${RICH_BOARD}vms:\n${vm("a", "[0, 1]", "512M", "    devices: [{ virtio: block, partition: data }]\n")}`);
+  const ed = await DescriptionEditor.open(file, s.options());
+  const refused = async (p: Promise<unknown>): Promise<string> => {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof DescriptionError) return e.issues.map((i) => `${i.path}: ${i.problem.kind}`).join("; ");
+      if (e instanceof EditError) return e.message;
+      throw e;
+    }
+    assert.fail("the edit was accepted");
+  };
+  // create: every check a file gets, with paths into the edited description
+  assert.equal(await refused(ed.create({ name: "b", cores: [1, 3], memory: "768M", kernel: "kernel.elf", devices: [{ virtio: "block", partition: "data", readonly: true }] }, s.dir)),
+    "vms[1].cores[0]: CoreTaken; vms[1].devices[0].partition: PartitionShared; vms[1].memory: MemoryExhausted");
+  assert.equal(await refused(ed.create({ name: "b", cores: 3, memory: "16M", kernel: "kernel.elf" }, s.dir)), "create: 3 core(s) asked for, but only 2 are free (2, 3)");
+  assert.equal(await refused(ed.create({ name: "b", cores: 1, memory: "16M", kernel: "kernel.elf", colour: "red" }, s.dir)), "vms[1].colour: UnknownKey");
+  const made = await ed.create({ name: "b", cores: 2, memory: "256M", kernel: "kernel.elf" }, s.dir);
+  assert.deepEqual(made.plan.vms.map((v) => [v.name, v.cores, v.boardRam.base, v.autostart]), [["a", [0, 1], 0x8000_0000n, true], ["b", [2, 3], 0xa000_0000n, false]]);
+  assert.deepEqual(made.plan.board.freeCores, []);
+  assert.equal(ed.loaded.plan.vms.length, 1, "nothing changes before commit");
+  made.commit();
+  assert.equal(ed.loaded.plan.vms.length, 2);
+  // assign: a read-write share of a partition another VM has is refused; a read-only one of another is not
+  assert.equal(await refused(ed.assign("b", { virtio: "block", partition: "data" })), "vms[1].devices[0].partition: PartitionShared");
+  assert.equal(await refused(ed.assign("b", { virtio: "block", partition: "nope" })), "vms[1].devices[0].partition: Unknown");
+  assert.equal(await refused(ed.assign("c", { virtio: "rng" })), "no vm 'c' (the VMs: a, b)");
+  const given = await ed.assign("b", { virtio: "block", partition: "shared", readonly: true });
+  given.commit();
+  assert.deepEqual(ed.loaded.plan.vms[1]!.devices.map((d) => d.kind === "block" && [d.partition, d.readonly]), [["shared", true]]);
+  // unassign: by number or by fields
+  assert.equal(await refused(ed.unassign("b", 3)), "vm 'b' has no device 3 (it has 1: 0: virtio: block, partition: shared, readonly: true)");
+  assert.equal(await refused(ed.unassign("a", { partition: "shared" })), "vm 'a' has no device with partition=shared (it has: 0: virtio: block, partition: data)");
+  (await ed.unassign("b", { partition: "shared" })).commit();
+  assert.deepEqual(ed.loaded.plan.vms[1]!.devices, []);
+});
+
+test("KEY=VALUE words read as the description's YAML values", () => {
+  assert.deepEqual(wordsToData(["virtio=console", "ports=[a, b]", "readonly=true", "cores=2", "boot.kernel=x.elf", "append=console=ttyS0 quiet"]),
+    { virtio: "console", ports: ["a", "b"], readonly: true, cores: 2, boot: { kernel: "x.elf" }, append: "console=ttyS0 quiet" });
+  assert.throws(() => wordsToData(["readonly"]), /'readonly' is not KEY=VALUE/);
+  assert.throws(() => wordsToData(["a=1", "a=2"]), /a is given twice/);
 });
 
 test("a signed bundle's roles make the boot: direct, firmware, staged; secure boot accepts it", async () => {

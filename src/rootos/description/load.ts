@@ -14,7 +14,7 @@ import type { SystemPlan } from "../plan/types.js";
 import type { PeekedBundle } from "../../images/bundle.js";
 import { checkDescription, peekBundle, probePath, type Probe } from "./check.js";
 import { convertDescription } from "./convert.js";
-import { DescriptionError, describe, formatPath, type DescriptionIssue } from "./errors.js";
+import { DescriptionError, describe, formatPath, type DescriptionIssue, type PathSegment } from "./errors.js";
 import { parseYaml, type RawIssue } from "./parse.js";
 import { checkShape } from "./shape.js";
 import type { Draft, SystemDescription } from "./types.js";
@@ -54,16 +54,26 @@ export async function loadSystem(file: string, opts: LoadOptions = {}): Promise<
 
 /** As loadSystem, for text already read; relative paths in it are relative to `file`'s directory. */
 export async function loadSystemText(text: string, file: string, opts: LoadOptions = {}): Promise<LoadedSystem> {
-  const abs = resolve(file);
   const parsed = parseYaml(text);
+  if (parsed.issues.length > 0) throw new DescriptionError(file, parsed.issues.map((r) => issue(r)));
+  return loadSystemData(parsed.value, file, opts, parsed.lineOf);
+}
+
+/**
+ * As loadSystemText, for the description as plain data (what the YAML parses to): the
+ * shell's assign, unassign and create edit that data and check it again, whole, with
+ * every check a file gets. `lineOf` places issues in the file, when there is one.
+ */
+export async function loadSystemData(
+  value: unknown, file: string, opts: LoadOptions = {}, lineOf: (path: readonly PathSegment[]) => number | undefined = () => undefined,
+): Promise<LoadedSystem> {
+  const abs = resolve(file);
   const fail = (raw: readonly RawIssue[]): never => {
-    const issues = raw.map((r) => issue(r, parsed.lineOf(r.path)));
+    const issues = raw.map((r) => issue(r, lineOf(r.path)));
     throw new DescriptionError(file, sortIssues(issues));
   };
-  if (parsed.issues.length > 0) fail(parsed.issues);
-
-  const shape = checkShape(parsed.value);
-  const { draft, issues: valueIssues } = convertDescription(parsed.value, abs, dirname(abs));
+  const shape = checkShape(value);
+  const { draft, issues: valueIssues } = convertDescription(value, abs, dirname(abs));
   let debian: CachedImages | { error: string } | undefined;
   if (namesDebianImage(draft)) {
     try {
@@ -131,35 +141,6 @@ function readImageGpt(path: string): { size: number; gpt: GptTable } | { error: 
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
-}
-
-/**
- * Check a description built or changed in code (the shell's assign, unassign and create
- * start from the running system's description) with the same checks as a file gets, and
- * plan it. Rejects with DescriptionError whose paths refer to the description's structure
- * (`vms[3].cores[0]`), without lines. `debian` must be given when it names cached images.
- */
-export function planDescription(d: SystemDescription, opts: { readonly debian?: CachedImages } & Pick<LoadOptions, "probe" | "isElf"> = {}): LoadedSystem {
-  const gpts = new Map<string, { size: number; gpt: GptTable } | { error: string }>();
-  const gpt = (path: string): GptTable | { error: string } => {
-    let t = gpts.get(path);
-    if (t === undefined) gpts.set(path, (t = readImageGpt(path)));
-    return "error" in t ? t : t.gpt;
-  };
-  const debian = opts.debian ?? (namesDebianImage(d) ? { error: "Debian's images were not given" } : undefined);
-  const bundles = bundleCache();
-  const issues = checkDescription(d, { probe: opts.probe ?? probePath, gpt, bundle: bundles.peek, ...(debian ? { debian } : {}) });
-  if (issues.length > 0) throw new DescriptionError(d.file, issues.map((r) => issue(r)));
-  const images = new Map<string, { size: number; gpt: GptTable }>();
-  for (const [path, t] of gpts) if (!("error" in t)) images.set(path, t);
-  const description = deepFreeze(d);
-  const plan = derivePlan(description, {
-    ...(opts.debian ? { debian: opts.debian } : {}),
-    existingImages: images,
-    bundles: bundles.read,
-    ...(opts.isElf ? { isElf: opts.isElf } : {}),
-  });
-  return { description, plan };
 }
 
 async function defaultDebianImages(): Promise<CachedImages> {

@@ -5,5 +5,6 @@ export type {
   RestartCause, RestartPlan, SystemPlan, Throttle, Timing, VmBoot, VmDevice, VmDeviceKind, VmPlan, WatchdogAction,
   WatchdogPlan,
 } from "./types.js";
+export { describeBoot, describeDevice } from "./describe.js";
 export { derivePlan, type DeriveEnv } from "./derive.js";
 export { freeRanges, layoutPartitions, placeMemory, type MemoryRequest, type Placement } from "./layout.js";

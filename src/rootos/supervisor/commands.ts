@@ -4,6 +4,8 @@
 // needs only `runCommand(sup, words)`, `COMMANDS` for help and completion, and
 // Supervisor.attachConsole for `console VM`, which is interactive and so not a row here.
 import { formatBytesExact } from "../../machine/size.js";
+import { parseDuration as parseDescriptionDuration } from "../description/convert.js";
+import { wordsToData } from "../description/edit.js";
 import { RootosError } from "./errors.js";
 import { formatLogEntry, type LogKind } from "./event-log.js";
 import { formatThrottle } from "./pacer.js";
@@ -99,6 +101,33 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: "assign", usage: "assign VM KEY=VALUE…", vmArgs: [0],
+    help: "give a stopped VM one more device, written as in the description: assign linux-a virtio=block partition=data readonly=true",
+    async run(sup, args) {
+      const [vm, ...fields] = atLeast("assign", args, 2);
+      const info = await sup.assign(vm!, fieldsOf("assign", fields));
+      return { data: info, text: `${info.name}: devices now\n${formatDevices(info)}` };
+    },
+  },
+  {
+    name: "unassign", usage: "unassign VM N|KEY=VALUE…", vmArgs: [0],
+    help: "take a device from a stopped VM: its number in `info VM`, or fields that pick it (partition=data)",
+    async run(sup, args) {
+      const [vm, ...which] = atLeast("unassign", args, 2);
+      const info = await sup.unassign(vm!, which.length === 1 && /^\d+$/.test(which[0]!) ? Number(which[0]) : fieldsOf("unassign", which));
+      return { data: info, text: `${info.name}: devices now\n${formatDevices(info)}` };
+    },
+  },
+  {
+    name: "create", usage: "create NAME KEY=VALUE…", vmArgs: [],
+    help: "add a VM from free cores and memory, written as in the description: create rt2 cores=1 memory=16M kernel=rt.elf firmware=none (cores=N takes N free cores); start it with start",
+    async run(sup, args) {
+      const [name, ...fields] = atLeast("create", args, 2);
+      const info = await sup.create({ name, ...fieldsOf("create", fields) });
+      return { data: info, text: formatInfo(info) };
+    },
+  },
+  {
     name: "log", usage: "log [VM] [KIND] [-n N]", vmArgs: [0],
     help: `the event log, newest last (the last 50 unless -n); KIND is one of ${LOG_KINDS.join(", ")}`,
     async run(sup, args) {
@@ -145,9 +174,9 @@ export function parseThrottle(text: string): Throttle | undefined {
 
 /** `500ms`, `10s`, `2m`, or a plain number of ms. */
 export function parseDuration(command: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw bad(command, text, "not a duration (write e.g. 500ms, 10s or 2m)");
-  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[(m[2] ?? "ms") as "ms" | "s" | "m"]);
+  const ms = /^\d+$/.test(text.trim()) ? Number(text) : parseDescriptionDuration(text);
+  if (ms === undefined) throw bad(command, text, "not a duration (write e.g. 500ms, 10s or 2m)");
+  return ms;
 }
 
 function arity(command: string, args: readonly string[], min: number, max: number): readonly string[] {
@@ -156,6 +185,19 @@ function arity(command: string, args: readonly string[], min: number, max: numbe
     throw bad(command, args.join(" ") || "(nothing)", `${args.length < min ? "missing arguments" : "too many arguments"} (usage: ${usage})`);
   }
   return args;
+}
+
+function atLeast(command: string, args: readonly string[], min: number): readonly string[] {
+  return arity(command, args, min, Infinity);
+}
+
+/** KEY=VALUE words as the description's data (description/edit.ts), or BadArgument. */
+function fieldsOf(command: string, words: readonly string[]): Record<string, unknown> {
+  try {
+    return wordsToData(words);
+  } catch (e) {
+    throw bad(command, words.join(" "), (e as Error).message);
+  }
 }
 
 function bad(command: string, argument: string, why: string): RootosError {
@@ -180,10 +222,15 @@ export function formatInfo(v: VmInfo): string {
     `  starts ${v.starts}, guest boots ${v.boots}; restart on ${v.restart.on.join(", ") || "nothing"}, ${v.restart.inARow} in a row, ${v.restart.total} in all${v.restart.nextAt ? `, next at ${v.restart.nextAt}` : ""}`,
   ];
   if (v.watchdog) lines.push(`  watchdog ${v.watchdog.state}, ${v.watchdog.timeoutMs} ms, action ${v.watchdog.action}; ${v.watchdog.kicks} kicks, ${v.watchdog.expiries} expiries`);
+  lines.push(`  devices:${v.devices.length === 0 ? " none" : `\n${formatDevices(v)}`}`);
   if (v.verifiedBoot) lines.push(`  verified boot: ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, signed by '${v.verifiedBoot.key}'`);
   if (v.measurements) lines.push(`  measured boot: ${v.measurements.value} (${v.measurements.entries.length} stages; measurements ${v.name})`);
   if (v.lastExit) lines.push(`  last exit: ${v.lastExit}`);
   return lines.join("\n");
+}
+
+function formatDevices(v: VmInfo): string {
+  return v.devices.map((d, i) => `    ${i}: ${d}`).join("\n");
 }
 
 /** `measurements VM`: the log, one stage a line, then the chained value. */

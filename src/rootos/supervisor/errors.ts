@@ -23,6 +23,10 @@ export type RootosErrorInfo =
   | { readonly kind: "VmGone"; readonly vm: string; readonly request: string }
   /** The event log file cannot be opened or written. */
   | { readonly kind: "EventLog"; readonly path: string; readonly why: string }
+  /** A change to the system (assign, unassign, create) that its description's checks refuse. */
+  | { readonly kind: "Refused"; readonly command: string; readonly reasons: readonly string[] }
+  /** The system was not started from a description, so it cannot be changed (tests, embedders). */
+  | { readonly kind: "NotEditable"; readonly command: string }
   /** The supervisor was closed. */
   | { readonly kind: "Closed" };
 
@@ -46,6 +50,10 @@ function describe(e: RootosErrorInfo): string {
       return `VM '${e.vm}' stopped before it answered ${e.request}`;
     case "EventLog":
       return `event log ${e.path}: ${e.why} (give another path, or make its directory writable)`;
+    case "Refused":
+      return `${e.command}: refused, nothing changed: ${e.reasons.join("; ")}`;
+    case "NotEditable":
+      return `${e.command}: this system has no description to change (start it with bulkhead up FILE)`;
     case "Closed":
       return "the supervisor is shut down";
   }

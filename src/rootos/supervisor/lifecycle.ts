@@ -30,10 +30,10 @@ import { RootosError } from "./errors.js";
 export type VmState = "created" | "booting" | "running" | "paused" | "stopping" | "stopped" | "crashed";
 
 /** What an operator can ask of a VM's lifecycle (shell, `bulkhead ctl`, HTTP API). */
-export type VmCommand = "start" | "stop" | "shutdown" | "pause" | "resume" | "reset";
+export type VmCommand = "start" | "stop" | "shutdown" | "pause" | "resume" | "reset" | "reconfigure";
 
 export const VM_STATES: readonly VmState[] = ["created", "booting", "running", "paused", "stopping", "stopped", "crashed"];
-export const VM_COMMANDS: readonly VmCommand[] = ["start", "stop", "shutdown", "pause", "resume", "reset"];
+export const VM_COMMANDS: readonly VmCommand[] = ["start", "stop", "shutdown", "pause", "resume", "reset", "reconfigure"];
 
 /** Each command: the states it is legal in, and the state it leads to. */
 export const COMMAND_TABLE: { readonly [C in VmCommand]: Partial<Record<VmState, VmState>> } = {
@@ -44,6 +44,8 @@ export const COMMAND_TABLE: { readonly [C in VmCommand]: Partial<Record<VmState,
   pause: { running: "paused" },
   resume: { paused: "running" },
   reset: { running: "booting", paused: "booting" },
+  // assign and unassign: a new plan for a VM with no thread (a crashed one may have a restart pending: stop it first).
+  reconfigure: { created: "created", stopped: "stopped" },
 };
 
 /** Every transition, by command or by event (the thread is up, the guest powered off, a fault). */
@@ -85,6 +87,8 @@ export function illegalHint(state: VmState, command: VmCommand): string {
     case "reset":
       if (state === "booting") return "it is already booting";
       return "it is not running; start it instead";
+    case "reconfigure":
+      return state === "crashed" ? "stop it first: that cancels its pending restart" : "its devices change only while it is stopped; stop or shut it down first";
   }
 }
 
@@ -94,11 +98,14 @@ export function illegalHint(state: VmState, command: VmCommand): string {
  * our bug, not the user's).
  */
 export class Lifecycle {
-  private current: VmState = "created";
+  private current: VmState;
   /** When the current state was entered (ms since the epoch). */
   since = Date.now();
 
-  constructor(readonly vm: string, private readonly onChange: (from: VmState, to: VmState, why: string) => void = () => {}) {}
+  /** `state`: where a VM re-planned at run time (assign, unassign) stands already; default created. */
+  constructor(readonly vm: string, private readonly onChange: (from: VmState, to: VmState, why: string) => void = () => {}, state: VmState = "created") {
+    this.current = state;
+  }
 
   get state(): VmState { return this.current; }
 

@@ -1,10 +1,11 @@
 // The supervisor with real VM threads running the bare-metal test guests
 // (test/guests: spin, kick, crash, panic). Each VM boots in a few hundred ms.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, test } from "node:test";
+import { DescriptionEditor } from "../description/index.js";
 import { RootosError } from "./errors.js";
 import type { LogEntry } from "./event-log.js";
 import type { VmPlan } from "../plan/index.js";
@@ -234,4 +235,48 @@ test("faults of a VM's thread are events that end that VM only", async () => {
   }
   assert.equal(sup.info("steady").state, "running");
   assert.ok((await sup.stats("steady")).instructions > 0);
+});
+
+test("assign, unassign, create: checked as validate checks, refused while the VM runs, adopted when stopped", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "bulkhead-edit-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "system.yaml");
+  writeFileSync(file, `board: { cores: 3, memory: 64M }
+vms:
+  - { name: a, cores: [0], memory: 16M, boot: { kernel: ${guestElf("spin")}, firmware: none } }
+`);
+  const editor = await DescriptionEditor.open(file);
+  current = new Supervisor(editor.loaded.plan, { eventLog: null, editor });
+  const sup = current;
+  await sup.start("a");
+  await assert.rejects(sup.assign("a", { virtio: "rng" }), (e: unknown) => e instanceof RootosError && e.info.kind === "IllegalTransition"
+    && e.message === "VM 'a' is running: cannot reconfigure it (its devices change only while it is stopped; stop or shut it down first)");
+  await sup.stop("a");
+  await assert.rejects(sup.assign("a", { virtio: "block", partition: "nope" }), (e: unknown) => e instanceof RootosError
+    && e.message === "assign: refused, nothing changed: vms[0].devices[0].partition: there is no partition 'nope' (none is described)");
+  await assert.rejects(sup.assign("a", { virtio: "rng", colour: "red" }), /vms\[0\]\.devices\[0\]/);
+  assert.deepEqual(sup.info("a").devices, [], "a refused change changes nothing");
+  const given = await sup.assign("a", { virtio: "console", ports: ["shell"] });
+  assert.deepEqual(given.devices, ["virtio console: shell"]);
+  assert.equal(given.state, "stopped");
+  assert.equal(given.starts, 1, "the VM keeps its counts");
+  assert.deepEqual(sup.consolePorts("a"), ["shell"], "its new console port is kept by the RootOS");
+  assert.equal((await sup.start("a")).state, "running");
+  await sup.stop("a");
+  assert.deepEqual((await sup.unassign("a", { virtio: "console" })).devices, []);
+
+  // create: from free cores and memory only
+  await assert.rejects(sup.create({ name: "b", cores: 3, memory: "16M", kernel: guestElf("spin"), firmware: "none" }), /create: refused, nothing changed: create: 3 core\(s\) asked for, but only 2 are free \(1, 2\)/);
+  await assert.rejects(sup.create({ name: "b", cores: 1, memory: "64M", kernel: guestElf("spin"), firmware: "none" }), /vms\[1\]\.memory/);
+  await assert.rejects(sup.create({ name: "a", cores: 1, memory: "16M", kernel: guestElf("spin"), firmware: "none" }), /a VM of that name exists already/);
+  const b = await sup.create({ name: "b", cores: 2, memory: "16M", kernel: guestElf("spin"), firmware: "none" });
+  assert.deepEqual([b.state, b.cores, b.autostart], ["created", [1, 2], false]);
+  assert.equal((await sup.start("b")).state, "running");
+  assert.deepEqual(sup.names(), ["a", "b"]);
+  assert.ok(sup.log({ kind: "info" }).some((e) => e.vm === "b" && e.message === "created vm b"));
+});
+
+test("without a description, changes are refused with the reason", async () => {
+  const sup = supervisor([testVmPlan("a")]);
+  await assert.rejects(sup.assign("a", { virtio: "rng" }), /assign: this system has no description to change \(start it with bulkhead up FILE\)/);
 });

@@ -19,6 +19,7 @@
 // kernel's console. The guest powers off through SBI or the test finisher; a guest
 // that does not within the time-out (no SysRq, a bare-metal program, console on hvc0)
 // is stopped hard, and the log says so.
+import { isDeepStrictEqual } from "node:util";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { BootMode } from "../../boot/loader.js";
 import type { PortBackend } from "../../chardev/index.js";
@@ -31,8 +32,8 @@ import { RootosError } from "./errors.js";
 import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./event-log.js";
 import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
 import { formatThrottle, throttleProblem } from "./pacer.js";
-import type {
-  Criticality, PortHost, RestartCause, SystemPlan, Throttle, Timing, VmPlan, WatchdogAction,
+import {
+  type Criticality, describeDevice, type PortHost, type RestartCause, type SystemPlan, type Throttle, type Timing, type VmPlan, type WatchdogAction,
 } from "../plan/index.js";
 import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
@@ -58,6 +59,30 @@ export interface SupervisorOptions {
   readonly stopGraceMs?: number;
   /** ms between SysRq keys (default 250). */
   readonly sysrqGapMs?: number;
+  /** What changes the system's description for assign, unassign and create; without it they are refused. */
+  readonly editor?: SystemEditor;
+}
+
+/** A change to the system, checked, not yet made: the plan it leads to. */
+export interface SystemEdit {
+  readonly plan: SystemPlan;
+  /** In words, for the event log. */
+  readonly summary: string;
+  /** Keep the change (the supervisor calls it once it has taken the plan). */
+  commit(): void;
+}
+
+/**
+ * Makes changes to the description the system came from and checks them whole, as
+ * `bulkhead validate` does (description/edit.ts). Throws with the reasons it refuses one.
+ */
+export interface SystemEditor {
+  /** Give `vm` one more device, written as in the description (`{ virtio: block, partition: data }`). */
+  assign(vm: string, device: Readonly<Record<string, unknown>>): Promise<SystemEdit>;
+  /** Take a device from `vm`: its index in the VM's list, or fields that pick one. */
+  unassign(vm: string, which: number | Readonly<Record<string, unknown>>): Promise<SystemEdit>;
+  /** A new VM, written as in the description; `cores` may be a count of free cores. Paths relative to `cwd`. */
+  create(vm: Readonly<Record<string, unknown>>, cwd: string): Promise<SystemEdit>;
 }
 
 /** A VM as `list` shows it. Plain data (JSON as is). */
@@ -95,6 +120,8 @@ export interface VmInfo {
     readonly kicks: number;
     readonly expiries: number;
   } | null;
+  /** Its devices in words, in plan order (`unassign VM N` counts from 0). */
+  readonly devices: readonly string[];
   /** How its last run ended, in words. */
   readonly lastExit: string | null;
   /** Verified boot: the bundle its current (or last) run booted, its version and signer; null for loose files or before a start. */
@@ -202,8 +229,8 @@ class VmRuntime {
   /** start() calls waiting for the thread to come up. */
   startWaiters: { resolve(): void; reject(e: Error): void }[] = [];
 
-  constructor(readonly plan: VmPlan, hooks: RuntimeHooks, scrollbackBytes: number) {
-    this.life = new Lifecycle(plan.name, (from, to, why) => hooks.record("state", plan.name, `${from} -> ${to} (${why})`, { from, to }));
+  constructor(readonly plan: VmPlan, hooks: RuntimeHooks, scrollbackBytes: number, state?: VmState) {
+    this.life = new Lifecycle(plan.name, (from, to, why) => hooks.record("state", plan.name, `${from} -> ${to} (${why})`, { from, to }), state);
     this.throttle = plan.throttle;
     this.counter = new RestartCounter(plan.restart);
     const sinkError = (e: Error) => hooks.record("info", plan.name, `a console client failed and was detached: ${e.message}`);
@@ -232,15 +259,19 @@ export class Supervisor {
   private uplinks: Promise<void> | undefined;
   private readonly uplinkPorts: SwitchPort[] = [];
 
-  constructor(readonly plan: SystemPlan, opts: SupervisorOptions = {}) {
+  private current: SystemPlan;
+  private readonly hooks: RuntimeHooks;
+
+  constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
+    this.current = plan;
     this.opts = opts;
     this.events = new EventLog(opts.eventLog === undefined ? defaultEventLogPath() : opts.eventLog);
-    const hooks: RuntimeHooks = {
+    this.hooks = {
       record: (...a) => this.events.record(...a),
       signal: (r, s) => this.onSignal(r, s),
       watchdog: (r) => this.onWatchdog(r),
     };
-    for (const vm of plan.vms) this.vms.set(vm.name, new VmRuntime(vm, hooks, opts.scrollbackBytes ?? 64 * 1024));
+    for (const vm of plan.vms) this.vms.set(vm.name, this.runtime(vm));
     this.events.record("info", undefined, `supervisor up: ${plan.vms.length} VM(s) from ${plan.source}`, { vms: plan.vms.map((v) => v.name) });
     for (const net of plan.networks) this.switches.set(net.name, new VirtualSwitch(`switch ${net.name}`));
     for (const r of this.vms.values()) {
@@ -252,6 +283,9 @@ export class Supervisor {
   }
 
   // ---- queries ---------------------------------------------------------------------
+
+  /** The system as it is now (assign, unassign and create change it). */
+  get plan(): SystemPlan { return this.current; }
 
   /** The VMs' names, in description order. */
   names(): string[] { return [...this.vms.keys()]; }
@@ -280,6 +314,9 @@ export class Supervisor {
 
   /** Every new event log entry; returns the unsubscribe function. */
   onEvent(listener: (e: LogEntry) => void): () => void { return this.events.subscribe(listener); }
+
+  /** The console ports of `vm` the RootOS keeps (attachConsole's `port`); [] for a VM it does not have. */
+  consolePorts(vm: string): string[] { return [...(this.vms.get(vm)?.ports.keys() ?? [])]; }
 
   /** A console's recent output (scroll-back), as text: the serial console, or a kept virtio-console port. */
   scrollback(vm: string, port?: string): string { return this.channel(this.get(vm), port, "scrollback").scrollback.text(); }
@@ -392,6 +429,43 @@ export class Supervisor {
     });
   }
 
+  /** Give a stopped VM one more device (as the description writes one); checked as `validate` checks. */
+  async assign(vm: string, device: Readonly<Record<string, unknown>>): Promise<VmInfo> {
+    return this.command(vm, "assign", [JSON.stringify(device)], async (r) => {
+      r.life.check("reconfigure");
+      const edit = await this.edit("assign", (e) => e.assign(vm, device));
+      this.adopt(edit);
+      return this.info(vm);
+    });
+  }
+
+  /** Take a device from a stopped VM: its number in `info VM`, or fields that pick it. */
+  async unassign(vm: string, which: number | Readonly<Record<string, unknown>>): Promise<VmInfo> {
+    return this.command(vm, "unassign", [typeof which === "number" ? String(which) : JSON.stringify(which)], async (r) => {
+      r.life.check("reconfigure");
+      const edit = await this.edit("unassign", (e) => e.unassign(vm, which));
+      this.adopt(edit);
+      return this.info(vm);
+    });
+  }
+
+  /** Add a VM from free cores and memory (written as the description writes one); it is created, not started. */
+  async create(spec: Readonly<Record<string, unknown>>, cwd = process.cwd()): Promise<VmInfo> {
+    const name = typeof spec.name === "string" ? spec.name : "";
+    const what = `create ${JSON.stringify(spec)}`;
+    try {
+      if (this.closed) throw new RootosError({ kind: "Closed" });
+      if (this.vms.has(name)) throw new RootosError({ kind: "BadArgument", command: "create", argument: name, why: "a VM of that name exists already" });
+      const edit = await this.edit("create", (e) => e.create(spec, cwd));
+      this.adopt(edit);
+      this.events.record("command", name, `${what}: ok`, { command: "create", ok: true });
+      return this.info(name);
+    } catch (e) {
+      this.events.record("command", undefined, `${what}: ${(e as Error).message}`, { command: "create", ok: false });
+      throw e;
+    }
+  }
+
   /**
    * Attach to a VM's console: `sink` gets its output (first the scroll-back, unless
    * replay is false) until detach(). Any number may be attached; all may type.
@@ -454,6 +528,58 @@ export class Supervisor {
   }
 
   // ---- internals -----------------------------------------------------------------------
+
+  /** A VM's runtime; `before`: the one it replaces (same state, counts and last exit). */
+  private runtime(vm: VmPlan, before?: VmRuntime): VmRuntime {
+    const r = new VmRuntime(vm, this.hooks, this.opts.scrollbackBytes ?? 64 * 1024, before?.life.state);
+    if (before) {
+      r.starts = before.starts;
+      r.restarts = before.restarts;
+      r.lastExit = before.lastExit;
+      r.lastStats = before.lastStats;
+    }
+    return r;
+  }
+
+  /** Ask the editor for a checked change; its refusal becomes a RootosError with every reason. */
+  private async edit(command: string, make: (e: SystemEditor) => Promise<SystemEdit>): Promise<SystemEdit> {
+    const editor = this.opts.editor;
+    if (!editor) throw new RootosError({ kind: "NotEditable", command });
+    try {
+      return await make(editor);
+    } catch (e) {
+      if (e instanceof RootosError) throw e;
+      const issues = (e as { issues?: readonly { path: string; message: string }[] }).issues;
+      const reasons = issues ? issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)) : [(e as Error).message];
+      throw new RootosError({ kind: "Refused", command, reasons });
+    }
+  }
+
+  /**
+   * Take the plan an edit leads to: new VMs join as created; a changed VM (it has no
+   * thread: the commands check) gets a runtime from its new plan, keeping its counts. A
+   * change that would touch a VM with a thread, or the networks, is refused whole.
+   */
+  private adopt(edit: SystemEdit): void {
+    const next = edit.plan;
+    const changed: VmPlan[] = [];
+    for (const vm of next.vms) {
+      const r = this.vms.get(vm.name);
+      if (r && isDeepStrictEqual(r.plan, vm)) continue;
+      if (r && r.thread?.alive) throw new RootosError({ kind: "Refused", command: "adopt", reasons: [`it would change VM '${vm.name}', which is ${r.life.state}`] });
+      changed.push(vm);
+    }
+    const gone = [...this.vms.keys()].filter((n) => !next.vms.some((v) => v.name === n));
+    if (gone.length > 0 || !isDeepStrictEqual(next.networks.map((n) => n.name), this.current.networks.map((n) => n.name))) {
+      throw new RootosError({ kind: "Refused", command: "adopt", reasons: ["a change may not remove VMs or networks"] });
+    }
+    edit.commit();
+    this.current = next;
+    for (const vm of changed) {
+      this.vms.set(vm.name, this.runtime(vm, this.vms.get(vm.name)));
+      this.events.record("info", vm.name, edit.summary);
+    }
+  }
 
   private channel(r: VmRuntime, port: string | undefined, command: string): Channel {
     if (port === undefined) return r.uart;
@@ -791,6 +917,7 @@ export class Supervisor {
       boots: r.boots,
       restart: { on: p.restart.on, inARow: r.counter.count, total: r.restarts, nextAt: r.restartAt !== undefined ? new Date(r.restartAt).toISOString() : null },
       watchdog: wd && p.watchdog ? { timeoutMs: wd.timeoutMs, action: p.watchdog.action, state: wd.state, kicks: wd.kicks, expiries: wd.expiries } : null,
+      devices: p.devices.map(describeDevice),
       lastExit: r.lastExit ?? null,
       verifiedBoot: r.verified ?? null,
       measurements: r.measurements ?? null,

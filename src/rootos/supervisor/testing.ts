@@ -7,7 +7,7 @@ import type { RestartPlan, SystemPlan, VmBoot, VmPlan } from "../plan/index.js";
 /** The repository root (from dist/src/rootos/supervisor). */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
-/** A bare-metal test guest: test/guests/bin/NAME.elf (spin, kick, crash, panic). */
+/** A bare-metal test guest: test/guests/bin/NAME.elf (spin, kick, crash, panic, probe, fill). */
 export function guestElf(name: string): string {
   return `${repoRoot}test/guests/bin/${name}.elf`;
 }

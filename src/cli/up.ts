@@ -1,0 +1,114 @@
+// `bulkhead up [FILE]`: bring a whole system up from its description. Check it (as
+// validate does; nothing starts if anything is wrong), create the board disks it asks
+// for, start the supervisor and the management API, boot every autostart VM, then open
+// the RootOS shell, or with --headless run as a service until SIGTERM or SIGINT, which
+// shut every VM down (SysRq power-off, then hard after a time-out).
+import { dirname, join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { cachedImages } from "../images/store.js";
+import { createMissingDisks } from "../rootos/board/disks.js";
+import { DEFAULT_SYSTEM, DescriptionEditor, DescriptionError, formatIssue, parseDuration } from "../rootos/description/index.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultEventLogPath, formatLogEntry, Supervisor } from "../rootos/supervisor/index.js";
+import { runShell } from "../shell/shell.js";
+import { CliError, usageError } from "./cli-error.js";
+
+export const UP_HELP = `usage: bulkhead up [options] [FILE]
+
+Bring up the system FILE describes (YAML; reference: docs/system-description.md;
+default: examples/mixed-criticality.yaml): check it as 'bulkhead validate' does (nothing
+starts when anything is wrong), create the board disks it marks create: true, boot
+every VM with autostart, and open the RootOS shell (type help there). Each VM runs in
+a thread of its own, with only its own memory and devices.
+
+options:
+  --headless           no shell: run as a service, print events as lines on stdout;
+                       SIGTERM or SIGINT shuts every VM down and exits
+  --api ADDR:PORT      where the management API listens (HTTP and WebSocket; default
+                       127.0.0.1:7730); --api off: no API
+  --token TOKEN        the API's bearer token (default: $BULKHEAD_TOKEN); required when
+                       ADDR is not a loopback address
+  --log FILE           the event log (JSON lines; default ${relative(process.cwd(), defaultEventLogPath()) || defaultEventLogPath()})
+  --shutdown-timeout DURATION
+                       how long a VM has to power off when the RootOS shuts down before it
+                       is stopped hard (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}s)
+  --no-fetch           do not fetch Debian's images; report them missing if not cached
+  -h, --help           show this help
+
+In the shell, 'console VM' joins the terminal to a VM's console; Ctrl-] detaches.
+'quit' (or Ctrl-D) stops every VM and exits. From another terminal or a script,
+'bulkhead ctl COMMAND' runs the same commands against this RootOS.
+`;
+
+const OPTIONS = {
+  headless: { type: "boolean" }, api: { type: "string" }, token: { type: "string" }, log: { type: "string" },
+  "shutdown-timeout": { type: "string" }, "no-fetch": { type: "boolean" }, help: { type: "boolean", short: "h" },
+} as const;
+
+export const DEFAULT_API = "127.0.0.1:7730";
+
+export async function upCommand(argv: readonly string[]): Promise<number> {
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true }));
+  } catch (e) {
+    throw usageError(`up: ${(e as Error).message.split("\n")[0]} (see bulkhead up --help)`);
+  }
+  if (values.help) {
+    process.stdout.write(UP_HELP);
+    return 0;
+  }
+  if (positionals.length > 1) throw usageError(`up: one description at a time, not ${positionals.length} (see bulkhead up --help)`);
+  const shutdownMs = values["shutdown-timeout"] === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseTimeout(values["shutdown-timeout"]);
+  const file = positionals[0] ?? relative(process.cwd(), DEFAULT_SYSTEM);
+
+  let editor: DescriptionEditor;
+  try {
+    editor = await DescriptionEditor.open(file, values["no-fetch"] ? { debianImages: async () => cachedImages() } : {});
+  } catch (e) {
+    if (!(e instanceof DescriptionError)) throw e;
+    for (const i of e.issues) process.stderr.write(`${formatIssue(e.file, i)}\n`);
+    throw new CliError(`${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? "" : "s"}; nothing was started`);
+  }
+  const plan = editor.loaded.plan;
+  for (const made of createMissingDisks(plan.board)) process.stderr.write(`bulkhead: created board disk ${made}\n`);
+
+  const sup = new Supervisor(plan, { editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs });
+  const headless = values.headless === true;
+  if (headless) sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
+  process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);
+
+  const results = await sup.up();
+  for (const r of results) process.stderr.write(`bulkhead: ${r.vm}: ${r.ok ? "started" : `did not start: ${r.error}`}\n`);
+
+  if (headless) await untilSignal();
+  else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(dirname(defaultEventLogPath()), "history") });
+  process.stderr.write("bulkhead: shutting the system down\n");
+  if (headless) await shutdownAll(sup, shutdownMs);
+  await sup.close();
+  return 0;
+}
+
+/** Resolves at the first SIGTERM or SIGINT; a second one exits at once. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const once = (): void => {
+      process.off("SIGTERM", once).off("SIGINT", once);
+      const hard = (): never => process.exit(130);
+      process.once("SIGTERM", hard).once("SIGINT", hard);
+      resolve();
+    };
+    process.on("SIGTERM", once).on("SIGINT", once);
+  });
+}
+
+/** Ask every running VM to power off, together; each is stopped hard after the time-out. */
+async function shutdownAll(sup: Supervisor, timeoutMs: number): Promise<void> {
+  const running = sup.list().filter((v) => v.state === "running");
+  await Promise.allSettled(running.map((v) => sup.shutdown(v.name, timeoutMs)));
+}
+
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw usageError(`up: --shutdown-timeout ${text}: not a duration (write e.g. 500ms, 10s or 2m)`);
+  return ms;
+}
