@@ -72,7 +72,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   const plan = editor.loaded.plan;
   for (const made of createMissingDisks(plan.board)) process.stderr.write(`bulkhead: created board disk ${made}\n`);
 
-  const sup = new Supervisor(plan, { editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs });
+  // Test hook (docs/upgrades.md): pause this many ms after each 64 KiB written to a slot, so a test can kill the RootOS mid-write.
+  const slowSlots = Number(process.env.BULKHEAD_TEST_SLOW_SLOT_WRITE ?? 0);
+  const sup = new Supervisor(plan, {
+    editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
+  });
   const headless = values.headless === true;
   if (headless) sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
   process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);

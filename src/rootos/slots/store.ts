@@ -142,6 +142,8 @@ export class SlotStore {
   /** The copy the current record came from (the next write goes to the other). */
   private copy: 0 | 1 | null;
   private record: BootControl;
+  /** Pairs given out by pairFor that the record does not have yet. */
+  private readonly reserved = new Map<string, number>();
 
   constructor(readonly range: SlotRange, private readonly opts: { readonly chunkDelayMs?: number } = {}) {
     this.fd = openSync(range.image, "r+");
@@ -168,12 +170,19 @@ export class SlotStore {
     return next;
   }
 
-  /** The pair a VM's slots are in: its own from the record, or the first one no VM has. */
+  /**
+   * The pair a VM's slots are in: its own from the record, or the first one no VM has,
+   * kept for it from now on (two VMs installing at once get different pairs).
+   */
   pairFor(vm: string): number | undefined {
-    const own = this.record.vms[vm];
-    if (own) return own.pair;
-    const taken = new Set(Object.values(this.record.vms).map((s) => s.pair));
-    for (let p = 0; p < this.capacity; p++) if (!taken.has(p)) return p;
+    const own = this.record.vms[vm]?.pair ?? this.reserved.get(vm);
+    if (own !== undefined) return own;
+    const taken = new Set([...Object.values(this.record.vms).map((s) => s.pair), ...this.reserved.values()]);
+    for (let p = 0; p < this.capacity; p++) {
+      if (taken.has(p)) continue;
+      this.reserved.set(vm, p);
+      return p;
+    }
     return undefined;
   }
 
