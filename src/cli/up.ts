@@ -95,7 +95,9 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
 /** Resolves at the first SIGTERM or SIGINT; a second one exits at once. */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
+    const alive = setInterval(() => {}, 1 << 30); // a service waits even when no VM runs
     const once = (): void => {
+      clearInterval(alive);
       process.off("SIGTERM", once).off("SIGINT", once);
       const hard = (): never => process.exit(130);
       process.once("SIGTERM", hard).once("SIGINT", hard);
