@@ -78,7 +78,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
   });
   const headless = values.headless === true;
-  if (headless) sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
+  if (headless) {
+    // What the supervisor logged while it started (a slot recovered after a power loss), then every new event.
+    for (const e of sup.log()) process.stdout.write(`${formatLogEntry(e)}\n`);
+    sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
+  }
   process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);
 
   const results = await sup.up();
