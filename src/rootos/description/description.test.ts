@@ -29,15 +29,18 @@ const boot = (b: string) => `vms:
     boot: ${b}
 `;
 
-/** Secure boot and A/B slots in partition 'shared' (16M), 4M a slot. */
-const SLOTS_BOARD = `${SECURE}  disks:
+/** The board disk of RICH_BOARD and SLOTS_BOARD: partitions data and shared, 16M each. */
+const DISK0 = `  disks:
     - name: disk0
       image: disk0.img
       create: true
       partitions:
         - { name: data, size: 16M }
         - { name: shared, size: 16M }
-  slots: { partition: shared, slot_size: 4M }
+`;
+
+/** Secure boot and A/B slots in partition 'shared' (16M), 4M a slot. */
+const SLOTS_BOARD = `${SECURE}${DISK0}  slots: { partition: shared, slot_size: 4M }
 `;
 
 /** One VM, enough to be valid; `extra` lines are appended to it (indented 4). */
@@ -55,14 +58,7 @@ const RICH_BOARD = `board:
   memory: 1G
   trusted_keys:
     - { name: vendor, file: key.pub }
-  disks:
-    - name: disk0
-      image: disk0.img
-      create: true
-      partitions:
-        - { name: data, size: 16M }
-        - { name: shared, size: 16M }
-  nics:
+${DISK0}  nics:
     - { name: eth0, udp: { local: "127.0.0.1:7001", remote: "127.0.0.1:7002" } }
     - { name: eth1 }
   serial_ports:
