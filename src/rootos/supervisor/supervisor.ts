@@ -812,6 +812,10 @@ export class Supervisor {
     const vm = r.plan.name;
     let s = store.control.vms[vm] ?? await this.provision(r);
     let c = store.readSlot(s.pair, s.active);
+    if (c.kind === "empty" && store.readSlot(s.pair, otherSlot(s.active)).kind === "empty") {
+      s = await this.provision(r); // both slots blank (a wiped partition): the factory install again
+      c = store.readSlot(s.pair, s.active);
+    }
     if (c.kind !== "bundle") {
       const other = otherSlot(s.active);
       const alt = store.readSlot(s.pair, other);
@@ -825,7 +829,7 @@ export class Supervisor {
     return { bytes: c.bytes, ref: `slot ${s.active} of ${this.plan.board.slots!.partition}`, committed: s.committed };
   }
 
-  /** Factory provisioning: the description's bundle into slot A of a free pair. */
+  /** Factory provisioning: the description's bundle into slot A of its pair (or a free one). */
   private async provision(r: VmRuntime): Promise<VmSlots> {
     const store = this.slotStore!;
     const vm = r.plan.name;
