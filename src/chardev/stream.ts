@@ -57,7 +57,8 @@ export class CallbackPort implements PortBackend {
     events.connection(true);
   }
 
-  write(bytes: Uint8Array): void { this.output(bytes); }
+  /** `bytes` may be a view of guest memory (virtio's zero-copy reader): the callback gets a copy of its own. */
+  write(bytes: Uint8Array): void { this.output(bytes.slice()); }
   /** Input from the host side, for the guest. */
   push(bytes: Uint8Array): void { this.events?.data(bytes.slice()); }
   pause(): void {}

@@ -74,7 +74,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   const plan = editor.loaded.plan;
   for (const made of createMissingDisks(plan.board)) process.stderr.write(`bulkhead: created board disk ${made}\n`);
 
-  const sup = new Supervisor(plan, { editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs });
+  // Test hook (docs/upgrades.md): pause this many ms after each 64 KiB written to a slot, so a test can kill the RootOS mid-write.
+  const slowSlots = Number(process.env.BULKHEAD_TEST_SLOW_SLOT_WRITE ?? 0);
+  const sup = new Supervisor(plan, {
+    editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
+  });
   let server: ApiServer | undefined;
   if (api) {
     try {
@@ -85,7 +89,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     }
   }
   const headless = values.headless === true;
-  if (headless) sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
+  if (headless) {
+    // What the supervisor logged while it started (a slot recovered after a power loss), then every new event.
+    for (const e of sup.log()) process.stdout.write(`${formatLogEntry(e)}\n`);
+    sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
+  }
   process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);
   if (server) process.stderr.write(`bulkhead: API on http://${server.address} (bulkhead ctl --api ${server.address} COMMAND)\n`);
 
@@ -104,7 +112,9 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
 /** Resolves at the first SIGTERM or SIGINT; a second one exits at once. */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
+    const alive = setInterval(() => {}, 1 << 30); // a service waits even when no VM runs
     const once = (): void => {
+      clearInterval(alive);
       process.off("SIGTERM", once).off("SIGINT", once);
       const hard = (): never => process.exit(130);
       process.once("SIGTERM", hard).once("SIGINT", hard);

@@ -14,6 +14,7 @@ import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
+import { SLOT_AREA_OFFSET, slotPairs } from "../slots/store.js";
 import { parsePublicKey } from "../trust/keys.js";
 import { formatPath as fmt, type PathSegment, type Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
@@ -73,6 +74,8 @@ export function probePath(path: string): Probe {
 /** Smallest VM RAM (as `bulkhead run`). */
 export const MIN_VM_MEMORY = 2 << 20;
 const PAGE = 4096;
+/** Slots start on 4 KiB boundaries. */
+const SLOT_ALIGN = 4096;
 
 type Path = readonly PathSegment[];
 type D = Draft<SystemDescription>;
@@ -342,6 +345,8 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     }
   });
 
+  checkUpgrades(d, partitions, report);
+
   // --- board memory: carve it up; report what does not fit
   if (board.memory !== undefined) {
     const requests = vms.map((vm) => {
@@ -372,6 +377,45 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     });
   }
   return issues;
+}
+
+/** A/B slots: the partition exists, no VM has it, it fits two slots per bundle-booting VM; upgrade ports and targets resolve. */
+function checkUpgrades(d: D, partitions: ReadonlyMap<string, { disk: number; index: number }>, report: (path: Path, problem: Problem) => void): void {
+  const board = d.board ?? {};
+  const vms = d.vms ?? [];
+  const slots = board.slots;
+  const bundleVms = vms.filter((vm) => vm?.boot?.kind === "bundle").map((vm) => vm!.name ?? "?");
+  if (slots?.partition !== undefined) {
+    const at = partitions.get(slots.partition);
+    if (!at) report(["board", "slots", "partition"], { kind: "Unknown", what: "partition", name: slots.partition, known: [...partitions.keys()] });
+    vms.forEach((vm, i) => (vm?.devices ?? []).forEach((dev, j) => {
+      if (dev?.kind === "block" && dev.partition === slots.partition) report(["vms", i, "devices", j, "partition"], { kind: "SlotsPartitionUsed", partition: slots.partition!, vm: vm?.name ?? `#${i}` });
+    }));
+    const size = at ? board.disks?.[at.disk]?.partitions?.[at.index]?.size : undefined;
+    if (slots.slotSize !== undefined && (slots.slotSize === 0 || slots.slotSize % SLOT_ALIGN !== 0)) {
+      report(["board", "slots", "slot_size"], { kind: "SizeAlign", what: "slot_size", bytes: slots.slotSize, align: SLOT_ALIGN });
+    } else if (size !== undefined && slots.slotSize !== undefined && slotPairs(size, slots.slotSize) < bundleVms.length) {
+      report(["board", "slots", "slot_size"], { kind: "SlotsTooSmall", partition: slots.partition, size, slotSize: slots.slotSize, vms: bundleVms, need: SLOT_AREA_OFFSET + 2 * bundleVms.length * slots.slotSize });
+    }
+  }
+  const names = new Set(vms.map((vm) => vm?.name));
+  vms.forEach((vm, i) => {
+    const up = vm?.upgrade;
+    if (!up) return;
+    const at: Path = ["vms", i, "upgrade"];
+    if (!slots) report(at, { kind: "UpgradeNoSlots" });
+    if (up.port !== undefined) {
+      const port = (vm.devices ?? []).flatMap((x) => (x?.kind === "console" ? x.ports ?? [] : [])).find((p) => p?.name === up.port);
+      if (!port) report([...at, "port"], { kind: "Unknown", what: "console port in this VM", name: up.port, known: (vm.devices ?? []).flatMap((x) => (x?.kind === "console" ? (x.ports ?? []).map((p) => p?.name ?? "") : [])) });
+      else if (port.host !== undefined) report([...at, "port"], { kind: "UpgradePortHost", port: up.port });
+    }
+    (up.targets ?? []).forEach((t, k) => {
+      if (t === undefined) return;
+      if (!names.has(t)) report([...at, "targets", k], { kind: "Unknown", what: "vm", name: t, known: [...names].filter((n): n is string => n !== undefined) });
+      else if (!bundleVms.includes(t)) report([...at, "targets", k], { kind: "UpgradeTargetNotBundle", vm: t });
+    });
+    if (up.targets === undefined && up.port !== undefined && vm.boot?.kind !== "bundle") report([...at, "port"], { kind: "UpgradeTargetNotBundle", vm: vm.name ?? `#${i}` });
+  });
 }
 
 /** Why a bundle holding `roles` cannot make a boot, or undefined (derive.ts maps the good ones to a VmBoot). */

@@ -30,6 +30,9 @@ function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** How long a new image has to come up healthy when the description does not say. */
+export const DEFAULT_UPGRADE_DEADLINE_MS = 60_000;
+
 const DURATION_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** `5s` → 5000; undefined when not a duration. */
@@ -161,6 +164,7 @@ export function convertDescription(value: unknown, file: string, dir: string): {
           }),
         });
       }),
+      slots: isObj(board.slots) ? defined({ partition: str(board.slots.partition), slotSize: c.size(board.slots.slot_size, ["board", "slots", "slot_size"]) }) : undefined,
       nics: list(board.nics).map((n, i) => {
         if (!isObj(n)) return undefined;
         const at: Path = ["board", "nics", i];
@@ -190,6 +194,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
     : undefined;
   const throttle = isObj(v.throttle) ? v.throttle : undefined;
   const watchdog = isObj(v.watchdog) ? v.watchdog : undefined;
+  const upgrade = isObj(v.upgrade) ? v.upgrade : undefined;
   const restart = isObj(v.restart) ? v.restart : {};
   const backoff = isObj(restart.backoff) ? restart.backoff : {};
   let share: number | undefined;
@@ -219,6 +224,11 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
       timeoutMs: c.duration(watchdog.timeout),
       action: watchdog.action === undefined ? "restart" : oneOf<WatchdogAction>(watchdog.action, ["restart", "stop", "pause", "log"]),
       port: str(watchdog.port),
+    }),
+    upgrade: upgrade && defined({
+      port: str(upgrade.port),
+      targets: Array.isArray(upgrade.targets) ? upgrade.targets.map(str) : undefined,
+      deadlineMs: upgrade.deadline === undefined ? DEFAULT_UPGRADE_DEADLINE_MS : c.duration(upgrade.deadline),
     }),
     restart: defined({
       on: restartCauses(restart.on),

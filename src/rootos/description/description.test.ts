@@ -29,6 +29,20 @@ const boot = (b: string) => `vms:
     boot: ${b}
 `;
 
+/** The board disk of RICH_BOARD and SLOTS_BOARD: partitions data and shared, 16M each. */
+const DISK0 = `  disks:
+    - name: disk0
+      image: disk0.img
+      create: true
+      partitions:
+        - { name: data, size: 16M }
+        - { name: shared, size: 16M }
+`;
+
+/** Secure boot and A/B slots in partition 'shared' (16M), 4M a slot. */
+const SLOTS_BOARD = `${SECURE}${DISK0}  slots: { partition: shared, slot_size: 4M }
+`;
+
 /** One VM, enough to be valid; `extra` lines are appended to it (indented 4). */
 const vm = (name: string, cores: string, memory = "128M", extra = ""): string =>
   `  - name: ${name}\n    cores: ${cores}\n    memory: ${memory}\n    boot: { kernel: kernel.elf }\n${extra}`;
@@ -44,14 +58,7 @@ const RICH_BOARD = `board:
   memory: 1G
   trusted_keys:
     - { name: vendor, file: key.pub }
-  disks:
-    - name: disk0
-      image: disk0.img
-      create: true
-      partitions:
-        - { name: data, size: 16M }
-        - { name: shared, size: 16M }
-  nics:
+${DISK0}  nics:
     - { name: eth0, udp: { local: "127.0.0.1:7001", remote: "127.0.0.1:7002" } }
     - { name: eth1 }
   serial_ports:
@@ -250,6 +257,25 @@ const CASES: readonly Case[] = [
     path: "vms[0].boot.min_version", message: /^-1 is less than 0/ },
   { name: "secure boot without trusted keys", yaml: `board:\n  cores: 1\n  memory: 1G\n  secure_boot: true\nvms:\n${vm("a", "[0]")}`,
     path: "board.secure_boot", message: /^secure_boot needs at least one key/ },
+  // A/B slots and upgrades
+  { name: "slots in a partition that does not exist", yaml: `${SLOTS_BOARD.replace("partition: shared", "partition: sharde")}${boot("{ bundle: a.bundle }")}`,
+    path: "board.slots.partition", message: /^there is no partition 'sharde' \(did you mean 'shared'\?\)/ },
+  { name: "slots too small for the bundle VMs", yaml: `${SLOTS_BOARD.replace("slot_size: 4M", "slot_size: 8M")}${boot("{ bundle: a.bundle }")}vms_extra`,
+    path: "board.slots.slot_size", message: /^partition 'shared' \(16M\) is too small for two 8M slots for each of a, b and the boot-control area: it needs 32832K/ },
+  { name: "a slot size not in whole 4 KiB", yaml: `${SLOTS_BOARD.replace("slot_size: 4M", "slot_size: 5K")}${boot("{ bundle: a.bundle }")}`,
+    path: "board.slots.slot_size", message: /^slot_size 5120 bytes is not a multiple of 4K/ },
+  { name: "the slot partition given to a VM", yaml: `${SLOTS_BOARD}${boot("{ bundle: a.bundle }")}    devices: [{ virtio: block, partition: shared, readonly: true }]\n`,
+    path: "vms[0].devices[0].partition", message: /^partition 'shared' holds the RootOS's A\/B slots; it cannot also be a device of vm 'a'/ },
+  { name: "an upgrade without slots", yaml: `${SECURE}${boot("{ bundle: a.bundle }")}    upgrade: { deadline: 5s }\n`,
+    path: "vms[0].upgrade", message: /^upgrades are written to A\/B slots, and the board has none: add board\.slots/ },
+  { name: "an upgrade port with a host end", yaml: `${SLOTS_BOARD}${boot("{ bundle: a.bundle }")}    devices: [{ virtio: console, ports: [hvc, { name: up, host: "file:up.log" }] }]\n    upgrade: { port: up }\n`,
+    path: "vms[0].upgrade.port", message: /^console port 'up' has a host end; the upgrade port must be one the RootOS keeps/ },
+  { name: "an upgrade port that is not a port", yaml: `${SLOTS_BOARD}${boot("{ bundle: a.bundle }")}    devices: [{ virtio: console, ports: [hvc, up] }]\n    upgrade: { port: upp }\n`,
+    path: "vms[0].upgrade.port", message: /^there is no console port in this VM 'upp' \(did you mean 'up'\?\)/ },
+  { name: "an upgrade target that boots loose files", yaml: `${SLOTS_BOARD}${boot("{ bundle: a.bundle }")}    devices: [{ virtio: console, ports: [hvc, up] }]\n    upgrade: { port: up, targets: [a, c] }\n${vm("c", "[1]")}`.replace("  secure_boot: true\n", ""),
+    path: "vms[0].upgrade.targets[1]", message: /^vm 'c' does not boot a signed bundle, so it has no slots to upgrade/ },
+  { name: "an upgrade target that does not exist", yaml: `${SLOTS_BOARD}${boot("{ bundle: a.bundle }")}    devices: [{ virtio: console, ports: [hvc, up] }]\n    upgrade: { port: up, targets: [zz] }\n`,
+    path: "vms[0].upgrade.targets[0]", message: /^there is no vm 'zz'/ },
   // the text itself
   { name: "broken YAML", yaml: `board:\n  cores: 4\n  memory: [1G\nvms: []\n`, path: "", message: /./, line: 4 },
   { name: "a key written twice", yaml: `${BOARD}vms:\n${vm("a", "[0]")}    cores: [1]\n`, path: "", message: /unique/ },
@@ -258,7 +284,7 @@ const CASES: readonly Case[] = [
 
 for (const c of CASES) {
   test(`validate rejects ${c.name}`, async () => {
-    const issues = await s.issues(c.yaml);
+    const issues = await s.issues(c.yaml.replace("vms_extra", "  - name: b\n    cores: [1]\n    memory: 64M\n    boot: { bundle: a.bundle }\n"));
     assert.ok(issues.length > 0, "accepted");
     const hit = issues.find((i) => i.path === c.path && c.message.test(i.message));
     assert.ok(hit, `no issue at ${c.path} matching ${c.message}; got:\n${issues.map((i) => `  ${i.line}: ${i.path}: ${i.message}`).join("\n")}`);
@@ -410,6 +436,33 @@ test("a signed bundle's roles make the boot: direct, firmware, staged; secure bo
   assert.equal(b!.mode, "firmware");
   assert.deepEqual([b!.firmware, b!.kernel, b!.initrd], [at("fw.bundle", "firmware"), at("fw.bundle", "kernel"), at("fw.bundle", "initrd")]);
   assert.deepEqual([c!.mode, c!.firmware, c!.kernel, c!.rawKernel, c!.disk], ["firmware", at("uboot.bundle", "firmware"), at("uboot.bundle", "bootloader"), true, "data"]);
+});
+
+test("A/B slots: the partition's place on the disk, each bundle VM's deadline, an upgrade port and its targets", async () => {
+  const { plan } = await s.load(`${SLOTS_BOARD.replace("slot_size: 4M", "slot_size: 2M")}vms:
+  - name: a
+    cores: [0]
+    memory: 128M
+    boot: { bundle: a.bundle }
+    devices: [{ virtio: console, ports: [hvc, org.bulkhead.upgrade] }]
+    upgrade: { port: org.bulkhead.upgrade, deadline: 30s }
+  - name: b
+    cores: [1]
+    memory: 64M
+    boot: { bundle: a.bundle }
+  - name: c
+    cores: [2]
+    memory: 64M
+    boot: { bundle: a.bundle }
+    devices: [{ virtio: console, ports: [hvc, up] }]
+    upgrade: { port: up, targets: [a, b] }
+`);
+  assert.deepEqual(plan.board.slots, { partition: "shared", disk: "disk0", image: join(s.dir, "disk0.img"), offset: 17 << 20, size: 16 << 20, slotSize: 2 << 20 });
+  assert.deepEqual(plan.vms.map((v) => v.upgrade), [
+    { slots: true, deadlineMs: 30_000, port: "org.bulkhead.upgrade", targets: ["a"] },
+    { slots: true, deadlineMs: 60_000, targets: [] },
+    { slots: true, deadlineMs: 60_000, port: "up", targets: ["a", "b"] },
+  ]);
 });
 
 test("loose files boot unverified where secure boot is off, unless the VM refuses them", async () => {

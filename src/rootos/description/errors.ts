@@ -62,7 +62,13 @@ export type Problem =
   | { readonly kind: "SecureBootNoKeys" }
   | { readonly kind: "BootDiskNotBlock"; readonly partition: string }
   | { readonly kind: "BareInitrd" }
-  | { readonly kind: "StagedFirmware"; readonly value: string };
+  | { readonly kind: "StagedFirmware"; readonly value: string }
+  // A/B slots and upgrades
+  | { readonly kind: "SlotsPartitionUsed"; readonly partition: string; readonly vm: string }
+  | { readonly kind: "SlotsTooSmall"; readonly partition: string; readonly size: number; readonly slotSize: number; readonly vms: readonly string[]; readonly need: number }
+  | { readonly kind: "UpgradeNoSlots" }
+  | { readonly kind: "UpgradePortHost"; readonly port: string }
+  | { readonly kind: "UpgradeTargetNotBundle"; readonly vm: string };
 
 /** Formats the schema names (its definitions), for BadFormat. */
 export type Format = "size" | "duration" | "name" | "portHost" | "mac" | "percent" | "offset" | "file";
@@ -194,6 +200,13 @@ export function describe(p: Problem): string {
     case "BareInitrd": return "firmware: none runs the kernel ELF in M-mode with no firmware; it takes no initrd";
     case "StagedFirmware":
       return `a staged boot needs a firmware file (OpenSBI, e.g. debian:opensbi) to start the bootloader, not '${p.value}'`;
+    case "SlotsPartitionUsed":
+      return `partition '${p.partition}' holds the RootOS's A/B slots; it cannot also be a device of vm '${p.vm}'`;
+    case "SlotsTooSmall":
+      return `partition '${p.partition}' (${size(p.size)}) is too small for two ${size(p.slotSize)} slots for each of ${list(p.vms)} and the boot-control area: it needs ${size(p.need)} (grow it or make slot_size smaller)`;
+    case "UpgradeNoSlots": return "upgrades are written to A/B slots, and the board has none: add board.slots: { partition: NAME, slot_size: SIZE }";
+    case "UpgradePortHost": return `console port '${p.port}' has a host end; the upgrade port must be one the RootOS keeps (remove its host)`;
+    case "UpgradeTargetNotBundle": return `vm '${p.vm}' does not boot a signed bundle, so it has no slots to upgrade (boot: { bundle: FILE })`;
   }
 }
 

@@ -32,6 +32,8 @@ export interface BoardDescription {
   readonly secureBoot: boolean;
   readonly trustedKeys: readonly KeyDescription[];
   readonly disks: readonly DiskDescription[];
+  /** A/B boot slots for the VMs that boot bundles, in this partition (docs/upgrades.md). */
+  readonly slots?: { readonly partition: string; readonly slotSize: number };
   readonly nics: readonly NicDescription[];
   readonly serialPorts: readonly SerialPortDescription[];
 }
@@ -127,6 +129,8 @@ export interface VmDescription {
   readonly timing: Timing;
   readonly throttle?: Throttle;
   readonly watchdog?: { readonly timeoutMs: number; readonly action: WatchdogAction; readonly port?: string };
+  /** Field upgrades: this VM's health deadline after one, and the port it may send them through. */
+  readonly upgrade?: { readonly port?: string; readonly targets?: readonly string[]; readonly deadlineMs: number };
   readonly restart: RestartPlan;
   readonly autostart: boolean;
 }

@@ -9,7 +9,8 @@ import { MEMMAP } from "../../machine/memmap.js";
 import { defaultMac, formatMac } from "../../net/index.js";
 import type { DebianImage, FileRef, PartitionDescription, SystemDescription, VmDescription } from "../description/types.js";
 import { freeRanges, layoutPartitions, placeMemory } from "./layout.js";
-import type { BootFile, DiskPlan, NicHost, SystemPlan, VmBoot, VmDevice, VmPlan } from "./types.js";
+import { DEFAULT_UPGRADE_DEADLINE_MS } from "../description/convert.js";
+import type { BootFile, DiskPlan, NicHost, SystemPlan, UpgradePlan, VmBoot, VmDevice, VmPlan } from "./types.js";
 
 export interface DeriveEnv {
   /** Debian's cached images; needed when the description names any (debian:kernel, ...). */
@@ -142,6 +143,19 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     }
   });
 
+  const upgradeOf = (vm: VmDescription): UpgradePlan | undefined => {
+    const slots = d.board.slots !== undefined && vm.boot.kind === "bundle";
+    if (!slots && !vm.upgrade) return undefined;
+    const port = vm.upgrade?.port;
+    return {
+      slots,
+      deadlineMs: vm.upgrade?.deadlineMs ?? DEFAULT_UPGRADE_DEADLINE_MS,
+      ...(port !== undefined ? { port } : {}),
+      targets: port === undefined ? [] : vm.upgrade?.targets ?? [vm.name],
+    };
+  };
+  const slotsAt = d.board.slots && partitionAt.get(d.board.slots.partition)!;
+
   const vms: VmPlan[] = d.vms.map((vm, i) => ({
     name: vm.name,
     os: vm.os,
@@ -155,6 +169,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     timing: vm.timing,
     ...(vm.throttle ? { throttle: vm.throttle } : {}),
     ...(vm.watchdog ? { watchdog: vm.watchdog } : {}),
+    ...(upgradeOf(vm) ? { upgrade: upgradeOf(vm)! } : {}),
     restart: vm.restart,
     autostart: vm.autostart,
   }));
@@ -170,6 +185,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       freeCores: Array.from({ length: d.board.cores }, (_, c) => c).filter((c) => !usedCores.has(c)),
       freeMemory: freeRanges(taken, d.board.memory).map((g) => ({ base: BigInt(base + g.start), size: BigInt(g.end - g.start) })),
       disks,
+      ...(slotsAt ? { slots: { partition: slotsAt.p.name, disk: slotsAt.disk.name, image: slotsAt.disk.image, offset: slotsAt.p.offset, size: slotsAt.p.size, slotSize: d.board.slots!.slotSize } } : {}),
       nics,
       serialPorts,
       secureBoot: d.board.secureBoot,

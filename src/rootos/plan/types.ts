@@ -141,6 +141,29 @@ export interface RestartPlan {
   readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly factor: number };
 }
 
+/** Field upgrades of a VM (docs/upgrades.md). */
+export interface UpgradePlan {
+  /** It boots from A/B slots in the board's slot partition (it boots a bundle and the board has slots). */
+  readonly slots: boolean;
+  /** How long a new image has to come up healthy before the RootOS rolls it back. */
+  readonly deadlineMs: number;
+  /** The console port (kept by the RootOS) it may send signed bundles through. */
+  readonly port?: string;
+  /** The VMs it may upgrade through `port`. */
+  readonly targets: readonly string[];
+}
+
+/** Where the A/B slots live: bytes [offset, offset+size) of a board disk image (one partition). */
+export interface SlotsPlan {
+  readonly partition: string;
+  readonly disk: string;
+  /** The disk image, absolute. */
+  readonly image: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly slotSize: number;
+}
+
 /** Exactly what one VM needs to build and run its machine, and nothing of the others'. */
 export interface VmPlan {
   readonly name: string;
@@ -166,6 +189,8 @@ export interface VmPlan {
   readonly throttle?: Throttle;
   /** undefined: no watchdog. */
   readonly watchdog?: WatchdogPlan;
+  /** undefined: it neither boots from slots nor sends upgrades. */
+  readonly upgrade?: UpgradePlan;
   readonly restart: RestartPlan;
   /** `bulkhead up` starts it. */
   readonly autostart: boolean;
@@ -202,6 +227,8 @@ export interface BoardPlan {
   readonly freeCores: readonly number[];
   readonly freeMemory: readonly Region[];
   readonly disks: readonly DiskPlan[];
+  /** The A/B slot partition; undefined: bundles boot from their files, and there are no upgrades. */
+  readonly slots?: SlotsPlan;
   readonly nics: readonly { readonly name: string; readonly host: NicHost; readonly mac: string }[];
   readonly serialPorts: readonly { readonly name: string; readonly host: PortHost }[];
   readonly secureBoot: boolean;

@@ -34,6 +34,8 @@ export interface BootTrust {
   readonly trustedKeys: BoardPlan["trustedKeys"];
   /** The highest bundle version this VM has booted; a lower one is refused. */
   readonly installedVersion?: number;
+  /** Boot this bundle instead of the plan's file: the VM's active A/B slot (src/rootos/slots). */
+  readonly slot?: { readonly bytes: Uint8Array; readonly ref: string };
 }
 
 /** Read, verify and measure a VM's boot images. Throws RootosError (BootImage, Verification). */
@@ -50,17 +52,18 @@ export async function readBootImages(plan: VmPlan, trust: BootTrust): Promise<Bo
   let verified: VerifiedBoot | undefined;
 
   if (b.bundle) {
-    const bundle = b.bundle;
+    const bundle = trust.slot ? { ref: trust.slot.ref, path: trust.slot.ref } : b.bundle;
     const refuse = (why: string, reason: string): never => { throw new RootosError({ kind: "Verification", vm: plan.name, file: bundle.ref, why, reason }); };
-    const bytes = await readBytes(plan.name, "bundle", bundle.path);
+    const bytes = trust.slot?.bytes ?? await readBytes(plan.name, "bundle", bundle.path);
     let keys: TrustedKey[];
     try {
       keys = trust.trustedKeys.map((k) => readPublicKey(k.path, k.name));
     } catch (e) {
       return refuse((e as Error).message, "KeyFile");
     }
-    const min = Math.max(bundle.minVersion ?? 0, trust.installedVersion ?? 0);
-    const source = (trust.installedVersion ?? 0) > (bundle.minVersion ?? 0) ? "version this VM booted before" : "min_version in the description";
+    const minVersion = b.bundle.minVersion ?? 0;
+    const min = Math.max(minVersion, trust.installedVersion ?? 0);
+    const source = (trust.installedVersion ?? 0) > minVersion ? "version this VM booted before" : "min_version in the description";
     let v;
     try {
       v = verifyBundle(bytes, { keys, ...(b.key !== undefined ? { key: b.key } : {}), target: plan.name, ...(min > 0 ? { minVersion: { version: min, source } } : {}) }, { exact: true });

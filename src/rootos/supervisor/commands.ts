@@ -3,14 +3,15 @@
 // answers with plain data (JSON as is) and the same as text for people. A front end
 // needs only `runCommand(sup, words)`, `COMMANDS` for help and completion, and
 // Supervisor.attachConsole for `console VM`, which is interactive and so not a row here.
+import { readFile } from "node:fs/promises";
 import { formatBytesExact } from "../../machine/size.js";
 import { parseDuration as parseDescriptionDuration } from "../description/convert.js";
 import { wordsToData } from "../description/edit.js";
-import { RootosError } from "./errors.js";
+import { errnoText, RootosError } from "./errors.js";
 import { formatLogEntry, type LogKind } from "./event-log.js";
 import { formatThrottle } from "./pacer.js";
 import type { Throttle } from "../plan/index.js";
-import type { Supervisor, VmInfo, VmStats } from "./supervisor.js";
+import type { SlotsInfo, Supervisor, VmInfo, VmStats } from "./supervisor.js";
 
 export interface CommandResult {
   /** Plain data: what the API returns. */
@@ -128,6 +129,30 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: "upgrade", usage: "upgrade VM BUNDLE-FILE", vmArgs: [0],
+    help: "install a signed bundle in a VM's inactive A/B slot and restart the VM from it; rolled back if it does not come up healthy in time (docs/upgrades.md)",
+    async run(sup, args) {
+      const [vm, file] = arity("upgrade", args, 2, 2);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(file!));
+      } catch (e) {
+        throw bad("upgrade", file!, `cannot read it (${errnoText(e)})`);
+      }
+      const res = await sup.upgrade(vm!, bytes, file);
+      return { data: res, text: `${res.vm}: version ${res.version} installed in slot ${res.slot}; restarting ${res.restart === "system" ? "the system" : res.vm}; it has ${res.deadlineMs / 1000} s to come up healthy, or slot ${res.previous} boots again` };
+    },
+  },
+  {
+    name: "slots", usage: "slots VM", vmArgs: [0],
+    help: "a VM's A/B slots: which one boots, the version each holds (verified), an upgrade on trial",
+    async run(sup, args) {
+      const [vm] = arity("slots", args, 1, 1);
+      const s = sup.slots(vm!);
+      return { data: s, text: formatSlots(s) };
+    },
+  },
+  {
     name: "log", usage: "log [VM] [KIND] [-n N]", vmArgs: [0],
     help: `the event log, newest last (the last 50 unless -n); KIND is one of ${LOG_KINDS.join(", ")}`,
     async run(sup, args) {
@@ -231,6 +256,14 @@ export function formatInfo(v: VmInfo): string {
 
 function formatDevices(v: VmInfo): string {
   return v.devices.map((d, i) => `    ${i}: ${d}`).join("\n");
+}
+
+/** `slots VM`: one line per slot, the active one marked. */
+export function formatSlots(s: SlotsInfo): string {
+  if (!s.provisioned) return `${s.vm}: slots in ${s.partition} not written yet (its first start installs the description's bundle in slot A)`;
+  const rows = s.slots.map((x) => `  ${x.slot === s.active ? "*" : " "} ${x.slot}  ${x.state === "valid" ? `version ${x.version}, signed by '${x.key}'` : x.state === "empty" ? "empty" : `invalid: ${x.why}`}`);
+  const trial = s.upgrading ? `; upgrade to version ${s.upgrading.version} ${s.upgrading.phase === "writing" ? "being written to" : "on trial in"} slot ${s.upgrading.slot}` : "";
+  return [`${s.vm}: boots slot ${s.active} of ${s.partition}; committed version ${s.committed}${trial}`, ...rows].join("\n");
 }
 
 /** `measurements VM`: the log, one stage a line, then the chained value. */

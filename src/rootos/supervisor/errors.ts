@@ -27,6 +27,8 @@ export type RootosErrorInfo =
   | { readonly kind: "Refused"; readonly command: string; readonly reasons: readonly string[] }
   /** The system was not started from a description, so it cannot be changed (tests, embedders). */
   | { readonly kind: "NotEditable"; readonly command: string }
+  /** An upgrade (a signed bundle for a VM's inactive slot) was refused; the active slot is untouched. `reason`: the check that failed. */
+  | { readonly kind: "UpgradeRefused"; readonly vm: string; readonly why: string; readonly reason: string }
   /** The supervisor was closed. */
   | { readonly kind: "Closed" };
 
@@ -54,6 +56,8 @@ function describe(e: RootosErrorInfo): string {
       return `${e.command}: refused, nothing changed: ${e.reasons.join("; ")}`;
     case "NotEditable":
       return `${e.command}: this system has no description to change (start it with bulkhead up FILE)`;
+    case "UpgradeRefused":
+      return `upgrade of VM '${e.vm}' refused: ${e.why} (its active slot is untouched)`;
     case "Closed":
       return "the supervisor is shut down";
   }

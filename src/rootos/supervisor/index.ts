@@ -3,7 +3,7 @@
 // and the command table the shell, `bulkhead ctl` and the HTTP API share.
 export {
   Supervisor, DEFAULT_SHUTDOWN_TIMEOUT_MS, SHUTDOWN_SYSRQ, describeEnd,
-  type ConsoleAttachment, type ConsoleSink, type SupervisorOptions, type UpResult, type VmInfo, type VmStats,
+  type ConsoleAttachment, type ConsoleSink, type SlotInfo, type SlotsInfo, type SupervisorOptions, type UpgradeResult, type UpResult, type VmInfo, type VmStats,
 } from "./supervisor.js";
 export { readBootImages, workerMachineConfig, type BootImages, type BootTrust, type VerifiedBoot } from "./boot-images.js";
 export { COMMANDS, LOG_KINDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, formatMeasurements, type Command, type CommandResult } from "./commands.js";

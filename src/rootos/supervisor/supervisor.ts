@@ -19,7 +19,9 @@
 // kernel's console. The guest powers off through SBI or the test finisher; a guest
 // that does not within the time-out (no SysRq, a bare-metal program, console on hvc0)
 // is stopped hard, and the log says so.
+import { readFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
+import { BundleError, parseBundle } from "../../images/bundle.js";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { BootMode } from "../../boot/loader.js";
 import type { PortBackend } from "../../chardev/index.js";
@@ -28,7 +30,7 @@ import { openUdpLink } from "../../net/udp.js";
 import { type SwitchPort, VirtualSwitch } from "../../net/switch.js";
 import { PANIC_GRACE_MS, ConsoleWatch, type ConsoleSignal, Scrollback, WATCHDOG_KICK_TEXT } from "./console-watch.js";
 import { type BootImages, type BootTrust, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
-import { RootosError } from "./errors.js";
+import { errnoText, RootosError } from "./errors.js";
 import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./event-log.js";
 import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
 import { formatThrottle, throttleProblem } from "./pacer.js";
@@ -38,6 +40,9 @@ import {
 import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import { RestartCounter, restartsOn } from "./restart.js";
+import { otherSlot, type SlotName, SlotStore, type Trial, type VmSlots } from "../slots/store.js";
+import { readPublicKey, TrustError, type VerifiedBundle, verifyBundle } from "../trust/index.js";
+import { UpgradeReceiver } from "./upgrade-port.js";
 import { emptyStats, type VmEnd, VmThread } from "./vm-thread.js";
 import { Watchdog, type WatchdogState } from "./watchdog.js";
 
@@ -61,6 +66,59 @@ export interface SupervisorOptions {
   readonly sysrqGapMs?: number;
   /** What changes the system's description for assign, unassign and create; without it they are refused. */
   readonly editor?: SystemEditor;
+  /** Test hook (BULKHEAD_TEST_SLOW_SLOT_WRITE): ms to pause after each 64 KiB written to a slot. */
+  readonly slotWriteDelayMs?: number;
+  /** ms between an upgrade's reply and the restart of its target, so that a VM upgrading itself reads the reply (default 500). */
+  readonly upgradeRestartDelayMs?: number;
+  /** Quiet time that ends a bundle on an upgrade port (default 1 s). */
+  readonly upgradePortGapMs?: number;
+}
+
+/** An upgrade that was installed: the target restarts from `slot` on trial. */
+export interface UpgradeResult {
+  readonly vm: string;
+  readonly version: number;
+  readonly slot: SlotName;
+  readonly previous: SlotName;
+  /** What restarts: the target, or every running VM (the bundle's flag restart: system). */
+  readonly restart: "vm" | "system";
+  readonly deadlineMs: number;
+}
+
+/** One slot as `slots VM` shows it. */
+export interface SlotInfo {
+  readonly slot: SlotName;
+  /** valid: a bundle for this VM that verifies; invalid: anything else written there (why says what). */
+  readonly state: "empty" | "valid" | "invalid";
+  readonly version: number | null;
+  readonly key: string | null;
+  readonly why: string | null;
+}
+
+/** A VM's A/B slots (`slots VM`). Plain data. */
+export interface SlotsInfo {
+  readonly vm: string;
+  readonly partition: string;
+  /** False before its first start installs the description's bundle in slot A. */
+  readonly provisioned: boolean;
+  readonly active: SlotName | null;
+  /** Anti-rollback: the highest version that came up healthy. */
+  readonly committed: number | null;
+  readonly trial: Trial | null;
+  /** An upgrade in progress now: being written, or on trial. */
+  readonly upgrading: { readonly phase: "writing" | "trial"; readonly version: number; readonly slot: SlotName } | null;
+  readonly slots: readonly SlotInfo[];
+}
+
+/** An upgrade in progress on one VM. */
+interface Upgrade {
+  phase: "writing" | "trial";
+  readonly version: number;
+  readonly slot: SlotName;
+  readonly previous: SlotName;
+  /** The new image's thread was started: kicks and ends from now on are its. */
+  booted: boolean;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** A change to the system, checked, not yet made: the plan it leads to. */
@@ -228,6 +286,10 @@ class VmRuntime {
   installedVersion: number | undefined;
   /** start() calls waiting for the thread to come up. */
   startWaiters: { resolve(): void; reject(e: Error): void }[] = [];
+  /** An upgrade being written to its inactive slot, or on trial. */
+  upgrade: Upgrade | undefined;
+  /** Its upgrade port's receiver (upgrade.port). */
+  receiver: UpgradeReceiver | undefined;
 
   constructor(readonly plan: VmPlan, hooks: RuntimeHooks, scrollbackBytes: number, state?: VmState) {
     this.life = new Lifecycle(plan.name, (from, to, why) => hooks.record("state", plan.name, `${from} -> ${to} (${why})`, { from, to }), state);
@@ -261,11 +323,17 @@ export class Supervisor {
 
   private current: SystemPlan;
   private readonly hooks: RuntimeHooks;
+  /** The A/B slots (board.slots), open while the supervisor runs. */
+  private readonly slotStore: SlotStore | undefined;
 
   constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.current = plan;
     this.opts = opts;
     this.events = new EventLog(opts.eventLog === undefined ? defaultEventLogPath() : opts.eventLog);
+    if (plan.board.slots) {
+      this.slotStore = new SlotStore(plan.board.slots, { ...(opts.slotWriteDelayMs ? { chunkDelayMs: opts.slotWriteDelayMs } : {}) });
+      this.recoverSlots();
+    }
     this.hooks = {
       record: (...a) => this.events.record(...a),
       signal: (r, s) => this.onSignal(r, s),
@@ -467,6 +535,79 @@ export class Supervisor {
   }
 
   /**
+   * Install a signed bundle in a VM's inactive A/B slot and restart the VM from it on
+   * trial (docs/upgrades.md). Checks signature, target, version (newer than the active
+   * slot's) and size first; writes and syncs the slot, reads it back, then switches the
+   * boot-control record. Resolves once the slot is switched; the restart follows after
+   * upgradeRestartDelayMs, and the trial ends in a commit or a rollback (events).
+   * `via` names the source for the log (a file, a VM's port). Refusals: UpgradeRefused.
+   */
+  async upgrade(vm: string, bundle: Uint8Array, via = "command"): Promise<UpgradeResult> {
+    return this.command(vm, "upgrade", [via], async (r) => {
+      const refuse = (why: string, reason: string): never => { throw new RootosError({ kind: "UpgradeRefused", vm, why, reason }); };
+      const store = this.slotStore;
+      if (!store || !r.plan.upgrade?.slots) return refuse(`it has no A/B slots (${!store ? "the board has none: add board.slots" : "it does not boot a signed bundle"})`, "NoSlots");
+      if (r.upgrade) return refuse(`version ${r.upgrade.version} is ${r.upgrade.phase === "writing" ? "being written to" : "on trial in"} slot ${r.upgrade.slot}; wait until it is committed or rolled back`, "Busy");
+      const slotSize = store.range.slotSize;
+      if (bundle.length > slotSize) return refuse(`oversized bundle: ${bundle.length} bytes, more than a slot's ${slotSize}`, "Oversized");
+      const v = this.verifySlotBundle(r, bundle);
+      if ("why" in v) return refuse(v.why, v.reason);
+      const want = [r.plan.boot.firmware, r.plan.boot.kernel, r.plan.boot.initrd].filter((f) => f !== undefined).map((f) => f.role!).sort();
+      const have = v.files.map((f) => f.role).sort();
+      if (want.join() !== have.join()) return refuse(`the bundle holds ${have.join(", ")}, but this VM boots ${want.join(", ")}`, "Roles");
+      const s = store.control.vms[vm] ?? await this.provision(r);
+      const installed = Math.max(s.versions[s.active] ?? 0, s.committed);
+      if (v.manifest.version <= installed) return refuse(`version ${v.manifest.version} is not newer than version ${installed}, installed in slot ${s.active} (anti-rollback)`, "VersionTooOld");
+
+      const slot = otherSlot(s.active);
+      const u: Upgrade = { phase: "writing", version: v.manifest.version, slot, previous: s.active, booted: false, timer: undefined };
+      r.upgrade = u;
+      try {
+        this.events.record("info", vm, `upgrade: writing version ${u.version} (${bundle.length} bytes, signed by '${v.signer.name}', from ${via}) to slot ${slot}`, { upgrade: "writing", version: u.version, slot });
+        await store.writeSlot(s.pair, slot, bundle);
+        const back = store.readSlot(s.pair, slot);
+        if (back.kind !== "bundle" || !Buffer.from(back.bytes).equals(Buffer.from(bundle))) refuse(`slot ${slot} does not read back as written (${back.kind === "invalid" ? back.why : back.kind}): a disk error?`, "ReadBack");
+      } catch (e) {
+        r.upgrade = undefined;
+        throw e;
+      }
+      const cur = store.control.vms[vm]!;
+      store.writeControl({
+        ...store.control.vms,
+        [vm]: { ...cur, active: slot, versions: { ...cur.versions, [slot]: u.version }, trial: { slot, previous: s.active, version: u.version, since: new Date().toISOString() } },
+      });
+      u.phase = "trial";
+      const deadlineMs = r.plan.upgrade.deadlineMs;
+      const system = v.manifest.flags.restart === "system";
+      this.events.record("info", vm, `upgrade: slot ${slot} holds version ${u.version}; switched to it; restarting ${system ? "the system" : "the VM"}; it has ${deadlineMs} ms to come up healthy`,
+        { upgrade: "switched", version: u.version, slot });
+      u.timer = setTimeout(() => void this.startTrial(r, u, system), this.opts.upgradeRestartDelayMs ?? 500);
+      return { vm, version: u.version, slot, previous: s.active, restart: system ? "system" : "vm", deadlineMs };
+    });
+  }
+
+  /** A VM's A/B slots: which is active, what each holds (verified), an upgrade on trial. */
+  slots(vm: string): SlotsInfo {
+    const r = this.get(vm);
+    const store = this.slotStore;
+    if (!store || !r.plan.upgrade?.slots) {
+      throw new RootosError({ kind: "BadArgument", command: "slots", argument: vm, why: !store ? "the board has no A/B slots (board.slots)" : "it does not boot a signed bundle, so it has no slots" });
+    }
+    const s = store.control.vms[vm];
+    const u = r.upgrade;
+    const base = { vm, partition: this.plan.board.slots!.partition, upgrading: u ? { phase: u.phase, version: u.version, slot: u.slot } : null };
+    if (!s) return { ...base, provisioned: false, active: null, committed: null, trial: null, slots: [] };
+    const slot = (name: SlotName): SlotInfo => {
+      const c = store.readSlot(s.pair, name);
+      if (c.kind === "empty") return { slot: name, state: "empty", version: null, key: null, why: null };
+      if (c.kind === "invalid") return { slot: name, state: "invalid", version: null, key: null, why: c.why };
+      const v = this.verifySlotBundle(r, c.bytes);
+      return "why" in v ? { slot: name, state: "invalid", version: null, key: null, why: v.why } : { slot: name, state: "valid", version: v.manifest.version, key: v.signer.name, why: null };
+    };
+    return { ...base, provisioned: true, active: s.active, committed: s.committed, trial: s.trial, slots: [slot("A"), slot("B")] };
+  }
+
+  /**
    * Attach to a VM's console: `sink` gets its output (first the scroll-back, unless
    * replay is false) until detach(). Any number may be attached; all may type.
    */
@@ -507,6 +648,9 @@ export class Supervisor {
     const ends: Promise<unknown>[] = [];
     for (const r of this.vms.values()) {
       this.cancelRestart(r);
+      // A trial left open stays in the boot-control record: the next start rolls it back.
+      if (r.upgrade?.timer) clearTimeout(r.upgrade.timer);
+      r.receiver?.reset();
       if (r.panicTimer) clearTimeout(r.panicTimer);
       if (r.shutdownTimer) clearTimeout(r.shutdownTimer);
       r.watchdog?.disarm();
@@ -523,6 +667,7 @@ export class Supervisor {
     }
     if (this.uplinks) await this.uplinks.catch(() => {});
     for (const p of this.uplinkPorts.splice(0)) p.close();
+    this.slotStore?.close();
     this.events.record("info", undefined, "supervisor down");
     this.events.close();
   }
@@ -532,6 +677,19 @@ export class Supervisor {
   /** A VM's runtime; `before`: the one it replaces (same state, counts and last exit). */
   private runtime(vm: VmPlan, before?: VmRuntime): VmRuntime {
     const r = new VmRuntime(vm, this.hooks, this.opts.scrollbackBytes ?? 64 * 1024, before?.life.state);
+    const port = vm.upgrade?.port;
+    const slots = this.current.board.slots;
+    if (port !== undefined && slots) {
+      r.receiver = new UpgradeReceiver({
+        maxBytes: slots.slotSize,
+        ...(this.opts.upgradePortGapMs !== undefined ? { gapMs: this.opts.upgradePortGapMs } : {}),
+        reply: (line) => {
+          this.events.record("command", vm.name, `upgrade port ${port}: ${line}`, { command: "upgrade", port, ok: line.startsWith("ok:") });
+          r.thread?.portInput(port, new TextEncoder().encode(`${line}\n`));
+        },
+        deliver: (bundle) => this.upgradeFromPort(r, port, bundle),
+      });
+    }
     if (before) {
       r.starts = before.starts;
       r.restarts = before.restarts;
@@ -621,6 +779,169 @@ export class Supervisor {
     this.events.record("check", r.plan.name, `serial ${r.serialHost.name}: the UART's host end is ${backend.label}`);
   }
 
+  // ---- A/B slots and upgrades (docs/upgrades.md) -----------------------------------
+
+  /**
+   * At start-up: a trial left in the record means the RootOS stopped during an upgrade
+   * (killed, power lost) — roll it back, so the old image boots; and say which slots hold
+   * something that is not a whole bundle (a write cut short).
+   */
+  private recoverSlots(): void {
+    const store = this.slotStore!;
+    const vms = { ...store.control.vms };
+    let changed = false;
+    for (const [vm, s] of Object.entries(store.control.vms)) {
+      if (!s.trial) continue;
+      vms[vm] = { ...s, active: s.trial.previous, trial: null };
+      changed = true;
+      this.events.record("fault", vm, `rollback: the RootOS stopped while version ${s.trial.version} was on trial in slot ${s.trial.slot}; slot ${s.trial.previous} (version ${s.versions[s.trial.previous]}) boots again`,
+        { upgrade: "rollback", version: s.trial.version, slot: s.trial.slot });
+    }
+    if (changed) store.writeControl(vms);
+    for (const [vm, s] of Object.entries(store.control.vms)) {
+      for (const slot of ["A", "B"] as const) {
+        const c = store.readSlot(s.pair, slot);
+        if (c.kind === "invalid") this.events.record("check", vm, `slot ${slot} is invalid (${c.why}); it does not boot, and the next upgrade overwrites it`, { slot, invalid: c.why });
+      }
+    }
+  }
+
+  /** The bundle a slot VM boots: its active slot's (installing the description's bundle first, on its first start). */
+  private async slotBoot(r: VmRuntime): Promise<{ bytes: Uint8Array; ref: string; committed: number }> {
+    const store = this.slotStore!;
+    const vm = r.plan.name;
+    let s = store.control.vms[vm] ?? await this.provision(r);
+    let c = store.readSlot(s.pair, s.active);
+    if (c.kind === "empty" && store.readSlot(s.pair, otherSlot(s.active)).kind === "empty") {
+      s = await this.provision(r); // both slots blank (a wiped partition): the factory install again
+      c = store.readSlot(s.pair, s.active);
+    }
+    if (c.kind !== "bundle") {
+      const other = otherSlot(s.active);
+      const alt = store.readSlot(s.pair, other);
+      const why = c.kind === "empty" ? "empty" : c.why;
+      if (alt.kind !== "bundle") throw new RootosError({ kind: "Verification", vm, file: `slot ${s.active}`, why: `${why}, and slot ${other} holds no bundle either`, reason: "Slot" });
+      this.events.record("fault", vm, `slot ${s.active} is invalid (${why}): booting slot ${other}`, { slot: s.active });
+      s = { ...s, active: other };
+      store.writeControl({ ...store.control.vms, [vm]: s });
+      c = alt;
+    }
+    return { bytes: c.bytes, ref: `slot ${s.active} of ${this.plan.board.slots!.partition}`, committed: s.committed };
+  }
+
+  /** Factory provisioning: the description's bundle into slot A of its pair (or a free one). */
+  private async provision(r: VmRuntime): Promise<VmSlots> {
+    const store = this.slotStore!;
+    const vm = r.plan.name;
+    const file = r.plan.boot.bundle!;
+    const pair = store.pairFor(vm);
+    if (pair === undefined) throw new RootosError({ kind: "StartFailed", vm, why: `partition ${this.plan.board.slots!.partition} has no free pair of slots (it holds ${store.capacity})` });
+    let bytes: Uint8Array;
+    let version: number;
+    try {
+      bytes = new Uint8Array(await readFile(file.path));
+      version = parseBundle(bytes, { exact: true }).manifest.version;
+    } catch (e) {
+      throw new RootosError({ kind: "Verification", vm, file: file.ref, why: e instanceof BundleError ? e.message : errnoText(e), reason: e instanceof BundleError ? e.info.kind : "BootImage" });
+    }
+    if (bytes.length > store.range.slotSize) throw new RootosError({ kind: "Verification", vm, file: file.ref, why: `${bytes.length} bytes, more than a slot's ${store.range.slotSize}`, reason: "Oversized" });
+    await store.writeSlot(pair, "A", bytes);
+    const s: VmSlots = { pair, active: "A", versions: { A: version, B: null }, committed: version, trial: null };
+    store.writeControl({ ...store.control.vms, [vm]: s });
+    this.events.record("info", vm, `slots: installed ${file.ref} (version ${version}) in slot A of ${this.plan.board.slots!.partition}, pair ${pair}`, { slot: "A", version });
+    return s;
+  }
+
+  /** Verify a bundle for `r`'s slots (the board's keys, the VM's key, its name, min_version); or why not and the failed check. */
+  private verifySlotBundle(r: VmRuntime, bytes: Uint8Array): VerifiedBundle | { readonly why: string; readonly reason: string } {
+    try {
+      const keys = this.plan.board.trustedKeys.map((k) => readPublicKey(k.path, k.name));
+      const min = r.plan.boot.bundle?.minVersion;
+      return verifyBundle(bytes, { keys, ...(r.plan.boot.key !== undefined ? { key: r.plan.boot.key } : {}), target: r.plan.name, ...(min ? { minVersion: { version: min, source: "min_version in the description" } } : {}) }, { exact: true });
+    } catch (e) {
+      if (!(e instanceof TrustError || e instanceof BundleError)) throw e;
+      return { why: e.message, reason: e.info.kind };
+    }
+  }
+
+  /** A bundle arrived on `port` of `r`: install it if `r` may upgrade its target; the reply line. */
+  private async upgradeFromPort(r: VmRuntime, port: string, bundle: Uint8Array): Promise<string> {
+    const from = r.plan.name;
+    const target = parseBundle(bundle, { exact: true }).manifest.target; // structure only: upgrade() verifies
+    const allowed = r.plan.upgrade?.targets ?? [];
+    if (!allowed.includes(target)) {
+      throw new RootosError({ kind: "UpgradeRefused", vm: target, why: `VM '${from}' may not upgrade it (its upgrade.targets: ${allowed.join(", ") || "none"})`, reason: "NotAllowed" });
+    }
+    const res = await this.upgrade(target, bundle, `port ${port} of ${from}`);
+    return `ok: ${res.vm} version ${res.version} installed in slot ${res.slot}; restarting ${res.restart === "system" ? "the system" : res.vm}`;
+  }
+
+  /** Restart the target (or every running VM) into its new slot, and start the clock on its health. */
+  private async startTrial(r: VmRuntime, u: Upgrade, system: boolean): Promise<void> {
+    if (r.upgrade !== u || this.closed) return;
+    u.timer = setTimeout(() => this.trialDeadline(r, u), r.plan.upgrade!.deadlineMs);
+    const others = system ? [...this.vms.values()].filter((x) => x !== r && x.thread?.alive) : [];
+    await Promise.allSettled(others.map((x) => this.restartVm(x, `the upgrade of ${r.plan.name} restarts the system`)));
+    try {
+      await this.restartVm(r, `upgrade: version ${u.version} in slot ${u.slot}`, () => { u.booted = true; });
+    } catch (e) {
+      if (r.upgrade === u && !this.closed) await this.rollback(r, `it did not start: ${(e as Error).message}`);
+    }
+  }
+
+  /** A kick of the watchdog: on trial, the new image is healthy. */
+  private noteKick(r: VmRuntime): void {
+    const u = r.upgrade;
+    if (u?.phase === "trial" && u.booted) this.commitUpgrade(r, u, "its watchdog was kicked");
+  }
+
+  private trialDeadline(r: VmRuntime, u: Upgrade): void {
+    if (r.upgrade !== u || this.closed) return;
+    const ms = r.plan.upgrade!.deadlineMs;
+    if (r.plan.watchdog) void this.rollback(r, `no watchdog kick within ${ms} ms`);
+    else if (r.life.state === "running") this.commitUpgrade(r, u, `still running after ${ms} ms`);
+    else void this.rollback(r, `it is ${r.life.state} at the deadline (${ms} ms)`);
+  }
+
+  private commitUpgrade(r: VmRuntime, u: Upgrade, why: string): void {
+    if (u.timer) clearTimeout(u.timer);
+    r.upgrade = undefined;
+    const store = this.slotStore!;
+    const s = store.control.vms[r.plan.name]!;
+    store.writeControl({ ...store.control.vms, [r.plan.name]: { ...s, trial: null, committed: Math.max(s.committed, u.version) } });
+    this.events.record("info", r.plan.name, `upgrade: version ${u.version} in slot ${u.slot} is healthy (${why}): committed`, { upgrade: "committed", version: u.version, slot: u.slot });
+  }
+
+  /** The new image did not come up healthy: switch back, log it, boot the old image. */
+  private async rollback(r: VmRuntime, why: string): Promise<void> {
+    const u = r.upgrade!;
+    if (u.timer) clearTimeout(u.timer);
+    r.upgrade = undefined;
+    const store = this.slotStore!;
+    const vm = r.plan.name;
+    const s = store.control.vms[vm]!;
+    store.writeControl({ ...store.control.vms, [vm]: { ...s, active: u.previous, trial: null } });
+    this.events.record("fault", vm, `rollback: version ${u.version} in slot ${u.slot} did not come up healthy (${why}); slot ${u.previous} (version ${s.versions[u.previous]}) boots again`,
+      { upgrade: "rollback", version: u.version, slot: u.slot });
+    if (this.closed) return;
+    await this.restartVm(r, `rollback to slot ${u.previous}`).catch((e: Error) => this.events.record("fault", vm, `rollback: slot ${u.previous} did not start: ${e.message}`));
+  }
+
+  /** Stop the VM if it runs, then start it (from its active slot); `booting` runs once its old thread is gone. */
+  private async restartVm(r: VmRuntime, why: string, booting?: () => void): Promise<void> {
+    this.cancelRestart(r);
+    const t = r.thread;
+    if (t?.alive) {
+      if (r.life.state !== "stopping") r.life.enter("stopping", why);
+      await t.stop(why);
+    }
+    if (this.closed) return;
+    r.counter.clear();
+    r.life.enter("booting", why);
+    booting?.();
+    await this.spawn(r);
+  }
+
   /** A channel per `nic` device to a new port of its network's switch; the worker gets the other ends. */
   private plugNics(r: VmRuntime): MessagePort[] {
     const theirs: MessagePort[] = [];
@@ -679,7 +1000,11 @@ export class Supervisor {
     try {
       if (r.plan.devices.some((d) => d.kind === "nic")) await this.openUplinks();
       await this.openSerial(r);
-      images = await (this.opts.loadImages ?? readBootImages)(r.plan, { trustedKeys: this.plan.board.trustedKeys, ...(r.installedVersion !== undefined ? { installedVersion: r.installedVersion } : {}) });
+      const slot = r.plan.upgrade?.slots ? await this.slotBoot(r) : undefined;
+      const installed = slot ? slot.committed : r.installedVersion;
+      images = await (this.opts.loadImages ?? readBootImages)(r.plan, {
+        trustedKeys: this.plan.board.trustedKeys, ...(installed !== undefined ? { installedVersion: installed } : {}), ...(slot ? { slot } : {}),
+      });
       const v = images.verified;
       this.events.record("check", vm, v
         ? `verified boot: ${v.bundle} version ${v.version}, signed by '${v.key}'`
@@ -783,9 +1108,16 @@ export class Supervisor {
 
   private onPortOutput(r: VmRuntime, t: VmThread, port: string, bytes: Uint8Array): void {
     if (r.thread !== t) return;
+    if (r.receiver && port === r.plan.upgrade?.port) {
+      r.receiver.push(bytes); // a bundle: not for the scroll-back
+      return;
+    }
     r.ports.get(port)?.write(bytes);
     if (port === r.hvcName) r.hvcWatch.push(bytes);
-    if (port === r.plan.watchdog?.port && bytes.length > 0 && (r.life.state === "running" || r.life.state === "booting")) r.watchdog?.kick();
+    if (port === r.plan.watchdog?.port && bytes.length > 0 && (r.life.state === "running" || r.life.state === "booting")) {
+      r.watchdog?.kick();
+      this.noteKick(r);
+    }
   }
 
   /** Console signals: a guest panic, a watchdog kick. */
@@ -793,7 +1125,10 @@ export class Supervisor {
     const live = r.life.state === "booting" || r.life.state === "running" || r.life.state === "paused";
     switch (s.kind) {
       case "kick":
-        if (live) r.watchdog?.kick();
+        if (live && r.watchdog) {
+          r.watchdog.kick();
+          this.noteKick(r);
+        }
         return;
       case "panic":
         if (!live || r.ending) return;
@@ -842,6 +1177,7 @@ export class Supervisor {
     if (r.thread !== t) return;
     const vm = r.plan.name;
     r.thread = undefined;
+    r.receiver?.reset();
     this.unplugNics(r);
     r.lastStats = ("stats" in end ? end.stats : undefined) ?? t.lastStats ?? r.lastStats;
     if (r.panicTimer) clearTimeout(r.panicTimer);
@@ -864,6 +1200,12 @@ export class Supervisor {
     } else {
       if (!r.ending) this.events.record("fault", vm, text, { fault: cause }); // a panic or an expiry was logged when seen
       r.life.enter("crashed", text);
+    }
+    if (r.upgrade?.phase === "trial" && r.upgrade.booted && cause !== undefined) {
+      // The new image failed on trial: the old one boots again, not the restart policy.
+      this.settleStart(r, new RootosError({ kind: "StartFailed", vm, why: text }));
+      void this.rollback(r, text);
+      return;
     }
     if (beforeStart) {
       this.settleStart(r, new RootosError({ kind: "StartFailed", vm, why: text }));
