@@ -25,6 +25,8 @@
 
         .equ UART, 0x10000000           # NS16550A
         .equ UART_LSR, 5
+        .equ UART_MCR, 4
+        .equ MCR_DTR_RTS, 0x03          # Bulkhead's host end sends only while RTS is up
         .equ LSR_DR, 0x01
         .equ LSR_BI, 0x10
         .equ LSR_THRE, 0x20
@@ -90,6 +92,9 @@ _start: csrr t0, mhartid
         sd zero, plant_y, t0            # the control task starts from rest
         sd zero, integral, t0
         li s9, 0                        # s9: a break was seen on the UART: the next key is a SysRq
+        li t0, UART
+        li t1, MCR_DTR_RTS
+        sb t1, UART_MCR(t0)             # ready for input (SysRq), as Linux when its tty opens
         li t0, MIP_MTIP
         csrw mie, t0                    # only the timer can end a WFI
 
