@@ -6,7 +6,8 @@
 //    kernel's first line ("Linux version", printed once the serial driver registers),
 //    /init's banner and /init's "starting a shell" line. Bulkhead is up-system.ts, a
 //    process doing what `bulkhead up FILE --headless` does, with every VM's serial
-//    console read from before the first VM starts. QEMU is one qemu-system-riscv64 -M virt
+//    console read from before the first VM starts; for Bulkhead also the time the VM's
+//    machine starts to run (its images read, its thread up). QEMU is one qemu-system-riscv64 -M virt
 //    process per Linux VM of the description, all spawned at once as Bulkhead starts them
 //    at once: same kernel, initramfs, command line, RAM, harts, and the same virtio
 //    devices (so /init loads the same drivers), OpenSBI fw_dynamic as boot-bench uses.
@@ -26,10 +27,13 @@ import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync }
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { RAM_OFFSET } from "../../src/machine/cpu.js";
 import { loadSystem } from "../../src/rootos/description/index.js";
+import { formatThrottle } from "../../src/rootos/supervisor/pacer.js";
 import type { VmDevice, VmPlan } from "../../src/rootos/plan/types.js";
 import { ensureImages, repoRoot, tail } from "../support/bulkhead.js";
 import { ConsoleMarks, FAILED_PREFIX, MARK_PREFIX, MARKS, type Mark, MODULES_PREFIX } from "./console-marks.js";
+import { medianOf, table } from "./summary.js";
 
 const HELP = `usage: npm run bench:up [-- --runs N --idle-seconds N]
 
@@ -46,7 +50,7 @@ shell, each process's host CPU use and memory per idle VM; medians and ratios.
 
 const SYSTEM = join(repoRoot, "examples", "mixed-criticality.yaml");
 const QEMU = "qemu-system-riscv64";
-const BOOT_TIMEOUT_MS = 300_000;
+const BOOT_TIMEOUT_MS = 1_200_000;
 /** After the last shell line, before measuring idle: the guests' deferred start-up work settles. */
 const SETTLE_MS = 3000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -78,12 +82,18 @@ function options(): { runs: number; idleSeconds: number } {
 
 // ---- processes ----------------------------------------------------------------------
 
+/** What is timed: the console marks, and (Bulkhead) when the VM's machine starts to run. */
+type Point = "running" | Mark;
+const POINTS: readonly Point[] = ["running", ...MARKS];
+/** up-system.ts's event line of a VM whose machine starts: "TIME  VM  state  booting -> running (...)". */
+const RUNNING = /^\S+\s+(\S+)\s+state\s+booting -> running\b/;
+
 /** A spawned process whose output is read as it comes; times are ms from the spawn. */
 class Watched {
   readonly started = performance.now();
   readonly child: ChildProcess;
   /** VM → mark → ms from spawn. */
-  readonly marks = new Map<string, Map<Mark, number>>();
+  readonly marks = new Map<string, Map<Point, number>>();
   readonly modules = new Map<string, string>();
   stdout = "";
   stderr = "";
@@ -100,8 +110,8 @@ class Watched {
     });
   }
 
-  mark(vm: string, m: Mark): void {
-    const at = this.marks.get(vm) ?? new Map<Mark, number>();
+  mark(vm: string, m: Point): void {
+    const at = this.marks.get(vm) ?? new Map<Point, number>();
     this.marks.set(vm, at);
     if (!at.has(m)) at.set(m, performance.now() - this.started);
   }
@@ -144,6 +154,8 @@ function spawnBulkhead(log: string): Watched {
       if (line.startsWith(MARK_PREFIX)) {
         const [vm, m] = line.slice(MARK_PREFIX.length).split(" ");
         w.mark(vm!, m as Mark);
+      } else if (RUNNING.test(line)) {
+        w.mark(RUNNING.exec(line)![1]!, "running");
       } else if (line.startsWith(MODULES_PREFIX)) {
         const rest = line.slice(MODULES_PREFIX.length);
         const sp = rest.indexOf(" ");
@@ -218,12 +230,14 @@ interface Memory {
 }
 
 /**
- * RSS, and the part of it in the mappings that hold guest RAM: on QEMU the anonymous
- * mapping of the guest's RAM size; on Bulkhead each VM's WebAssembly.Memory (its guest
- * RAM and the hart's state), which V8 reserves as several GiB of address space, so the
- * mappings of 4 GiB and more.
+ * RSS, and the part of it in the mappings that hold guest RAM: the mappings whose size is
+ * a VM's RAM size plus at most `extra` bytes. On QEMU, the guest's RAM is one anonymous
+ * mapping of its size (extra: alignment); on Bulkhead, it is in the VM's
+ * WebAssembly.Memory, one mapping of RAM_OFFSET (the hart's state, TLBs and decoded code)
+ * plus the RAM size.
  */
-function memory(pid: number, guestMapping: (sizeKib: number) => boolean): Memory {
+function memory(pid: number, ramBytes: readonly number[], extra: number): Memory {
+  const guestMapping = (kib: number) => ramBytes.some((r) => kib * 1024 >= r && kib * 1024 <= r + extra);
   let guest = 0, inGuest = false;
   for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
     const size = /^Size:\s+(\d+) kB/.exec(line);
@@ -242,7 +256,7 @@ interface Idle {
 }
 
 /** CPU use over `seconds` of the processes together, per idle VM, and their memory at the end. */
-async function measureIdle(procs: readonly Watched[], vms: number, seconds: number, guestMapping: (pid: number) => (kib: number) => boolean): Promise<Idle> {
+async function measureIdle(procs: readonly Watched[], ramBytes: readonly number[], seconds: number, extra: number): Promise<Idle> {
   const t0 = performance.now();
   const c0 = procs.map((p) => cpuSeconds(p.pid));
   await sleep(seconds * 1000);
@@ -250,9 +264,9 @@ async function measureIdle(procs: readonly Watched[], vms: number, seconds: numb
   const wall = (performance.now() - t0) / 1000;
   for (const p of procs) if (p.exit !== undefined) p.failed(`ended while idle (${p.exit})`);
   const used = c1.reduce((a, c, i) => a + c - c0[i]!, 0);
-  const mems = procs.map((p) => memory(p.pid, guestMapping(p.pid)));
+  const mems = procs.map((p) => memory(p.pid, ramBytes, extra));
   return {
-    cpuPerVm: (used / wall / vms) * 100,
+    cpuPerVm: (used / wall / ramBytes.length) * 100,
     memory: { rss: mems.reduce((a, m) => a + m.rss, 0), guest: mems.reduce((a, m) => a + m.guest, 0) },
   };
 }
@@ -261,15 +275,15 @@ async function measureIdle(procs: readonly Watched[], vms: number, seconds: numb
 
 interface Sample {
   /** VM → mark → s from spawn. */
-  readonly marks: Map<string, Map<Mark, number>>;
+  readonly marks: Map<string, Map<Point, number>>;
   readonly idle: Idle;
   readonly modules: Map<string, string>;
 }
 
-const allReached = (w: Watched, vms: readonly string[], m: Mark) => () => vms.every((vm) => w.marks.get(vm)?.has(m));
+const allReached = (w: Watched, vms: readonly string[], m: Point) => () => vms.every((vm) => w.marks.get(vm)?.has(m));
 
 function sampleOf(ws: readonly Watched[], idle: Idle): Sample {
-  const marks = new Map<string, Map<Mark, number>>();
+  const marks = new Map<string, Map<Point, number>>();
   const modules = new Map<string, string>();
   for (const w of ws) {
     for (const [vm, at] of w.marks) marks.set(vm, new Map([...at].map(([m, ms]) => [m, ms / 1000])));
@@ -278,13 +292,14 @@ function sampleOf(ws: readonly Watched[], idle: Idle): Sample {
   return { marks, idle, modules };
 }
 
-async function runBulkhead(linux: readonly string[], others: readonly string[], idleSeconds: number, dir: string): Promise<Sample> {
+async function runBulkhead(linuxVms: readonly VmPlan[], others: readonly string[], idleSeconds: number, dir: string): Promise<Sample> {
+  const linux = linuxVms.map((v) => v.name);
   const w = spawnBulkhead(join(dir, "events.log"));
   try {
     await w.until(`every VM's first console byte (${[...others, ...linux].join(", ")})`, allReached(w, [...others, ...linux], "first"));
     await w.until(`"starting a shell" on ${linux.join(", ")}`, allReached(w, linux, "shell"));
     await sleep(SETTLE_MS);
-    const idle = await measureIdle([w], linux.length, idleSeconds, () => (kib) => kib >= 4 * MIB);
+    const idle = await measureIdle([w], linuxVms.map((v) => v.ramBytes), idleSeconds, RAM_OFFSET + MIB);
     return sampleOf([w], idle);
   } finally {
     await w.stop();
@@ -296,9 +311,7 @@ async function runQemu(linux: readonly VmPlan[], firmware: string, idleSeconds: 
   try {
     for (const [i, w] of ws.entries()) await w.until(`"starting a shell"`, allReached(w, [linux[i]!.name], "shell"));
     await sleep(SETTLE_MS);
-    const ram = new Map(ws.map((w, i) => [w.pid, linux[i]!.ramBytes / 1024]));
-    // QEMU maps the guest's RAM as one anonymous mapping of its size (plus alignment).
-    const idle = await measureIdle(ws, linux.length, idleSeconds, (pid) => (kib) => kib >= ram.get(pid)! && kib <= ram.get(pid)! + 4096);
+    const idle = await measureIdle(ws, linux.map((v) => v.ramBytes), idleSeconds, 4 * MIB);
     return sampleOf(ws, idle);
   } finally {
     await Promise.all(ws.map((w) => w.stop()));
@@ -307,28 +320,12 @@ async function runQemu(linux: readonly VmPlan[], firmware: string, idleSeconds: 
 
 // ---- report -------------------------------------------------------------------------
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function medianOf(samples: readonly Sample[], f: (s: Sample) => number | undefined): number | undefined {
-  const xs = samples.map(f).filter((x): x is number => x !== undefined);
-  return xs.length ? median(xs) : undefined;
-}
-
 const secs = (x: number | undefined) => (x === undefined ? "-" : `${x.toFixed(2)} s`);
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? "-" : `${(a / b).toFixed(2)}x`);
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(0)} MiB`;
 const pct = (x: number) => `${x.toFixed(2)} %`;
 
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => "  " + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ").trimEnd()).join("\n");
-}
-
-const MARK_TITLE: Record<Mark, string> = { first: "first byte", kernel: "kernel line", init: "/init banner", shell: "shell" };
+const TITLE: Record<Point, string> = { running: "machine runs", first: "first byte", kernel: "kernel line", init: "/init banner", shell: "shell" };
 
 async function main(): Promise<void> {
   const { runs, idleSeconds } = options();
@@ -338,7 +335,7 @@ async function main(): Promise<void> {
   const linux = linuxVms.map((v) => v.name);
   const others = plan.vms.filter((v) => v.autostart && v.boot.initrd === undefined).map((v) => v.name);
   const qemuVersion = /version (\S+)/.exec(spawnSync(QEMU, ["--version"], { encoding: "utf8" }).stdout ?? "")?.[1];
-  const describe = (v: VmPlan) => `${v.name} (${v.ramBytes / MIB} MiB, ${v.harts} hart${v.harts > 1 ? "s" : ""}${v.throttle ? `, throttle ${v.throttle.kind === "share" ? `${v.throttle.percent}% of a core` : `${v.throttle.mips} MIPS`}` : ""})`;
+  const describe = (v: VmPlan) => `${v.name} (${v.ramBytes / MIB} MiB, ${v.harts} hart${v.harts > 1 ? "s" : ""}${v.throttle ? `, throttle ${formatThrottle(v.throttle)}` : ""})`;
 
   console.log(`bulkhead up ${relative(repoRoot, SYSTEM)}: ${plan.vms.map(describe).join(", ")}.`);
   console.log(`Wall time from process start to each VM's console marks; Linux: Debian kernel ${images.kernelVersion} + default initramfs.`);
@@ -351,7 +348,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bulkhead-up-bench-"));
   const bulkhead: Sample[] = [], qemu: Sample[] = [];
   const show = (name: string, s: Sample) => {
-    const boots = [...s.marks].map(([vm, at]) => `${vm} ${MARKS.map((m) => secs(at.get(m))).filter((x) => x !== "-").join(" / ")}`);
+    const boots = [...s.marks].map(([vm, at]) => `${vm}: ${POINTS.filter((p) => at.has(p)).map((p) => `${p} ${at.get(p)!.toFixed(2)}`).join(" ")} s`);
     console.log(`  ${name.padEnd(8)} ${boots.join("; ")}; idle ${pct(s.idle.cpuPerVm)} of a core per VM, RSS ${mib(s.idle.memory.rss)}`);
   };
   try {
@@ -361,7 +358,7 @@ async function main(): Promise<void> {
         qemu.push(await runQemu(linuxVms, images.fwDynamic, idleSeconds, dir));
         show("QEMU", qemu.at(-1)!);
       }
-      bulkhead.push(await runBulkhead(linux, others, idleSeconds, dir));
+      bulkhead.push(await runBulkhead(linuxVms, others, idleSeconds, dir));
       show("Bulkhead", bulkhead.at(-1)!);
     }
   } finally {
@@ -369,18 +366,22 @@ async function main(): Promise<void> {
   }
 
   // Boot times.
-  const at = (ss: readonly Sample[], vm: string, m: Mark) => medianOf(ss, (s) => s.marks.get(vm)?.get(m));
-  const rows: string[][] = [["median, from process start", ...MARKS.map((m) => MARK_TITLE[m])]];
-  for (const vm of others) rows.push([`Bulkhead ${vm}`, ...MARKS.map((m) => secs(at(bulkhead, vm, m)))]);
+  const at = (ss: readonly Sample[], vm: string, p: Point) => medianOf(ss, (s) => s.marks.get(vm)?.get(p));
+  const rows: string[][] = [["median, from process start", ...POINTS.map((p) => TITLE[p])]];
+  for (const vm of others) rows.push([`Bulkhead ${vm}`, ...POINTS.map((p) => secs(at(bulkhead, vm, p)))]);
   for (const vm of linux) {
-    rows.push([`Bulkhead ${vm}`, ...MARKS.map((m) => secs(at(bulkhead, vm, m)))]);
+    rows.push([`Bulkhead ${vm}`, ...POINTS.map((p) => secs(at(bulkhead, vm, p)))]);
     if (!qemuVersion) continue;
-    rows.push([`QEMU ${vm}`, ...MARKS.map((m) => secs(at(qemu, vm, m)))]);
-    rows.push(["  Bulkhead / QEMU", ...MARKS.map((m) => m === "first" ? "(n/a)" : ratio(at(bulkhead, vm, m), at(qemu, vm, m)))]);
+    rows.push([`QEMU ${vm}`, ...POINTS.map((p) => secs(at(qemu, vm, p)))]);
+    rows.push(["  Bulkhead / QEMU", ...POINTS.map((p) => p === "first" || p === "running" ? "" : ratio(at(bulkhead, vm, p), at(qemu, vm, p)))]);
   }
   console.log("");
   console.log(table(rows));
+  console.log("  (machine runs: Bulkhead's event \"booting -> running\": the VM's images are read, its thread and machine are up)");
   if (qemuVersion) console.log("  (first byte: QEMU's is OpenSBI's banner; Bulkhead answers SBI itself and prints none, so its first byte is the kernel's)");
+  for (const v of linuxVms.filter((v) => v.throttle)) {
+    console.log(`  (${v.name} runs throttled, as its description says: ${formatThrottle(v.throttle)}; the QEMU VM does not)`);
+  }
 
   // Idle cost.
   const idleRow = (name: string, ss: readonly Sample[], n: number, processes: string) => {
@@ -399,11 +400,15 @@ async function main(): Promise<void> {
     b.row,
     ...(q ? [q.row, ["  Bulkhead / QEMU", ratio(b.cpu, q.cpu), ratio(b.rss, q.rss), ratio(b.guest, q.guest), ratio(b.rss - b.guest, q.rss - q.guest)]] : []),
   ]));
-  console.log("  (Bulkhead's guest RAM: the VMs' WebAssembly memories, pages touched; its rest: Node, V8 and each VM thread's isolate, the RootOS)");
+  console.log(`  (in guest RAM: resident pages of the guest RAM mappings; Bulkhead's are the VMs' WebAssembly memories, which`);
+  console.log(`  also hold the hart's ${RAM_OFFSET / MIB} MiB of state, TLBs and decoded code. The rest: QEMU's own; Node, V8, each VM thread's isolate and the RootOS)`);
 
-  const diff = linux.filter((vm) => qemu.length && bulkhead.at(-1)!.modules.get(vm) !== qemu.at(-1)!.modules.get(vm));
-  for (const vm of diff) {
-    console.log(`  note: ${vm} loaded other modules on the two: Bulkhead "${bulkhead.at(-1)!.modules.get(vm) ?? "(none)"}", QEMU "${qemu.at(-1)!.modules.get(vm) ?? "(none)"}"`);
+  // The guests should load the same drivers on both. QEMU's virt has virtio-mmio slots
+  // (empty) besides PCI, so its guests also load virtio_mmio.
+  const mods = (s: Sample | undefined, vm: string) => s?.modules.get(vm)?.split(" ").filter((m) => m !== "virtio_mmio").join(" ");
+  for (const vm of linux) {
+    const bm = mods(bulkhead.at(-1), vm), qm = mods(qemu.at(-1), vm);
+    if (qemu.length && bm !== qm) console.log(`  note: ${vm} loaded other modules: Bulkhead "${bm ?? "(none)"}", QEMU "${qm ?? "(none)"}" (besides virtio_mmio)`);
   }
 }
 
