@@ -44,7 +44,8 @@ kernel line, /init banner and busybox shell; then, with every Linux VM idle at i
 shell, each process's host CPU use and memory per idle VM; medians and ratios.
 
   --runs N           runs of each (default 3)
-  --idle-seconds N   how long to measure the idle VMs (default 10)
+  --idle-seconds N   how long to measure the idle VMs (default 10; 'npm run bench'
+                     passes its options to every benchmark: give this one to bench:up)
   -h, --help         this text
 `;
 
@@ -57,7 +58,11 @@ const STOP_TIMEOUT_MS = 15_000;
 const MIB = 1 << 20;
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
 
+/** The processes running now: a failure ends them all, as none would end by itself. */
+const live = new Set<ChildProcess>();
+
 function fail(message: string, status = 1): never {
+  for (const c of live) c.kill("SIGKILL");
   process.stderr.write(`up-bench: ${message}\n`);
   process.exit(status);
 }
@@ -102,11 +107,16 @@ class Watched {
 
   constructor(readonly label: string, cmd: string, args: readonly string[], onStdout: (w: Watched, chunk: string) => void) {
     this.child = spawn(cmd, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    live.add(this.child);
     this.child.stdout!.setEncoding("utf8").on("data", (d: string) => { this.stdout = (this.stdout + d).slice(-65536); onStdout(this, d); });
     this.child.stderr!.setEncoding("utf8").on("data", (d: string) => { this.stderr = (this.stderr + d).slice(-16384); });
     this.closed = new Promise((resolve) => {
       this.child.on("error", (e) => { this.exit = e.message; resolve(); });
-      this.child.on("close", (status, signal) => { this.exit ??= signal ? `killed by ${signal}` : `exit status ${status}`; resolve(); });
+      this.child.on("close", (status, signal) => {
+        live.delete(this.child);
+        this.exit ??= signal ? `killed by ${signal}` : `exit status ${status}`;
+        resolve();
+      });
     });
   }
 
@@ -129,7 +139,6 @@ class Watched {
   }
 
   failed(why: string): never {
-    this.child.kill("SIGKILL");
     fail(`${this.label}: ${why}\n--- stdout (tail)\n${tail(this.stdout)}\n--- stderr (tail)\n${tail(this.stderr, 15)}`);
   }
 
