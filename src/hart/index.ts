@@ -17,16 +17,23 @@ import { ramHost } from "./mmu";
 
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
+/**
+ * The hart whose turn comes next. run() goes on from it rather than from hart 0: a budget
+ * smaller than TURN (a throttled VM's slice) would otherwise go to hart 0 alone, and a
+ * hart 0 spinning until hart 1 answers (stop_machine, an IPI, a lock) would wait forever.
+ */
+let nextHart: i32 = 0;
 
 export function init(harts: i32, ramBytes: u64, virt: i32, ipt: i32): void {
   setGlobals(harts < 1 ? 1 : harts > MAX_HARTS ? MAX_HARTS : harts, ramBytes, virt != 0, <u64>ipt);
   for (let h = 0; h < nHarts; h++) resetHart(h);
+  nextHart = 0;
 }
 
 /**
- * Run the harts round-robin for at most `budget` instructions in total.
- * Returns 0 when the budget is spent, 1 when every hart is stopped or waiting,
- * 2 when the host asked to stop.
+ * Run the harts round-robin for at most `budget` instructions in total, from the hart
+ * whose turn is next. Returns 0 when the budget is spent, 1 when every hart is stopped or
+ * waiting, 2 when the host asked to stop.
  */
 export function run(budget: i64): i32 {
   setExitRequested(false);
@@ -34,7 +41,9 @@ export function run(budget: i64): i32 {
   while (left > 0) {
     let ran = false;
     const now = mtime();
-    for (let h = 0; h < nHarts; h++) {
+    const first = nextHart;
+    for (let k = 0; k < nHarts && left > 0; k++) {
+      const h = (first + k) % nHarts;
       const s = hartState(h);
       if (load<u32>(s + RUNNING) == 0) continue;
       updateTimer(s, now);
@@ -57,6 +66,7 @@ export function run(budget: i64): i32 {
       }
       swapOut();
       ran = true;
+      nextHart = (h + 1) % nHarts;
       if (exitRequested) return 2;
     }
     if (!ran) return 1;

@@ -157,6 +157,20 @@ test("idle: a timer that passed while the hart went idle, its interrupt enabled,
   assert.deepEqual(cpu.mtimeWrites, [150n], "no time jump: the event is now");
 });
 
+test("idle, realtime: the loop sleeps until the next timer, with no polling meanwhile", async () => {
+  // The fake hart's clock stands still, so the timer stays 300 ms ahead: the machine must
+  // sleep once (until stop()), not wake every few ms to look again.
+  const { m, cpu } = machine({ mode: "direct", kernel }, (c) => {
+    c.setTimecmp(0, 3_000_000n); // 300 ms at 10 MHz
+    return Exit.Idle;
+  }, { timing: "realtime" });
+  const done = m.run();
+  await new Promise((r) => setTimeout(r, 150));
+  m.stop();
+  assert.equal((await done).kind, "stopped");
+  assert.equal(cpu.runs, 1, "one slice, then one sleep");
+});
+
 test("idle with nothing to wake: all harts stopped, or no timer and no input", async () => {
   const stopped = machine({ mode: "direct", kernel }, (c) => { c.setRunning(0, false); return Exit.Idle; });
   assert.deepEqual(await stopped.m.run(), { kind: "hang", reason: "all harts stopped" });

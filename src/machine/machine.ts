@@ -140,8 +140,13 @@ export interface MachinePacer {
 
 /** Instructions per cpu.run() call: long enough to amortise the call, short enough for V8 to tier up and for I/O. */
 export const SLICE_INSTRUCTIONS = 5_000_000;
-/** Longest realtime sleep on Idle, so console input is noticed promptly. */
-export const MAX_IDLE_SLEEP_MS = 10;
+/**
+ * Longest realtime sleep on Idle. Not a poll: console input, a device's host event and
+ * stop() wake the loop at once (wake()), and the next timer ends the sleep on time; this
+ * only bounds one setTimeout (a timer Linux turned off is mtimecmp = 2^64 - 1). An idle
+ * guest should cost the host next to nothing, so no short cap (10 ms is 100 wake-ups a second).
+ */
+export const MAX_IDLE_SLEEP_MS = 1000;
 /** Virtual timing: the RTC reads this date plus mtime, so runs are byte-for-byte repeatable. */
 export const VIRTUAL_EPOCH_NS = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
 const NS_PER_TICK = BigInt(1e9 / TIMEBASE_HZ);

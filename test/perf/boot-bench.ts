@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import { INIT_BANNER, type CachedImages } from "../../src/images/index.js";
 import { describeRun, ensureImages, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
 import { makeStagedDisk, qemuPartitionDrive } from "../support/staged-disk.js";
+import { median, medianOf, table } from "./summary.js";
 
 const HELP = `usage: npm run bench [-- --runs N]
 
@@ -132,17 +133,6 @@ function sampleOf(c: Config, r: ProcessRun): Sample {
   };
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function medianOf(samples: readonly Sample[], f: (s: Sample) => number | undefined): number | undefined {
-  const xs = samples.map(f).filter((x): x is number => x !== undefined);
-  return xs.length ? median(xs) : undefined;
-}
-
 const secs = (x: number | undefined, digits = 2): string => (x === undefined ? "-" : `${x.toFixed(digits)} s`);
 
 function count(x: number | undefined): string {
@@ -153,10 +143,6 @@ function count(x: number | undefined): string {
   return String(Math.round(x));
 }
 
-function table(rows: readonly (readonly string[])[], rightFrom = 1): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => "  " + r.map((cell, i) => (i < rightFrom ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ").trimEnd()).join("\n");
-}
 
 async function main(): Promise<void> {
   const { runs } = parseOptions();
