@@ -66,15 +66,18 @@ export class TextLog {
 
   /** Open the range read-write and find the log's end (or start a new log). Throws ImagesError when the image cannot be opened. */
   static open(range: TextLogRange, opts: TextLogOptions = {}): TextLog {
-    return new TextLog(FileDisk.open(range.image, { range: { kind: "bytes", offset: range.offset, size: range.size }, readOnly: false }), opts);
+    const disk = FileDisk.open(range.image, { range: { kind: "bytes", offset: range.offset, size: range.size }, readOnly: false });
+    try {
+      return new TextLog(disk, opts);
+    } catch (e) {
+      disk.close();
+      throw e;
+    }
   }
 
   private constructor(disk: FileDisk, private readonly opts: TextLogOptions) {
     this.disk = disk;
-    if (disk.size < PERSIST_MIN_BYTES) {
-      disk.close();
-      throw new Error(`TextLog: a range of ${disk.size} bytes is smaller than ${PERSIST_MIN_BYTES}`);
-    }
+    if (disk.size < PERSIST_MIN_BYTES) throw new Error(`TextLog: a range of ${disk.size} bytes is smaller than ${PERSIST_MIN_BYTES}`);
     const head = new Uint8Array(this.header.length);
     disk.read(0, head);
     if (head.every((b, i) => b === this.header[i])) {
@@ -84,12 +87,12 @@ export class TextLog {
       const last = new Uint8Array(1);
       disk.read(this.end - 1, last);
       if (last[0] !== NL && this.end < disk.size) {
-        this.writeAt(this.end, Uint8Array.of(NL));
+        disk.write(this.end, Uint8Array.of(NL));
         this.end++;
       }
     } else {
       this.start = this.zero(0, disk.size) ? "cleared" : "new";
-      this.writeAt(0, this.header);
+      disk.write(0, this.header);
       this.end = this.header.length;
     }
     disk.flush();
@@ -111,7 +114,7 @@ export class TextLog {
     const batch = new TextEncoder().encode(this.pending.join(""));
     this.pending = [];
     if (this.end + batch.length <= disk.size) {
-      this.writeAt(this.end, batch);
+      disk.write(this.end, batch);
       this.end += batch.length;
     } else {
       this.compact(batch);
@@ -151,7 +154,7 @@ export class TextLog {
     all.set(batch, this.end - oldStart);
     // Keep what follows the first newline that leaves at most `budget` bytes: whole lines only.
     const kept = all.subarray(all.indexOf(NL, Math.max(0, all.length - budget - 1)) + 1);
-    this.writeAt(this.header.length, kept);
+    disk.write(this.header.length, kept);
     const newEnd = this.header.length + kept.length;
     if (newEnd < this.end) this.zero(newEnd, this.end);
     this.end = newEnd;
@@ -178,12 +181,8 @@ export class TextLog {
       this.disk!.read(at, part);
       if (part.every((b) => b === 0)) continue;
       any = true;
-      this.writeAt(at, zeros.subarray(0, part.length));
+      this.disk!.write(at, zeros.subarray(0, part.length));
     }
     return any;
-  }
-
-  private writeAt(at: number, bytes: Uint8Array): void {
-    this.disk!.write(at, bytes);
   }
 }
