@@ -3,7 +3,8 @@
 // linux with extlinux, rtos); the RootOS supervisor boots the description's VM through
 // Debian's OpenSBI (fw_dynamic) and Debian's U-Boot (qemu-riscv64_smode), which finds
 // /boot/extlinux/extlinux.conf on the VM's partition (virtio-blk on virtio-pci) and boots
-// Debian's kernel and initramfs from it, to the initramfs's command. One boot, virtual
+// Debian's kernel and initramfs from it, to the initramfs's command, which also reads the
+// RootOS's event log from the read-only persistent partition with busybox. One boot, virtual
 // timing. Then QEMU (when installed) boots the same partition of the same image with
 // the same firmware and bootloader, to the same command output.
 import assert from "node:assert/strict";
@@ -14,6 +15,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { INIT_BANNER, RUN_DONE_PREFIX, type CachedImages } from "../../src/images/index.js";
 import type { SystemPlan } from "../../src/rootos/plan/index.js";
+import { HEADER } from "../../src/rootos/persist/text-log.js";
+import { formatLogEntry } from "../../src/rootos/supervisor/event-log.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
 import { waitFor } from "../../src/rootos/supervisor/testing.js";
 import { ensureImages, runProcess, tail } from "../support/bulkhead.js";
@@ -21,12 +24,17 @@ import { makeStagedDisk, qemuPartitionDrive, type StagedDisk } from "../support/
 
 const BOOT_MS = 240_000;
 const QEMU = "qemu-system-riscv64";
-/** What the guest runs: the kernel command line it was given, its disks, its /boot as ext4 on vda1. */
+/**
+ * What the guest runs: the kernel command line it was given, its disks, its /boot as ext4
+ * on vda1, and the RootOS's event log on the read-only persistent partition (vdb), read
+ * with busybox's tr and grep: the log's header and its own VM's "booting -> running" line.
+ */
 const COMMAND = [
   "cat /proc/cmdline",
   "echo vdb-ro=$(cat /sys/block/vdb/ro)",
   "echo parts=$(ls -d /sys/block/vda/vda*)",
   "modprobe ext4; mount -o ro -t ext4 /dev/vda1 /mnt && ls -1 /mnt/boot && grep -c label /mnt/boot/extlinux/extlinux.conf",
+  "tr -d '\\000' </dev/vdb | grep -e ^bulkhead -e 'debian .*-> running' | sed 's/^/log: /'",
 ].join("; ");
 const APPEND = `console=ttyS0 bulkhead.run64=${Buffer.from(COMMAND).toString("base64")}`;
 
@@ -78,6 +86,9 @@ test("OpenSBI → U-Boot → extlinux.conf on the VM's partition → Debian's ke
     .catch((e: Error) => assert.fail(`${e.message}\n${tail(text, 40)}`));
   assert.equal(s.info("debian").lastExit, "the guest powered off", tail(text, 40));
   assertStagedBoot(text.replace(/\r/g, ""), "bulkhead");
+  // The guest read the RootOS's own lines from the partition, as formatLogEntry writes them.
+  const running = s.log().find((e) => e.vm === "debian" && e.kind === "state" && e.to === "running")!;
+  for (const line of [HEADER.trimEnd(), formatLogEntry(running)]) assert.ok(text.replace(/\r/g, "").includes(`\nlog: ${line}\n`), `the guest's log line: ${line}\n${tail(text, 20)}`);
 });
 
 test("QEMU boots the same partition of the same image with the same firmware and U-Boot", { timeout: BOOT_MS, skip: !haveQemu() && `${QEMU} is not installed` }, async () => {

@@ -1,5 +1,5 @@
-// A board disk in the reference layout (system, persist, linux with extlinux, rtos) and
-// the description of a VM that boots it in stages (OpenSBI → U-Boot → extlinux.conf on
+// A board disk in the reference layout (system, persist, linux with extlinux, rtos; the
+// RootOS writes its event log into persist) and the description of a VM that boots it in stages (OpenSBI → U-Boot → extlinux.conf on
 // 'linux'), written by `bulkhead disk create`; for the staged-boot test and the benchmark.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +31,7 @@ export async function makeStagedDisk(dir: string, append: string, vm: { memory: 
           size: 64M
           extlinux: { kernel: debian:kernel, initrd: debian:initrd, append: "${append}" }
         - { name: rtos, size: 2M }
+  persist: { partition: persist }
 vms:
   - name: debian
     cores: [0]

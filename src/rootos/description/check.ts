@@ -14,6 +14,7 @@ import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MEMMAP } from "../../machine/memmap.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
+import { PERSIST_MIN_BYTES } from "../persist/text-log.js";
 import { SLOT_AREA_OFFSET, slotPairs } from "../slots/store.js";
 import { parsePublicKey } from "../trust/keys.js";
 import { formatPath as fmt, type PathSegment, type Problem } from "./errors.js";
@@ -346,6 +347,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
   });
 
   checkUpgrades(d, partitions, report);
+  checkPersist(d, partitions, report);
 
   // --- board memory: carve it up; report what does not fit
   if (board.memory !== undefined) {
@@ -377,6 +379,21 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     });
   }
   return issues;
+}
+
+/** The persistent partition: it exists, holds the event log's minimum, is not the slots', and no VM has it read-write. */
+function checkPersist(d: D, partitions: ReadonlyMap<string, { disk: number; index: number }>, report: (path: Path, problem: Problem) => void): void {
+  const board = d.board ?? {};
+  const name = board.persist?.partition;
+  if (name === undefined) return;
+  const at = partitions.get(name);
+  if (!at) report(["board", "persist", "partition"], { kind: "Unknown", what: "partition", name, known: [...partitions.keys()] });
+  const size = at ? board.disks?.[at.disk]?.partitions?.[at.index]?.size : undefined;
+  if (size !== undefined && size < PERSIST_MIN_BYTES) report(["board", "persist", "partition"], { kind: "PersistTooSmall", partition: name, size, min: PERSIST_MIN_BYTES });
+  if (board.slots?.partition === name) report(["board", "persist", "partition"], { kind: "PersistIsSlots", partition: name });
+  (d.vms ?? []).forEach((vm, i) => (vm?.devices ?? []).forEach((dev, j) => {
+    if (dev?.kind === "block" && dev.partition === name && dev.readonly !== true) report(["vms", i, "devices", j, "partition"], { kind: "PersistWritable", partition: name, vm: vm?.name ?? `#${i}` });
+  }));
 }
 
 /** A/B slots: the partition exists, no VM has it, it fits two slots per bundle-booting VM; upgrade ports and targets resolve. */

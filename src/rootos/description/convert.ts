@@ -165,6 +165,7 @@ export function convertDescription(value: unknown, file: string, dir: string): {
         });
       }),
       slots: isObj(board.slots) ? defined({ partition: str(board.slots.partition), slotSize: c.size(board.slots.slot_size, ["board", "slots", "slot_size"]) }) : undefined,
+      persist: isObj(board.persist) ? defined({ partition: str(board.persist.partition) }) : undefined,
       nics: list(board.nics).map((n, i) => {
         if (!isObj(n)) return undefined;
         const at: Path = ["board", "nics", i];

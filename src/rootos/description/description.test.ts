@@ -276,6 +276,15 @@ const CASES: readonly Case[] = [
     path: "vms[0].upgrade.targets[1]", message: /^vm 'c' does not boot a signed bundle, so it has no slots to upgrade/ },
   { name: "an upgrade target that does not exist", yaml: `${SLOTS_BOARD}${boot("{ bundle: a.bundle }")}    devices: [{ virtio: console, ports: [hvc, up] }]\n    upgrade: { port: up, targets: [zz] }\n`,
     path: "vms[0].upgrade.targets[0]", message: /^there is no vm 'zz'/ },
+  // the RootOS persistent partition
+  { name: "a persistent partition that does not exist", yaml: `${SECURE}${DISK0}  persist: { partition: dat }\n${boot("{ kernel: kernel.elf }")}`,
+    path: "board.persist.partition", message: /^there is no partition 'dat' \(did you mean 'data'\?\)/ },
+  { name: "a persistent partition too small for the log", yaml: `${SECURE}${DISK0.replace("{ name: data, size: 16M }", "{ name: data, size: 32K }")}  persist: { partition: data }\n${boot("{ bundle: a.bundle }")}`,
+    path: "board.persist.partition", message: /^partition 'data' \(32K\) is too small for the RootOS's event log: it needs at least 64K/ },
+  { name: "the persistent partition given to a VM read-write", yaml: `${SECURE}${DISK0}  persist: { partition: data }\n${boot("{ bundle: a.bundle }")}    devices: [{ virtio: block, partition: data, readonly: true }, { virtio: block, partition: data }]\n`,
+    path: "vms[0].devices[1].partition", message: /^partition 'data' is the RootOS's persistent partition; vm 'a' may have it only read-only \(add readonly: true\)/ },
+  { name: "the persistent partition also the slots'", yaml: `${SLOTS_BOARD}  persist: { partition: shared }\n${boot("{ bundle: a.bundle }")}`,
+    path: "board.persist.partition", message: /^partition 'shared' holds the RootOS's A\/B slots; the persistent partition must be another one/ },
   // the text itself
   { name: "broken YAML", yaml: `board:\n  cores: 4\n  memory: [1G\nvms: []\n`, path: "", message: /./, line: 4 },
   { name: "a key written twice", yaml: `${BOARD}vms:\n${vm("a", "[0]")}    cores: [1]\n`, path: "", message: /unique/ },
@@ -463,6 +472,11 @@ test("A/B slots: the partition's place on the disk, each bundle VM's deadline, a
     { slots: true, deadlineMs: 60_000, targets: [] },
     { slots: true, deadlineMs: 60_000, port: "up", targets: ["a", "b"] },
   ]);
+});
+
+test("the persistent partition: its place on the disk; a VM may have it read-only", async () => {
+  const { plan } = await s.load(`${SLOTS_BOARD}  persist: { partition: data }\n${boot("{ bundle: a.bundle }")}    devices: [{ virtio: block, partition: data, readonly: true }]\n`);
+  assert.deepEqual(plan.board.persist, { partition: "data", disk: "disk0", image: join(s.dir, "disk0.img"), offset: 1 << 20, size: 16 << 20 });
 });
 
 test("loose files boot unverified where secure boot is off, unless the VM refuses them", async () => {

@@ -68,7 +68,11 @@ export type Problem =
   | { readonly kind: "SlotsTooSmall"; readonly partition: string; readonly size: number; readonly slotSize: number; readonly vms: readonly string[]; readonly need: number }
   | { readonly kind: "UpgradeNoSlots" }
   | { readonly kind: "UpgradePortHost"; readonly port: string }
-  | { readonly kind: "UpgradeTargetNotBundle"; readonly vm: string };
+  | { readonly kind: "UpgradeTargetNotBundle"; readonly vm: string }
+  // the RootOS persistent partition
+  | { readonly kind: "PersistWritable"; readonly partition: string; readonly vm: string }
+  | { readonly kind: "PersistTooSmall"; readonly partition: string; readonly size: number; readonly min: number }
+  | { readonly kind: "PersistIsSlots"; readonly partition: string };
 
 /** Formats the schema names (its definitions), for BadFormat. */
 export type Format = "size" | "duration" | "name" | "portHost" | "mac" | "percent" | "offset" | "file";
@@ -204,6 +208,9 @@ export function describe(p: Problem): string {
       return `partition '${p.partition}' holds the RootOS's A/B slots; it cannot also be a device of vm '${p.vm}'`;
     case "SlotsTooSmall":
       return `partition '${p.partition}' (${size(p.size)}) is too small for two ${size(p.slotSize)} slots for each of ${list(p.vms)} and the boot-control area: it needs ${size(p.need)} (grow it or make slot_size smaller)`;
+    case "PersistWritable": return `partition '${p.partition}' is the RootOS's persistent partition; vm '${p.vm}' may have it only read-only (add readonly: true)`;
+    case "PersistTooSmall": return `partition '${p.partition}' (${size(p.size)}) is too small for the RootOS's event log: it needs at least ${size(p.min)}`;
+    case "PersistIsSlots": return `partition '${p.partition}' holds the RootOS's A/B slots; the persistent partition must be another one`;
     case "UpgradeNoSlots": return "upgrades are written to A/B slots, and the board has none: add board.slots: { partition: NAME, slot_size: SIZE }";
     case "UpgradePortHost": return `console port '${p.port}' has a host end; the upgrade port must be one the RootOS keeps (remove its host)`;
     case "UpgradeTargetNotBundle": return `vm '${p.vm}' does not boot a signed bundle, so it has no slots to upgrade (boot: { bundle: FILE })`;

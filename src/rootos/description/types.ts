@@ -34,6 +34,8 @@ export interface BoardDescription {
   readonly disks: readonly DiskDescription[];
   /** A/B boot slots for the VMs that boot bundles, in this partition (docs/upgrades.md). */
   readonly slots?: { readonly partition: string; readonly slotSize: number };
+  /** The RootOS persistent partition: its event log as text (docs/supervisor.md). */
+  readonly persist?: { readonly partition: string };
   readonly nics: readonly NicDescription[];
   readonly serialPorts: readonly SerialPortDescription[];
 }

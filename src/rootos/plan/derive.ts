@@ -10,7 +10,7 @@ import { defaultMac, formatMac } from "../../net/index.js";
 import type { DebianImage, FileRef, PartitionDescription, SystemDescription, VmDescription } from "../description/types.js";
 import { freeRanges, layoutPartitions, placeMemory } from "./layout.js";
 import { DEFAULT_UPGRADE_DEADLINE_MS } from "../description/convert.js";
-import type { BootFile, DiskPlan, NicHost, SystemPlan, UpgradePlan, VmBoot, VmDevice, VmPlan } from "./types.js";
+import type { BootFile, DiskPlan, NicHost, PartitionRangePlan, SystemPlan, UpgradePlan, VmBoot, VmDevice, VmPlan } from "./types.js";
 
 export interface DeriveEnv {
   /** Debian's cached images; needed when the description names any (debian:kernel, ...). */
@@ -154,7 +154,10 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       targets: port === undefined ? [] : vm.upgrade?.targets ?? [vm.name],
     };
   };
-  const slotsAt = d.board.slots && partitionAt.get(d.board.slots.partition)!;
+  const rangeOf = (name: string): PartitionRangePlan => {
+    const { disk, p } = partitionAt.get(name)!;
+    return { partition: p.name, disk: disk.name, image: disk.image, offset: p.offset, size: p.size };
+  };
 
   const vms: VmPlan[] = d.vms.map((vm, i) => ({
     name: vm.name,
@@ -185,7 +188,8 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       freeCores: Array.from({ length: d.board.cores }, (_, c) => c).filter((c) => !usedCores.has(c)),
       freeMemory: freeRanges(taken, d.board.memory).map((g) => ({ base: BigInt(base + g.start), size: BigInt(g.end - g.start) })),
       disks,
-      ...(slotsAt ? { slots: { partition: slotsAt.p.name, disk: slotsAt.disk.name, image: slotsAt.disk.image, offset: slotsAt.p.offset, size: slotsAt.p.size, slotSize: d.board.slots!.slotSize } } : {}),
+      ...(d.board.slots ? { slots: { ...rangeOf(d.board.slots.partition), slotSize: d.board.slots.slotSize } } : {}),
+      ...(d.board.persist ? { persist: rangeOf(d.board.persist.partition) } : {}),
       nics,
       serialPorts,
       secureBoot: d.board.secureBoot,

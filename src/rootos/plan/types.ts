@@ -153,14 +153,18 @@ export interface UpgradePlan {
   readonly targets: readonly string[];
 }
 
-/** Where the A/B slots live: bytes [offset, offset+size) of a board disk image (one partition). */
-export interface SlotsPlan {
+/** One partition of a board disk the RootOS itself uses: bytes [offset, offset+size) of the image. */
+export interface PartitionRangePlan {
   readonly partition: string;
   readonly disk: string;
   /** The disk image, absolute. */
   readonly image: string;
   readonly offset: number;
   readonly size: number;
+}
+
+/** Where the A/B slots live. */
+export interface SlotsPlan extends PartitionRangePlan {
   readonly slotSize: number;
 }
 
@@ -229,6 +233,8 @@ export interface BoardPlan {
   readonly disks: readonly DiskPlan[];
   /** The A/B slot partition; undefined: bundles boot from their files, and there are no upgrades. */
   readonly slots?: SlotsPlan;
+  /** The RootOS persistent partition, where it writes its event log as text; undefined: none. */
+  readonly persist?: PartitionRangePlan;
   readonly nics: readonly { readonly name: string; readonly host: NicHost; readonly mac: string }[];
   readonly serialPorts: readonly { readonly name: string; readonly host: PortHost }[];
   readonly secureBoot: boolean;

@@ -31,15 +31,16 @@ import { type SwitchPort, VirtualSwitch } from "../../net/switch.js";
 import { PANIC_GRACE_MS, ConsoleWatch, type ConsoleSignal, Scrollback, WATCHDOG_KICK_TEXT } from "./console-watch.js";
 import { type BootImages, type BootTrust, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
 import { errnoText, RootosError } from "./errors.js";
-import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./event-log.js";
+import { defaultEventLogPath, EventLog, formatLogEntry, type LogEntry, type LogQuery } from "./event-log.js";
 import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
 import { formatThrottle, throttleProblem } from "./pacer.js";
 import {
-  type Criticality, describeDevice, type PortHost, type RestartCause, type SystemPlan, type Throttle, type Timing, type VmPlan, type WatchdogAction,
+  type Criticality, describeDevice, type PartitionRangePlan, type PortHost, type RestartCause, type SystemPlan, type Throttle, type Timing, type VmPlan, type WatchdogAction,
 } from "../plan/index.js";
 import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import { RestartCounter, restartsOn } from "./restart.js";
+import { TextLog } from "../persist/text-log.js";
 import { otherSlot, type SlotName, SlotStore, type Trial, type VmSlots } from "../slots/store.js";
 import { readPublicKey, TrustError, type VerifiedBundle, verifyBundle } from "../trust/index.js";
 import { UpgradeReceiver } from "./upgrade-port.js";
@@ -325,11 +326,14 @@ export class Supervisor {
   private readonly hooks: RuntimeHooks;
   /** The A/B slots (board.slots), open while the supervisor runs. */
   private readonly slotStore: SlotStore | undefined;
+  /** The event log as text in the persistent partition (board.persist), open while the supervisor runs. */
+  private readonly persistLog: TextLog | undefined;
 
   constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.current = plan;
     this.opts = opts;
     this.events = new EventLog(opts.eventLog === undefined ? defaultEventLogPath() : opts.eventLog);
+    if (plan.board.persist) this.persistLog = this.openPersistLog(plan.board.persist);
     if (plan.board.slots) {
       this.slotStore = new SlotStore(plan.board.slots, { ...(opts.slotWriteDelayMs ? { chunkDelayMs: opts.slotWriteDelayMs } : {}) });
       this.recoverSlots();
@@ -670,6 +674,11 @@ export class Supervisor {
     this.slotStore?.close();
     this.events.record("info", undefined, "supervisor down");
     this.events.close();
+    try {
+      this.persistLog?.close();
+    } catch (e) {
+      process.emitWarning(`bulkhead: event log in the persistent partition: ${errnoText(e)}`);
+    }
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -777,6 +786,25 @@ export class Supervisor {
       connection: (open) => this.events.record("info", r.plan.name, `serial ${r.serialHost!.name} (${backend.label}): client ${open ? "connected" : "left"}`),
     });
     this.events.record("check", r.plan.name, `serial ${r.serialHost.name}: the UART's host end is ${backend.label}`);
+  }
+
+  /**
+   * Open the event log's text copy in the persistent partition and feed it every entry
+   * from now on; a failed write later is logged and ends the copy (the VMs matter more).
+   */
+  private openPersistLog(p: PartitionRangePlan): TextLog {
+    const where = `partition ${p.partition} of ${p.disk}`;
+    let log: TextLog;
+    try {
+      log = TextLog.open(p, { onError: (e) => this.events.record("fault", undefined, `event log in ${where}: ${errnoText(e)}; it is no longer written`) });
+    } catch (e) {
+      this.events.close();
+      throw new RootosError({ kind: "EventLog", path: `${p.image} (${where})`, why: errnoText(e) });
+    }
+    this.events.subscribe((e) => log.append(formatLogEntry(e)));
+    const start = { new: "a new log", continued: "continuing the log there", cleared: "it held no event log, so it was zeroed" }[log.start];
+    this.events.record("info", undefined, `event log in ${where}: ${start}`, { partition: p.partition, start: log.start });
+    return log;
   }
 
   // ---- A/B slots and upgrades (docs/upgrades.md) -----------------------------------
