@@ -121,14 +121,18 @@ class Shell {
     }
     const [vm, port] = args as [string, string | undefined];
     const out = this.opts.output;
+    // The scroll-back comes at attach; it is held until the banner is out, so it follows it.
+    let held: Uint8Array[] | undefined = [];
     let attachment;
     try {
-      attachment = this.sup.attachConsole(vm, { write: (b) => out.write(b) }, port === undefined ? {} : { port });
+      attachment = this.sup.attachConsole(vm, { write: (b) => (held ? held.push(b.slice()) : out.write(b)) }, port === undefined ? {} : { port });
     } catch (e) {
       this.say(`error: ${(e as Error).message}`);
       return false;
     }
     this.say(`[attached to ${vm}${port ? ` port ${port}` : ""}: Ctrl-] detaches]`);
+    for (const b of held) out.write(b);
+    held = undefined;
     this.attached = true;
     const rl = this.rl!;
     this.rl = undefined;
