@@ -16,11 +16,19 @@ const authHeader = (t: ApiTarget): Record<string, string> => (t.token !== undefi
 
 /** Run `words` on the RootOS: its data and text, or an ApiError (Refused: the RootOS's own message). */
 export function postCommand(target: ApiTarget, words: readonly string[]): Promise<CommandResult> {
+  return post(target, "/v1/commands", Buffer.from(JSON.stringify({ words })), "application/json");
+}
+
+/** Send a signed bundle to upgrade `vm` (POST /v1/vms/{vm}/upgrade): as `upgrade VM FILE`, with a file this host has. */
+export function postBundle(target: ApiTarget, vm: string, bundle: Uint8Array): Promise<CommandResult> {
+  return post(target, `/v1/vms/${encodeURIComponent(vm)}/upgrade`, bundle, "application/octet-stream");
+}
+
+function post(target: ApiTarget, path: string, body: Uint8Array, contentType: string): Promise<CommandResult> {
   // node:http rather than fetch: fetch refuses ports on its "bad port" list (6000, 6667, ...).
-  const body = JSON.stringify({ words });
   return new Promise((resolve, reject) => {
-    const req = request(`http://${target.address}/v1/commands`, {
-      method: "POST", headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...authHeader(target) },
+    const req = request(`http://${target.address}${path}`, {
+      method: "POST", headers: { "Content-Type": contentType, "Content-Length": body.length, ...authHeader(target) },
     }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (d: string) => { text += d; }).on("end", () => {

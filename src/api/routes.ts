@@ -3,7 +3,7 @@
 // (rootos/supervisor/commands.ts), so the API, the shell and `bulkhead ctl` cannot drift
 // apart; /metrics and the two WebSockets are the resources that are not commands.
 import type { WebSocket } from "ws";
-import { LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
+import { formatUpgrade, LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
 import { RootosError } from "../rootos/supervisor/errors.js";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
 import { openConsole } from "./console.js";
@@ -15,7 +15,7 @@ export interface ApiRequest {
   /** The path's `{name}` segments, decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
-  /** The body as JSON (routes with `body: true`); undefined when it is empty. */
+  /** The body: JSON (routes with `body: "json"`; undefined when empty), or bytes (`body: "bytes"`). */
   readonly body: unknown;
 }
 
@@ -33,15 +33,15 @@ export type Route =
     readonly kind: "http";
     readonly method: "GET" | "POST" | "PUT";
     readonly path: string;
-    /** Read the body as JSON. */
-    readonly body?: boolean;
+    /** Read the body: as JSON, or as bytes (a bundle). */
+    readonly body?: "json" | "bytes";
     handle(sup: Supervisor, req: ApiRequest): Promise<HttpReply>;
   }
   | { readonly kind: "socket"; readonly path: string; open(sup: Supervisor, req: ApiRequest): SocketSession };
 
 /** A route answering with the data of the command `words(req)`. */
-function command(method: "GET" | "POST" | "PUT", path: string, words: (req: ApiRequest) => string[], body = false): Route {
-  return { kind: "http", method, path, body, handle: async (sup, req) => ({ json: (await runCommand(sup, words(req))).data }) };
+function command(method: "GET" | "POST" | "PUT", path: string, words: (req: ApiRequest) => string[], body?: "json"): Route {
+  return { kind: "http", method, path, ...(body ? { body } : {}), handle: async (sup, req) => ({ json: (await runCommand(sup, words(req))).data }) };
 }
 
 const vm = (req: ApiRequest): string => req.params["vm"]!;
@@ -77,6 +77,17 @@ async function anyCommand(sup: Supervisor, req: ApiRequest): Promise<HttpReply> 
   return { json: { data, text } };
 }
 
+/**
+ * POST /v1/vms/{vm}/upgrade with the signed bundle as the body (application/octet-stream):
+ * the `upgrade` command's work, for a client whose bundle is not on the RootOS's host.
+ */
+async function upgradeUpload(sup: Supervisor, req: ApiRequest): Promise<HttpReply> {
+  const bytes = req.body as Uint8Array;
+  if (bytes.length === 0) throw new ApiError({ kind: "BadBody", why: "send the signed bundle's bytes as the body (bulkhead ctl upgrade VM FILE does)" });
+  const res = await sup.upgrade(vm(req), bytes, "api");
+  return { json: { data: res, text: formatUpgrade(res) } };
+}
+
 /** `body[name]`; BadBody naming what to send when the body is not an object with it. */
 function field(body: unknown, name: string, example: string): unknown {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ApiError({ kind: "BadBody", why: `expected a JSON object such as ${example}` });
@@ -92,11 +103,12 @@ export const ROUTES: readonly Route[] = [
     const timeout = c === "shutdown" ? r.query.get("timeout") : null;
     return [c, vm(r), ...(timeout !== null ? [timeout] : [])];
   })),
-  command("PUT", "/v1/vms/{vm}/throttle", throttleWords, true),
-  command("POST", "/v1/vms/{vm}/throttle", throttleWords, true),
+  command("PUT", "/v1/vms/{vm}/throttle", throttleWords, "json"),
+  command("POST", "/v1/vms/{vm}/throttle", throttleWords, "json"),
+  { kind: "http", method: "POST", path: "/v1/vms/{vm}/upgrade", body: "bytes", handle: upgradeUpload },
   command("GET", "/v1/vms/{vm}/stats", (r) => ["stats", vm(r)]),
   command("GET", "/v1/log", logWords),
-  { kind: "http", method: "POST", path: "/v1/commands", body: true, handle: anyCommand },
+  { kind: "http", method: "POST", path: "/v1/commands", body: "json", handle: anyCommand },
   { kind: "http", method: "GET", path: "/metrics", handle: async (sup) => ({ text: await metricsText(sup), contentType: METRICS_CONTENT_TYPE }) },
   { kind: "socket", path: "/v1/vms/{vm}/console", open: (sup, r) => openConsole(sup, vm(r), r.query.get("port") ?? undefined) },
   { kind: "socket", path: "/v1/events", open: (sup) => openEvents(sup) },

@@ -13,6 +13,8 @@ import { matchRoute, type HttpReply, type Route, type SocketSession } from "./ro
 
 /** Request bodies are commands: small. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** An uploaded bundle (POST /v1/vms/{vm}/upgrade); the VM's slot size bounds it further. */
+export const MAX_UPLOAD_BYTES = 1 << 30;
 /** The largest WebSocket message taken (console input: a paste). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
 
@@ -71,7 +73,7 @@ async function answer(sup: Supervisor, token: string | undefined, req: IncomingM
     const url = new URL(req.url ?? "/", "http://api");
     const { route, params } = matchRoute(req.method ?? "GET", url.pathname, false);
     const http = route as Extract<Route, { kind: "http" }>;
-    const body = http.body ? await readJson(req) : undefined;
+    const body = http.body === "json" ? await readJson(req) : http.body === "bytes" ? await readBody(req, MAX_UPLOAD_BYTES) : undefined;
     reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body }));
   } catch (e) {
     if (res.headersSent) { res.destroy(); return; }
@@ -96,16 +98,21 @@ function failure(e: unknown): { status: number; body: Record<string, unknown>; h
   return { ...r, headers };
 }
 
-/** The body as JSON; undefined when empty. BadBody saying what is wrong with it. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** The body's bytes, at most `limit` (BodyTooLarge beyond). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError({ kind: "BodyTooLarge", limit: MAX_BODY_BYTES });
+    if (size > limit) throw new ApiError({ kind: "BodyTooLarge", limit });
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** The body as JSON; undefined when empty. BadBody saying what is wrong with it. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = Buffer.from(await readBody(req, MAX_BODY_BYTES)).toString("utf8");
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text);

@@ -2,12 +2,13 @@
 // (src/api, docs/api.md): the RootOS commands of the shell (POST /v1/commands), a VM's
 // console and the event stream (WebSockets). This file parses arguments and drives the
 // terminal; the client is src/api/client.ts.
+import { readFile } from "node:fs/promises";
 import type WebSocket from "ws";
 import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
-import { openSocket, postCommand, type ApiTarget } from "../api/client.js";
+import { openSocket, postBundle, postCommand, type ApiTarget } from "../api/client.js";
 import { COMMANDS } from "../rootos/supervisor/commands.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
-import { usageError } from "./cli-error.js";
+import { CliError, usageError } from "./cli-error.js";
 
 /** Ctrl-]: detaches from a console, as telnet's and virsh's escape. */
 export const DETACH_KEY = 0x1d;
@@ -31,11 +32,15 @@ ${COMMANDS.map((c) => `  ${c.usage.padEnd(32)} ${c.help}`).join("\n")}
   ${"".padEnd(32)} which detaches at its end too); the terminal is raw meanwhile
   ${"events".padEnd(32)} print every event-log entry as it happens, until interrupted
 
+'upgrade VM BUNDLE-FILE' reads the bundle here and sends it (POST /v1/vms/VM/upgrade), so
+the file need not be on the RootOS's host.
+
 examples:
   bulkhead ctl list
   bulkhead ctl pause linux1
   bulkhead ctl --json stats linux1
   bulkhead ctl log linux1 state -n 20
+  bulkhead ctl upgrade linux1 linux1-v2.bundle
   bulkhead ctl --api 192.0.2.7:7730 --token "$TOKEN" console linux1
 `;
 
@@ -93,10 +98,21 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write("bulkhead: streaming events (Ctrl-C stops)\n");
     return closed(ws);
   }
-  const { data, text } = await postCommand(opts.target, opts.words);
+  // The bundle is read here, where the user named it, and sent whole: the RootOS may be on another host.
+  const { data, text } = verb === "upgrade" && args.length === 2
+    ? await postBundle(opts.target, args[0]!, await readBundle(args[1]!))
+    : await postCommand(opts.target, opts.words);
   const out = opts.json ? JSON.stringify(data, null, 2) : text;
   if (out !== "") process.stdout.write(`${out}\n`);
   return 0;
+}
+
+async function readBundle(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new CliError(`ctl: upgrade: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
 }
 
 /** The terminal on a VM's console until Ctrl-], the end of piped input, or the server closing. */

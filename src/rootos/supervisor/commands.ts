@@ -11,7 +11,7 @@ import { errnoText, RootosError } from "./errors.js";
 import { formatLogEntry, type LogKind } from "./event-log.js";
 import { formatThrottle } from "./pacer.js";
 import type { Throttle } from "../plan/index.js";
-import type { SlotsInfo, Supervisor, VmInfo, VmStats } from "./supervisor.js";
+import type { SlotsInfo, Supervisor, UpgradeResult, VmInfo, VmStats } from "./supervisor.js";
 
 export interface CommandResult {
   /** Plain data: what the API returns. */
@@ -140,7 +140,7 @@ export const COMMANDS: readonly Command[] = [
         throw bad("upgrade", file!, `cannot read it (${errnoText(e)})`);
       }
       const res = await sup.upgrade(vm!, bytes, file);
-      return { data: res, text: `${res.vm}: version ${res.version} installed in slot ${res.slot}; restarting ${res.restart === "system" ? "the system" : res.vm}; it has ${res.deadlineMs / 1000} s to come up healthy, or slot ${res.previous} boots again` };
+      return { data: res, text: formatUpgrade(res) };
     },
   },
   {
@@ -256,6 +256,11 @@ export function formatInfo(v: VmInfo): string {
 
 function formatDevices(v: VmInfo): string {
   return v.devices.map((d, i) => `    ${i}: ${d}`).join("\n");
+}
+
+/** An upgrade under way, for people (the `upgrade` row, and the API's upload of a bundle). */
+export function formatUpgrade(res: UpgradeResult): string {
+  return `${res.vm}: version ${res.version} installed in slot ${res.slot}; restarting ${res.restart === "system" ? "the system" : res.vm}; it has ${res.deadlineMs / 1000} s to come up healthy, or slot ${res.previous} boots again`;
 }
 
 /** `slots VM`: one line per slot, the active one marked. */
