@@ -3,11 +3,9 @@
 // the result whole, with every check `bulkhead validate` makes, so a change the file
 // could not express or the board could not hold is refused the same way, with the same
 // paths (`vms[1].devices[3].partition`). Nothing changes until the caller commits.
-import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parse as parseYamlScalar } from "yaml";
-import { loadSystem, loadSystemData, type LoadedSystem, type LoadOptions } from "./load.js";
-import { parseYaml } from "./parse.js";
+import { loadSystemData, readSystemFile, type LoadedSystem, type LoadOptions } from "./load.js";
 
 type Data = Record<string, unknown>;
 
@@ -38,10 +36,10 @@ export class DescriptionEditor {
 
   /** Load `file` (as loadSystem) and keep its data for edits. */
   static async open(file: string, opts: LoadOptions = {}): Promise<DescriptionEditor> {
-    const loaded = await loadSystem(file, opts);
-    // loadSystem succeeded, so the text parses to a mapping.
-    const data = parseYaml(readFileSync(file, "utf8")).value as Data;
-    return new DescriptionEditor(file, data, loaded, opts);
+    const parsed = readSystemFile(file);
+    const loaded = await loadSystemData(parsed.value, file, opts, parsed.lineOf);
+    // It loaded, so the data is a mapping.
+    return new DescriptionEditor(file, parsed.value as Data, loaded, opts);
   }
 
   get loaded(): LoadedSystem { return this.current; }

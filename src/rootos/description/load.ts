@@ -15,7 +15,7 @@ import type { PeekedBundle } from "../../images/bundle.js";
 import { checkDescription, peekBundle, probePath, type Probe } from "./check.js";
 import { convertDescription } from "./convert.js";
 import { DescriptionError, describe, formatPath, type DescriptionIssue, type PathSegment } from "./errors.js";
-import { parseYaml, type RawIssue } from "./parse.js";
+import { parseYaml, type ParsedYaml, type RawIssue } from "./parse.js";
 import { checkShape } from "./shape.js";
 import type { Draft, SystemDescription } from "./types.js";
 
@@ -43,6 +43,12 @@ export interface LoadedSystem {
 
 /** Read, check and plan the description in `file`. Rejects with DescriptionError listing every problem. */
 export async function loadSystem(file: string, opts: LoadOptions = {}): Promise<LoadedSystem> {
+  const parsed = readSystemFile(file);
+  return loadSystemData(parsed.value, file, opts, parsed.lineOf);
+}
+
+/** The YAML of the description in `file`, parsed; DescriptionError when it cannot be read or is not YAML. */
+export function readSystemFile(file: string): ParsedYaml {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -51,14 +57,19 @@ export async function loadSystem(file: string, opts: LoadOptions = {}): Promise<
     const why = code === "ENOENT" ? "missing" : code === "EISDIR" ? "directory" : "unreadable";
     throw new DescriptionError(file, [issue({ path: [], problem: { kind: "FileMissing", what: "system description", path: resolve(file), why } })]);
   }
-  return loadSystemText(text, file, opts);
+  return parseText(text, file);
 }
 
 /** As loadSystem, for text already read; relative paths in it are relative to `file`'s directory. */
 export async function loadSystemText(text: string, file: string, opts: LoadOptions = {}): Promise<LoadedSystem> {
+  const parsed = parseText(text, file);
+  return loadSystemData(parsed.value, file, opts, parsed.lineOf);
+}
+
+function parseText(text: string, file: string): ParsedYaml {
   const parsed = parseYaml(text);
   if (parsed.issues.length > 0) throw new DescriptionError(file, parsed.issues.map((r) => issue(r)));
-  return loadSystemData(parsed.value, file, opts, parsed.lineOf);
+  return parsed;
 }
 
 /**

@@ -44,6 +44,18 @@ function lifecycle(name: "start" | "stop" | "pause" | "resume" | "reset", help: 
   };
 }
 
+/** A command that reads one thing about one VM: `NAME VM`, answered with `get`'s data and `format`'s text. */
+function aboutVm<T>(name: string, help: string, get: (sup: Supervisor, vm: string) => T | Promise<T>, format: (data: T) => string): Command {
+  return {
+    name, usage: `${name} VM`, help, vmArgs: [0],
+    async run(sup, args) {
+      const [vm] = arity(name, args, 1, 1);
+      const data = await get(sup, vm!);
+      return { data, text: format(data) };
+    },
+  };
+}
+
 export const COMMANDS: readonly Command[] = [
   {
     name: "list", usage: "list", help: "the VMs: state, cores, memory, boot, throttle, starts, how the last run ended", vmArgs: [],
@@ -53,14 +65,7 @@ export const COMMANDS: readonly Command[] = [
       return { data: vms, text: formatList(vms) };
     },
   },
-  {
-    name: "info", usage: "info VM", help: "one VM in full", vmArgs: [0],
-    async run(sup, args) {
-      const [vm] = arity("info", args, 1, 1);
-      const info = sup.info(vm!);
-      return { data: info, text: formatInfo(info) };
-    },
-  },
+  aboutVm("info", "one VM in full", (sup, vm) => sup.info(vm), formatInfo),
   lifecycle("start", "start a created, stopped or crashed VM (now, if a restart is pending)"),
   lifecycle("stop", "stop a VM at once (hard); cancels a pending restart"),
   {
@@ -84,23 +89,9 @@ export const COMMANDS: readonly Command[] = [
       return { data: info, text: `${info.name}: throttle ${formatThrottle(info.throttle ?? undefined)}` };
     },
   },
-  {
-    name: "stats", usage: "stats VM", help: "a VM's counters: instructions, MIPS, interrupts, exits, console bytes", vmArgs: [0],
-    async run(sup, args) {
-      const [vm] = arity("stats", args, 1, 1);
-      const s = await sup.stats(vm!);
-      return { data: s, text: formatStats(s) };
-    },
-  },
-  {
-    name: "measurements", usage: "measurements VM", vmArgs: [0],
-    help: "a VM's measured boot: each stage's SHA-256 in load order and the chained value (what the guest sees under /chosen)",
-    async run(sup, args) {
-      const [vm] = arity("measurements", args, 1, 1);
-      const info = sup.info(vm!);
-      return { data: { vm: info.name, verifiedBoot: info.verifiedBoot, measurements: info.measurements }, text: formatMeasurements(info) };
-    },
-  },
+  aboutVm("stats", "a VM's counters: instructions, MIPS, interrupts, exits, console bytes", (sup, vm) => sup.stats(vm), formatStats),
+  aboutVm("measurements", "a VM's measured boot: each stage's SHA-256 in load order and the chained value (what the guest sees under /chosen)",
+    (sup, vm) => measurementsOf(sup.info(vm)), formatMeasurements),
   {
     name: "assign", usage: "assign VM KEY=VALUE…", vmArgs: [0],
     help: "give a stopped VM one more device, written as in the description: assign linux-a virtio=block partition=data readonly=true",
@@ -143,15 +134,7 @@ export const COMMANDS: readonly Command[] = [
       return { data: res, text: formatUpgrade(res) };
     },
   },
-  {
-    name: "slots", usage: "slots VM", vmArgs: [0],
-    help: "a VM's A/B slots: which one boots, the version each holds (verified), an upgrade on trial",
-    async run(sup, args) {
-      const [vm] = arity("slots", args, 1, 1);
-      const s = sup.slots(vm!);
-      return { data: s, text: formatSlots(s) };
-    },
-  },
+  aboutVm("slots", "a VM's A/B slots: which one boots, the version each holds (verified), an upgrade on trial", (sup, vm) => sup.slots(vm), formatSlots),
   {
     name: "log", usage: "log [VM] [KIND] [-n N]", vmArgs: [0],
     help: `the event log, newest last (the last 50 unless -n); KIND is one of ${LOG_KINDS.join(", ")}`,
@@ -271,10 +254,21 @@ export function formatSlots(s: SlotsInfo): string {
   return [`${s.vm}: boots slot ${s.active} of ${s.partition}; committed version ${s.committed}${trial}`, ...rows].join("\n");
 }
 
+/** What `measurements VM` answers: the VM's verified and measured boot. */
+export interface Measurements {
+  readonly vm: string;
+  readonly verifiedBoot: VmInfo["verifiedBoot"];
+  readonly measurements: VmInfo["measurements"];
+}
+
+function measurementsOf(info: VmInfo): Measurements {
+  return { vm: info.name, verifiedBoot: info.verifiedBoot, measurements: info.measurements };
+}
+
 /** `measurements VM`: the log, one stage a line, then the chained value. */
-export function formatMeasurements(v: VmInfo): string {
-  if (!v.measurements) return `${v.name}: not measured yet (it has not started)`;
-  const head = `${v.name}: ${v.verifiedBoot ? `verified bundle ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, key '${v.verifiedBoot.key}'` : "unsigned images (allowed)"}`;
+export function formatMeasurements(v: Measurements): string {
+  if (!v.measurements) return `${v.vm}: not measured yet (it has not started)`;
+  const head = `${v.vm}: ${v.verifiedBoot ? `verified bundle ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, key '${v.verifiedBoot.key}'` : "unsigned images (allowed)"}`;
   const rows = v.measurements.entries.map((m, i) => `  ${String(i).padStart(2)} ${m.stage.padEnd(10)} sha256:${m.digest}  ${m.name}`);
   return [head, ...rows, `  value ${v.measurements.value}`].join("\n");
 }
