@@ -7,11 +7,10 @@ import type WebSocket from "ws";
 import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
 import { openSocket, postBundle, postCommand, type ApiTarget } from "../api/client.js";
 import { COMMANDS } from "../rootos/supervisor/commands.js";
+import { DETACH_BYTE } from "../shell/shell.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
 import { CliError, usageError } from "./cli-error.js";
 
-/** Ctrl-]: detaches from a console, as telnet's and virsh's escape. */
-export const DETACH_KEY = 0x1d;
 
 export const CTL_HELP = `usage: bulkhead ctl [options] COMMAND [ARGS...]
 
@@ -125,7 +124,7 @@ function consoleSession(ws: WebSocket, vm: string): Promise<number> {
   process.on("exit", restore);
   const detach = (): void => { ws.close(1000, "detached"); };
   const onData = (chunk: Buffer): void => {
-    const at = chunk.indexOf(DETACH_KEY);
+    const at = chunk.indexOf(DETACH_BYTE);
     if (at < 0) { ws.send(chunk); return; }
     if (at > 0) ws.send(chunk.subarray(0, at));
     detach();

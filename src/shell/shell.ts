@@ -8,11 +8,11 @@ import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { COMMANDS, findCommand, runCommand } from "../rootos/supervisor/commands.js";
+import { COMMANDS, findCommand, LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
 import type { Supervisor } from "../rootos/supervisor/index.js";
 
-/** Ctrl-]: leaves `console`. */
+/** Ctrl-]: leaves `console` (here and in `bulkhead ctl console`), as telnet's and virsh's escape. */
 export const DETACH_BYTE = 0x1d;
 export const PROMPT = "bulkhead> ";
 const HISTORY_LINES = 1000;
@@ -186,7 +186,7 @@ class Shell {
       if (cmd === "help" && pos === 0) choices = names;
       else if (vmArgs.includes(pos)) choices = this.sup.names();
       else if (cmd === "console" && pos === 1) choices = this.sup.consolePorts(words[1]!);
-      else if (cmd === "log") choices = [...this.sup.names(), "state", "command", "check", "fault", "restart", "info"];
+      else if (cmd === "log") choices = [...this.sup.names(), ...LOG_KINDS];
       else choices = [];
     }
     const hits = choices.filter((c) => c.startsWith(last)).map((c) => `${c} `);
