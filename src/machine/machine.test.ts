@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeElf, makeLinuxImage } from "../boot/testing.js";
-import { SBI_EXT_DBCN } from "../boot/sbi.js";
+import { SBI_EXT_DBCN } from "./sbi.js";
 import { Exit, RAM_BASE } from "./cpu.js";
-import { FW_DYNAMIC_INFO_MAGIC, Machine, type MachineConfig, MachineError, resetVector, VIRTUAL_EPOCH_NS } from "./machine.js";
+import { FW_DYNAMIC_INFO_MAGIC, resetVector } from "../devices/boot-rom/index.js";
+import { Machine, type MachineConfig, MachineError, VIRTUAL_EPOCH_NS } from "./machine.js";
 import { fakeCpuFactory, type RunScript } from "./testing.js";
 import type { DeviceEnv } from "../virtio/device.js";
 import { EchoDevice } from "../virtio/testing.js";
@@ -242,7 +243,7 @@ test("virtual timing: the RTC reads 2026-01-01 plus mtime", () => {
 test("configuration and image errors", () => {
   assert.throws(() => machine({ mode: "direct", kernel }, idleForever, { harts: 9 }), MachineError);
   assert.throws(() => machine({ mode: "direct", kernel }, idleForever, { ramBytes: 1000 }), /multiple of 4 KiB/);
-  assert.throws(() => machine({ mode: "firmware", kernel }, idleForever), /--bios FILE/);
+  assert.throws(() => machine({ mode: "firmware", kernel }, idleForever), /firmware boot needs a firmware image \(boot\.bios\)/);
   assert.throws(() => machine({ mode: "direct", kernel: { name: "k", bytes: new Uint8Array(100) } }, idleForever), /k is not a RISC-V Linux kernel Image or an ELF/);
   const big = { name: "Image", bytes: makeLinuxImage({ size: 70 * MB }) };
   assert.throws(() => machine({ mode: "direct", kernel: big }, idleForever), /memory 64 MiB is too small for kernel \(70 MiB\)/);

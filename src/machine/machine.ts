@@ -16,14 +16,16 @@ import {
   type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, MAX_RAM_BYTES, planBoot,
 } from "../boot/loader.js";
 import type { GuestRam } from "../boot/ram.js";
-import { Sbi, type SbiReset } from "../boot/sbi.js";
+import { Sbi, type SbiReset } from "./sbi.js";
+import { BootRom, resetVector } from "../devices/boot-rom/index.js";
 import { GoldfishRtc } from "../devices/rtc-goldfish/index.js";
 import { type FinisherEvent, TestFinisher } from "../devices/test-finisher/index.js";
 import { Uart16550 } from "../devices/uart16550/index.js";
-import { type AccessSize, Bus, type MmioDevice } from "./bus.js";
+import type { AccessSize, MmioDevice } from "../platform/mmio.js";
+import { Bus } from "./bus.js";
 import { Clint } from "./clint/index.js";
 import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, MAX_HARTS, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
-import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "./memmap.js";
+import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "../platform/memmap.js";
 import { PCI_SLOTS } from "../pci/host.js";
 import { Plic } from "./plic/index.js";
 import type { VirtioCounters, VirtioDeviceConfig } from "../virtio/device.js";
@@ -543,9 +545,9 @@ function checkConfig(c: MachineConfig): void {
   const pci = (c.devices ?? []).length - mmio;
   if (pci > PCI_SLOTS - 1) throw new MachineError("Config", `a VM's PCI bus holds ${PCI_SLOTS - 1} devices, not ${pci}: put some on virtio-mmio`);
   const b = c.boot;
-  if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (--bios FILE)");
-  if (b.mode !== "firmware" && !b.kernel) throw new MachineError("Config", `${b.mode} boot needs a kernel (--kernel FILE)`);
-  if (b.mode === "bare" && b.initrd) throw new MachineError("Config", "--initrd needs a kernel to read it: it is not used with --bios none");
+  if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (boot.bios)");
+  if (b.mode !== "firmware" && !b.kernel) throw new MachineError("Config", `${b.mode} boot needs a kernel (boot.kernel)`);
+  if (b.mode === "bare" && b.initrd) throw new MachineError("Config", "bare boot runs a program with no kernel to read an initrd: boot.initrd must be absent");
 }
 
 function createWasmCpu(opts: CpuOptions, host: CpuHost): MachineCpu {
@@ -557,48 +559,6 @@ function createWasmCpu(opts: CpuOptions, host: CpuHost): MachineCpu {
     }
     throw e;
   }
-}
-
-/** fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2. */
-export const FW_DYNAMIC_INFO_MAGIC = 0x4942534fn; // "OSBI"
-export const FW_DYNAMIC_INFO_VERSION = 2n;
-export const FW_DYNAMIC_INFO_NEXT_MODE_S = 1n;
-/** Offset of fw_dynamic_info in the ROM: right after the 10-word reset vector. */
-export const FW_DYNAMIC_INFO_OFFSET = 0x28;
-
-/**
- * The reset vector, as QEMU's riscv_setup_rom_reset_vec (rv64), followed by
- * fw_dynamic_info: a0 = mhartid, a1 = fdt, a2 = &fw_dynamic_info, jump to `start`.
- */
-export function resetVector(start: bigint, fdt: bigint, nextAddr: bigint): Uint8Array {
-  const b = new Uint8Array(FW_DYNAMIC_INFO_OFFSET + 6 * 8);
-  const dv = new DataView(b.buffer);
-  const words = [
-    0x00000297, //     auipc t0, %pcrel_hi(fw_dyn)
-    0x02828613, //     addi  a2, t0, %pcrel_lo(1b)   (a2 = &fw_dynamic_info)
-    0xf1402573, //     csrr  a0, mhartid
-    0x0202b583, //     ld    a1, 32(t0)              (fdt_laddr)
-    0x0182b283, //     ld    t0, 24(t0)              (start)
-    0x00028067, //     jr    t0
-  ];
-  words.forEach((w, i) => dv.setUint32(4 * i, w, true));
-  dv.setBigUint64(24, start, true);
-  dv.setBigUint64(32, fdt, true);
-  const info = [FW_DYNAMIC_INFO_MAGIC, FW_DYNAMIC_INFO_VERSION, nextAddr, FW_DYNAMIC_INFO_NEXT_MODE_S, 0n /* options */, 0n /* boot_hart */];
-  info.forEach((v, i) => dv.setBigUint64(FW_DYNAMIC_INFO_OFFSET + 8 * i, v, true));
-  return b;
-}
-
-/** The mask ROM at 0x1000 as the bus sees it: reads return its bytes, writes are ignored (as QEMU's mrom). */
-class BootRom implements MmioDevice {
-  readonly label = "rom";
-  bytes: Uint8Array = new Uint8Array(0);
-  read(offset: number, size: AccessSize): bigint {
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[offset + i] ?? 0);
-    return v;
-  }
-  write(): boolean { return true; }
 }
 
 /** A device wrapper that reports the first guest access (the UART: input goes to it from then on). */

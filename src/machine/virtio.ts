@@ -12,7 +12,7 @@ import type { VirtioCore } from "../virtio/transport/core.js";
 import { VirtioMmio } from "../virtio/transport/mmio.js";
 import { VirtioPci } from "../virtio/transport/pci.js";
 import type { Bus } from "./bus.js";
-import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "./memmap.js";
+import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "../platform/memmap.js";
 
 /** One placed device: where it is, its model, its transport state (status, errors). */
 export interface PlacedDevice {

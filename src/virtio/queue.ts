@@ -9,7 +9,7 @@
 // A guest is not trusted: every index is range-checked, every buffer must lie in RAM,
 // a chain has a bounded number of descriptors (loops end), readable buffers come before
 // writable ones. Anything else is a VirtioError, thrown before the device sees the chain.
-import { newCounters, type VirtioCounters } from "./device.js";
+import { newCounters, type VirtioCounters } from "./counters.js";
 import { VirtioError } from "./errors.js";
 import type { GuestMemory } from "./guest-memory.js";
 

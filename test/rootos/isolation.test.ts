@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { type Region, MEMMAP } from "../../src/machine/memmap.js";
+import { type Region, MEMMAP } from "../../src/platform/memmap.js";
 import { loadSystemText } from "../../src/rootos/description/index.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
 import { guestElf, waitFor } from "../../src/rootos/supervisor/testing.js";

@@ -12,7 +12,7 @@ import { MAX_RAM_BYTES } from "../../boot/loader.js";
 import { BundleError, peekBundleFile, type PeekedBundle } from "../../images/bundle.js";
 import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
-import { MEMMAP } from "../../machine/memmap.js";
+import { MEMMAP } from "../../platform/memmap.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
 import { PERSIST_MIN_BYTES } from "../persist/text-log.js";
 import { SLOT_AREA_OFFSET, slotPairs } from "../slots/store.js";

@@ -9,7 +9,7 @@
 import type { PortHost } from "../../chardev/open.js";
 import type { BootMode } from "../../boot/loader.js";
 import type { Role } from "../../images/bundle.js";
-import type { Region } from "../../machine/memmap.js";
+import type { Region } from "../../platform/memmap.js";
 import type { Endpoint } from "../../net/index.js";
 
 /** How much a VM matters; the supervisor may use it to order starts and report faults. */

@@ -1,8 +1,7 @@
 // virtio-mmio, version 2 (non-legacy). Spec: Virtio 1.2 §4.2.2 (register layout), §4.2.3
 // (initialization, notifications). virt: slot i at 0x1000_1000 + i*0x1000, size 0x1000,
 // PLIC source 1 + i; device tree node virtio_mmio@ADDR, compatible "virtio,mmio".
-import type { AccessSize, MmioDevice } from "../../machine/bus.js";
-import type { IrqLine } from "../../devices/ports.js";
+import type { AccessSize, MmioDevice, IrqLine } from "../../platform/mmio.js";
 import type { VirtioDevice } from "../device.js";
 import type { GuestMemory } from "../guest-memory.js";
 import { VirtioCore } from "./core.js";

@@ -3,7 +3,7 @@
 // interrupts (§4.1.5.3-4; no MSI-X: the virt machine's PLIC has no MSI controller). One
 // function per device on the machine's PCIe bus (src/pci), its registers in a 64-bit
 // memory BAR 4 laid out as QEMU's: common 0x0000, ISR 0x1000, device 0x2000, notify 0x3000.
-import type { AccessSize } from "../../machine/bus.js";
+import type { AccessSize } from "../../platform/mmio.js";
 import { ConfigSpace, PCI_CAP_ID_VNDR } from "../../pci/config-space.js";
 import type { PciFunction, PciIntx } from "../../pci/host.js";
 import type { VirtioDevice } from "../device.js";
