@@ -13,7 +13,7 @@
 // without -no-reboot. Keeping reboot outside the machine keeps it a one-shot object.
 import { buildVirtFdt, type ChosenMeasurements, VIRT_ISA } from "../boot/fdt.js";
 import {
-  type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, MAX_RAM_BYTES, planBoot,
+  type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, planBoot,
 } from "../boot/loader.js";
 import type { GuestRam } from "../boot/ram.js";
 import { Sbi, type SbiReset } from "./sbi.js";
@@ -24,7 +24,8 @@ import { Uart16550 } from "../devices/uart16550/index.js";
 import type { AccessSize, MmioDevice } from "../platform/mmio.js";
 import { Bus } from "./bus.js";
 import { Clint } from "./clint/index.js";
-import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, MAX_HARTS, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
+import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
+import { hartsOk, MAX_HARTS, MAX_RAM_BYTES, MIN_RAM_BYTES, ramProblem } from "./limits.js";
 import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "../platform/memmap.js";
 import { PCI_SLOTS } from "../pci/host.js";
 import { Plic } from "./plic/index.js";
@@ -52,6 +53,10 @@ export interface BootConfig {
   readonly measurements?: ChosenMeasurements;
 }
 
+/**
+ * What a machine is: plain data, the same in-process (`bulkhead run`) and across a thread
+ * (a VM's worker receives it as it is). What it is plugged into is MachineIo.
+ */
 export interface MachineConfig {
   readonly harts: number;
   readonly ramBytes: number;
@@ -59,6 +64,10 @@ export interface MachineConfig {
   /** Virtual timing: instructions per mtime tick (default 10: a 100 MIPS guest clock). */
   readonly instructionsPerTick?: number;
   readonly boot: BootConfig;
+}
+
+/** What the host plugs a machine into: its console, its virtio devices, its log. */
+export interface MachineIo {
   readonly console: ConsolePort;
   /**
    * Virtio devices, in order: virtio-pci ones take PCI slots 1, 2, ..., virtio-mmio ones
@@ -165,13 +174,14 @@ const A0 = 10, A1 = 11;
 /** One VM. Create, run() once, read stats(). */
 export class Machine {
   readonly config: MachineConfig;
+  readonly io: MachineIo;
   readonly cpu: MachineCpu;
   readonly bus = new Bus();
   readonly plic: Plic;
   readonly uart: Uart16550;
   readonly rtc: GoldfishRtc;
   readonly sbi: Sbi | undefined;
-  /** The virtio devices and the PCIe host bridge, as placed (config.devices). */
+  /** The virtio devices and the PCIe host bridge, as placed (io.devices). */
   readonly virtio: PlacedDevices;
   /** The generated device tree, as loaded at plan.fdt.start. */
   readonly fdt: Uint8Array;
@@ -195,10 +205,11 @@ export class Machine {
   private elapsed = 0;
   private readonly pacer: MachinePacer | undefined;
 
-  constructor(config: MachineConfig, deps: MachineDeps = {}) {
-    checkConfig(config);
+  constructor(config: MachineConfig, io: MachineIo, deps: MachineDeps = {}) {
+    checkConfig(config, io);
     this.config = config;
-    this.hostInput = (config.devices ?? []).some((d) => d.hostInput === true);
+    this.io = io;
+    this.hostInput = (io.devices ?? []).some((d) => d.hostInput === true);
     this.pacer = deps.pacer;
     const host: CpuHost = {
       mmioRead: (addr, size) => this.bus.read(addr, size),
@@ -237,9 +248,9 @@ export class Machine {
     this.bus.map(MEMMAP.uart0.base, MEMMAP.uart0.size, new Watched(this.uart, () => this.onUartTouched()));
     // Device DMA goes through GuestMemory, which drops the harts' decoded code it overwrites.
     const mem = new GuestMemory(cpu.ram, RAM_BASE, (addr, len) => cpu.invalidateCode(BigInt(addr), len));
-    this.virtio = placeVirtioDevices(config.devices ?? [], {
+    this.virtio = placeVirtioDevices(io.devices ?? [], {
       bus: this.bus, plic: this.plic, mem,
-      env: { timing: config.timing, wake: () => this.wake?.(), log: (line) => config.log?.(line) },
+      env: { timing: config.timing, wake: () => this.wake?.(), log: (line) => io.log?.(line) },
     });
 
     // Boot images: identify, plan (two fdt passes: its size decides where it goes, and
@@ -509,7 +520,7 @@ export class Machine {
     if (this.out.length === 0) return;
     const bytes = Uint8Array.from(this.out);
     this.out = [];
-    this.config.console.write(bytes);
+    this.io.console.write(bytes);
   }
 
   private onFinisher(ev: FinisherEvent): void {
@@ -533,16 +544,14 @@ export class Machine {
   }
 }
 
-function checkConfig(c: MachineConfig): void {
-  if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > MAX_HARTS) {
-    throw new MachineError("Config", `a VM has 1 to ${MAX_HARTS} harts, not ${c.harts}`);
+function checkConfig(c: MachineConfig, io: MachineIo): void {
+  if (!hartsOk(c.harts)) throw new MachineError("Config", `a VM has 1 to ${MAX_HARTS} harts, not ${c.harts}`);
+  if (ramProblem(c.ramBytes)) {
+    throw new MachineError("Config", `memory must be a multiple of 4 KiB from ${MIN_RAM_BYTES >> 20} MiB to ${MAX_RAM_BYTES >> 20n} MiB, not ${c.ramBytes} bytes`);
   }
-  if (!Number.isInteger(c.ramBytes) || c.ramBytes < 2 << 20 || BigInt(c.ramBytes) > MAX_RAM_BYTES || c.ramBytes % 4096 !== 0) {
-    throw new MachineError("Config", `memory must be a multiple of 4 KiB from 2 MiB to ${MAX_RAM_BYTES >> 20n} MiB, not ${c.ramBytes} bytes`);
-  }
-  const mmio = (c.devices ?? []).filter((d) => d.transport === "virtio-mmio").length;
+  const mmio = (io.devices ?? []).filter((d) => d.transport === "virtio-mmio").length;
   if (mmio > VIRTIO_MMIO_SLOTS) throw new MachineError("Config", `a VM has ${VIRTIO_MMIO_SLOTS} virtio-mmio slots, not ${mmio}: put the others on virtio-pci`);
-  const pci = (c.devices ?? []).length - mmio;
+  const pci = (io.devices ?? []).length - mmio;
   if (pci > PCI_SLOTS - 1) throw new MachineError("Config", `a VM's PCI bus holds ${PCI_SLOTS - 1} devices, not ${pci}: put some on virtio-mmio`);
   const b = c.boot;
   if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (boot.bios)");

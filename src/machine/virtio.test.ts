@@ -17,7 +17,8 @@ function machine(devices: VirtioDeviceConfig[]) {
   const f = fakeCpuFactory(() => Exit.Idle);
   const logs: string[] = [];
   const m = new Machine(
-    { harts: 1, ramBytes: 128 << 20, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} }, devices, log: (l) => logs.push(l) },
+    { harts: 1, ramBytes: 128 << 20, timing: "virtual", boot: { mode: "direct", kernel } },
+    { console: { write: () => {} }, devices, log: (l) => logs.push(l) },
     { createCpu: f.createCpu },
   );
   return { m, cpu: f.get(), logs, fdt: Buffer.from(m.fdt).toString("latin1") };
