@@ -51,9 +51,12 @@ export interface DeviceContext {
   portOutput(name: string, bytes: Uint8Array): void;
 }
 
-/** Opening device `index` of the plan failed; `cause` says why (its message is this one's). */
+/**
+ * Opening device `index` of the plan failed (for a console, the host end of its port
+ * `port`); `cause` says why, and its message is this one's.
+ */
 export class DeviceOpenError extends Error {
-  constructor(readonly index: number, readonly device: VmDevice, override readonly cause: unknown) {
+  constructor(readonly index: number, readonly device: VmDevice, override readonly cause: unknown, readonly port?: number) {
     super((cause as Error)?.message ?? String(cause));
     this.name = "DeviceOpenError";
   }
@@ -79,7 +82,7 @@ export async function openDevices(devices: readonly VmDevice[], ctx: DeviceConte
       if (config) out.push(config);
     } catch (e) {
       await close();
-      throw new DeviceOpenError(i, d, e);
+      throw e instanceof PortFailed ? new DeviceOpenError(i, d, e.cause, e.port) : new DeviceOpenError(i, d, e);
     }
   }
   return { devices: out, keptPorts, close };
@@ -104,10 +107,14 @@ async function open(
     }
     case "console": {
       const ports: { name?: string; backend: PortBackend }[] = [];
-      for (const p of d.ports) {
+      for (const [i, p] of d.ports.entries()) {
         let backend: PortBackend;
         if (p.host) {
-          backend = await openPortHost(p.host);
+          try {
+            backend = await openPortHost(p.host);
+          } catch (e) {
+            throw new PortFailed(i, e);
+          }
         } else {
           const kept = new CallbackPort(p.name === "" ? "terminal" : `rootos ${p.name}`, (bytes) => ctx.portOutput(p.name, bytes));
           keptPorts.set(p.name, kept);
@@ -135,6 +142,11 @@ async function open(
     case "passthrough-serial":
       return undefined; // the UART: its host end is the supervisor's
   }
+}
+
+/** A console port's host end failed to open (which port, for the DeviceOpenError). */
+class PortFailed {
+  constructor(readonly port: number, readonly cause: unknown) {}
 }
 
 /** A NIC's link to its switch port in the RootOS: one frame per message, moved, not copied. */
