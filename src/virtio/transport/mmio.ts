@@ -126,3 +126,26 @@ export function lo(addr: number, v: number): number {
 export function hi(addr: number, v: number): number {
   return Math.min(v >>> 0, 1 << 21) * 2 ** 32 + (addr % 2 ** 32);
 }
+
+/**
+ * A virtio-mmio slot with no device, as QEMU virt answers one: magic "virt", version 2,
+ * device ID 0 (spec §4.2.2.1: "no device", the driver must not go further), our vendor
+ * ID; every other register reads 0 and every write is ignored. It has no state, so it
+ * leaks nothing: a driver written for QEMU's virt scans the eight slots for its device ID
+ * instead of faulting on the first empty one. Not in the device tree.
+ */
+export class EmptyVirtioMmioSlot implements MmioDevice {
+  readonly label = "virtio-mmio (empty)";
+
+  read(offset: number, size: AccessSize): bigint {
+    if (size !== 4) return 0n;
+    switch (offset) {
+      case VIRTIO_MMIO_MAGIC_VALUE: return BigInt(MAGIC);
+      case VIRTIO_MMIO_VERSION: return 2n;
+      case VIRTIO_MMIO_VENDOR_ID: return BigInt(BULKHEAD_VENDOR_ID);
+      default: return 0n;
+    }
+  }
+
+  write(): boolean { return true; }
+}
