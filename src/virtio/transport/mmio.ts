@@ -116,15 +116,12 @@ export class VirtioMmio implements MmioDevice {
   }
 }
 
-/**
- * Replace the low or high 32 bits of a guest address kept as a number. A high word of
- * 2^21 or more is clamped to 2^21: the address is then 2^53 or more, outside any RAM.
- */
-export function lo(addr: number, v: number): number {
-  return Math.floor(addr / 2 ** 32) * 2 ** 32 + (v >>> 0);
+/** Replace the low or high 32 bits of a guest's 64-bit address. */
+export function lo(addr: bigint, v: number): bigint {
+  return (addr & ~0xffff_ffffn) | BigInt(v >>> 0);
 }
-export function hi(addr: number, v: number): number {
-  return Math.min(v >>> 0, 1 << 21) * 2 ** 32 + (addr % 2 ** 32);
+export function hi(addr: bigint, v: number): bigint {
+  return (BigInt(v >>> 0) << 32n) | (addr & 0xffff_ffffn);
 }
 
 /**
