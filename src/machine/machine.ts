@@ -1,6 +1,6 @@
 // One virtual machine: harts + bus + platform devices + boot images, assembled from a
 // typed, immutable MachineConfig, and the loop that runs it. The virt machine's layout
-// comes from memmap.ts; the boot placement from src/boot/loader.ts.
+// comes from platform/memmap.ts; the boot placement from src/boot/loader.ts.
 //
 //   created ──run()──▶ running ──guest: finisher / SBI SRST / legacy shutdown──▶ exited
 //                        │  ▲                                                    ▲
@@ -224,7 +224,7 @@ export class Machine {
     const cpu = this.cpu;
     const ram: GuestRam = { base: RAM_BASE, bytes: cpu.ram };
 
-    // Devices, at the addresses of memmap.ts.
+    // Devices, at the addresses of platform/memmap.ts.
     this.plic = new Plic(config.harts, (h, mode, level) => cpu.setIrq(h, mode === "M" ? Irq.MEIP : Irq.SEIP, level));
     const clint = new Clint(config.harts, {
       mtime: () => cpu.mtime(),
