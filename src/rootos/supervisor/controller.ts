@@ -505,20 +505,17 @@ class Machine {
 
   // ---- the upgrade trial -------------------------------------------------------------
 
-  private commit(why: string): void {
-    const trial = this.s.trial!;
-    this.cancel("trial-start");
-    this.cancel("trial-deadline");
-    this.s.trial = undefined;
-    this.out.push({ kind: "commit", trial, why });
-  }
+  private commit(why: string): void { this.decide("commit", why); }
 
-  private rollback(why: string): void {
+  private rollback(why: string): void { this.decide("rollback", why); }
+
+  /** The trial is over: the deadline and a pending restart into the new slot are cancelled. */
+  private decide(kind: "commit" | "rollback", why: string): void {
     const trial = this.s.trial!;
     this.cancel("trial-start");
     this.cancel("trial-deadline");
     this.s.trial = undefined;
-    this.out.push({ kind: "rollback", trial, why });
+    this.out.push({ kind, trial, why });
   }
 
   /** Stop the thread so that it boots again (the supervisor sends "reboot" once it has ended). */

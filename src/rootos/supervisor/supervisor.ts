@@ -519,7 +519,10 @@ export class Supervisor {
     edit.commit();
     this.current = next;
     for (const vm of changed) {
-      this.vms.set(vm.name, this.runtime(vm, this.vms.get(vm.name)));
+      const before = this.vms.get(vm.name);
+      // A restart pending on a stopped VM (a power-off its policy restarts) would start the old plan: it goes with it.
+      for (const t of before?.timers.values() ?? []) clearTimeout(t);
+      this.vms.set(vm.name, this.runtime(vm, before));
       this.events.record("info", vm.name, edit.summary);
     }
   }
