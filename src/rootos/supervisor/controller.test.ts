@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RestartPlan, WatchdogPlan } from "../plan/index.js";
-import { type ControlPlan, PANIC_GRACE_MS, step } from "./controller.js";
+import { PANIC_GRACE_MS } from "./console-watch.js";
+import { type ControlPlan, step } from "./controller.js";
 import { commandTarget, illegalHint, VM_COMMANDS, VM_STATES } from "./lifecycle.js";
 import { FakeVm, NO_RESTART } from "./testing.js";
 

@@ -32,6 +32,7 @@
 //                                                          │ ended (crash, power-off), it did
 //                                                          └ not start                  ──▶ rollback (restart)
 import type { RestartCause, VmPlan } from "../plan/index.js";
+import { PANIC_GRACE_MS } from "./console-watch.js";
 import type { RootosErrorInfo } from "./errors.js";
 import type { LogKind } from "./event-log.js";
 import { commandTarget, illegalHint, TRANSITIONS, type VmCommand, type VmState } from "./lifecycle.js";
@@ -44,8 +45,6 @@ import type { VmEnd } from "./vm-thread.js";
 
 /** The SysRq keys of a shutdown: sync, remount read-only, power off. */
 export const SHUTDOWN_SYSRQ = "suo";
-/** How long after the panic line the controller waits for the end of the report before stopping the VM. */
-export const PANIC_GRACE_MS = 1000;
 
 export type TimerName = "restart" | "panic" | "shutdown" | "watchdog" | "trial-start" | "trial-deadline";
 
