@@ -1,13 +1,13 @@
 // A VM's boot images as the RootOS reads them before its thread starts: verified boot and
-// measured boot. A signed bundle is verified against the board's trusted keys, the VM's
-// name and the anti-rollback version (src/rootos/trust), and must hold exactly the
-// images the plan boots; loose files boot only where the plan allows unsigned images.
+// measured boot. A signed bundle is held to the one rule of src/rootos/trust/policy.ts
+// (the board's trusted keys, the VM's name, the images its plan boots, the anti-rollback
+// floor); loose files boot only where the plan allows unsigned images.
 // Then every stage is measured in load order (firmware, bootloader or kernel, initrd, the
 // command line) into a chained log that the supervisor keeps and the guest sees under
 // /chosen. A refusal is a RootosError (Verification) naming the file and the reason.
 import { readFile } from "node:fs/promises";
 import { BundleError, type Role } from "../../images/bundle.js";
-import { measure, measurementLines, type MeasurementLog, readPublicKey, type Stage, TrustError, type TrustedKey, verifyBundle } from "../trust/index.js";
+import { bundleRule, checkBoot, measure, measurementLines, type MeasurementLog, readTrustedKeys, type Stage, TrustError, type VerifiedBundle } from "../trust/index.js";
 import type { BootFile, BoardPlan, VmPlan } from "../plan/index.js";
 import { errnoText, RootosError } from "./errors.js";
 import type { MachineConfig } from "../../machine/machine.js";
@@ -33,7 +33,7 @@ export interface VerifiedBoot {
 /** What verification needs beyond the plan: the board's keys and the version installed before (anti-rollback). */
 export interface BootTrust {
   readonly trustedKeys: BoardPlan["trustedKeys"];
-  /** The highest bundle version this VM has booted; a lower one is refused. */
+  /** Anti-rollback: the installed version (the slots' committed one, or the highest booted); a lower one is refused. */
   readonly installedVersion?: number;
   /** Boot this bundle instead of the plan's file: the VM's active A/B slot (src/rootos/slots). */
   readonly slot?: { readonly bytes: Uint8Array; readonly ref: string };
@@ -56,26 +56,16 @@ export async function readBootImages(plan: VmPlan, trust: BootTrust): Promise<Bo
     const bundle = trust.slot ? { ref: trust.slot.ref, path: trust.slot.ref } : b.bundle;
     const refuse = (why: string, reason: string): never => { throw new RootosError({ kind: "Verification", vm: plan.name, file: bundle.ref, why, reason }); };
     const bytes = trust.slot?.bytes ?? await readBytes(plan.name, "bundle", bundle.path);
-    let keys: TrustedKey[];
+    const installed = trust.installedVersion !== undefined
+      ? { version: trust.installedVersion, source: trust.slot ? "committed version (the highest that came up healthy)" : "version this VM booted before" }
+      : undefined;
+    let v: VerifiedBundle;
     try {
-      keys = trust.trustedKeys.map((k) => readPublicKey(k.path, k.name));
-    } catch (e) {
-      return refuse((e as Error).message, "KeyFile");
-    }
-    const minVersion = b.bundle.minVersion ?? 0;
-    const min = Math.max(minVersion, trust.installedVersion ?? 0);
-    const source = (trust.installedVersion ?? 0) > minVersion ? "version this VM booted before" : "min_version in the description";
-    let v;
-    try {
-      v = verifyBundle(bytes, { keys, ...(b.key !== undefined ? { key: b.key } : {}), target: plan.name, ...(min > 0 ? { minVersion: { version: min, source } } : {}) }, { exact: true });
+      v = checkBoot(bytes, readTrustedKeys(trust.trustedKeys), bundleRule(plan), installed);
     } catch (e) {
       if (e instanceof TrustError || e instanceof BundleError) return refuse(e.message, e.info.kind);
       throw e;
     }
-    // The bundle may have changed since the plan was made: it must hold what the plan boots.
-    const want = planned.map((p) => p.file.role!).sort();
-    const have = v.files.map((f) => f.role).sort();
-    if (want.join() !== have.join()) refuse(`the bundle holds ${have.join(", ")}, but the plan boots ${want.join(", ")} (validate the description again)`, "Roles");
     for (const p of planned) {
       const f = v.files.find((x) => x.role === (p.file.role as Role))!;
       images[p.slot] = { name: `${bundle.ref}[${f.role}] ${f.name}`, bytes: f.bytes };

@@ -7,7 +7,7 @@ export {
 } from "./supervisor.js";
 export { readBootImages, workerMachineConfig, type BootImages, type BootTrust, type VerifiedBoot } from "./boot-images.js";
 export { COMMANDS, LOG_KINDS, findCommand, runCommand, parseThrottle, parseDuration, formatList, formatInfo, formatStats, formatMeasurements, type Command, type CommandResult } from "./commands.js";
-export { Lifecycle, COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandTarget, type VmCommand, type VmState } from "./lifecycle.js";
+export { COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandTarget, type VmCommand, type VmState } from "./lifecycle.js";
 export { RootosError, type RootosErrorInfo } from "./errors.js";
 export { EventLog, defaultEventLogPath, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";
 export { PANIC_TEXT, WATCHDOG_KICK_TEXT } from "./console-watch.js";

@@ -1,7 +1,8 @@
 // The lifecycle of one VM under the supervisor: its states, the operator's commands,
 // and which command is legal in which state. The one table below is the whole truth;
-// the supervisor asks it before it acts, and an illegal command is a RootosError
-// (IllegalTransition) naming the VM, its state and the command.
+// the VM's controller (controller.ts) asks it before it acts, an illegal command is a
+// RootosError (IllegalTransition) naming the VM, its state and the command, and a move
+// on an event outside TRANSITIONS is an assertion (our bug).
 //
 //   created
 //      │ start
@@ -25,7 +26,6 @@
 // crashed: the guest panicked, failed (test finisher, lost hart), its watchdog expired
 // (action restart), a device model threw, or its thread died. From booting, running or
 // paused. The restart policy may then start it again after a back-off.
-import { RootosError } from "./errors.js";
 import type { VmCommand, VmState } from "./vm-state.js";
 
 export type { VmCommand, VmState } from "./vm-state.js";
@@ -87,52 +87,5 @@ export function illegalHint(state: VmState, command: VmCommand): string {
       return "it is not running; start it instead";
     case "reconfigure":
       return state === "crashed" ? "stop it first: that cancels its pending restart" : "its devices change only while it is stopped; stop or shut it down first";
-  }
-}
-
-/**
- * One VM's current state. `command` checks an operator's command against the table and
- * moves; `enter` moves on an event and asserts the move is in TRANSITIONS (a wrong one is
- * our bug, not the user's).
- */
-export class Lifecycle {
-  private current: VmState;
-  /** When the current state was entered (ms since the epoch). */
-  since = Date.now();
-
-  /** `state`: where a VM re-planned at run time (assign, unassign) stands already; default created. */
-  constructor(readonly vm: string, private readonly onChange: (from: VmState, to: VmState, why: string) => void = () => {}, state: VmState = "created") {
-    this.current = state;
-  }
-
-  get state(): VmState { return this.current; }
-
-  /** The state `command` leads to; throws IllegalTransition when it is not legal now. Does not move. */
-  check(command: VmCommand): VmState {
-    const to = commandTarget(this.current, command);
-    if (to === undefined) throw new RootosError({ kind: "IllegalTransition", vm: this.vm, state: this.current, command, hint: illegalHint(this.current, command) });
-    return to;
-  }
-
-  /** Check and apply an operator's command. */
-  command(command: VmCommand, why = `command ${command}`): VmState {
-    const to = this.check(command);
-    this.move(to, why);
-    return to;
-  }
-
-  /** Move on an event. */
-  enter(to: VmState, why: string): void {
-    if (!TRANSITIONS[this.current].includes(to)) {
-      throw new Error(`assertion: VM ${this.vm}: no transition ${this.current} -> ${to} (${why})`);
-    }
-    this.move(to, why);
-  }
-
-  private move(to: VmState, why: string): void {
-    const from = this.current;
-    this.current = to;
-    this.since = Date.now();
-    if (from !== to) this.onChange(from, to, why);
   }
 }

@@ -20,91 +20,63 @@
 // once; it re-arms at the next kick (or a restart). Pausing the VM suspends it; resume
 // gives the guest a full timeout again.
 //
-//   disarmed ──kick──▶ armed ──timeoutMs without a kick──▶ expired (onExpire) ──kick──▶ armed
+//   disarmed ──kick──▶ armed ──timeoutMs without a kick──▶ expired (its action) ──kick──▶ armed
 //                       │ ▲
 //                 pause │ │ resume (a fresh timeout)
 //                       ▼ │
 //                     suspended
-export interface WatchdogTimers {
-  now(): number;
-  setTimeout(f: () => void, ms: number): unknown;
-  clearTimeout(t: unknown): void;
-  /** Run `f` after the messages already waiting have been handled (setImmediate). */
-  defer(f: () => void): void;
-}
-
-const hostTimers: WatchdogTimers = {
-  now: () => performance.now(),
-  setTimeout: (f, ms) => { const t = setTimeout(f, ms); t.unref?.(); return t; },
-  clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
-  defer: (f) => { setImmediate(f); },
-};
-
+//
+// Pure functions over the watchdog's status; the controller (controller.ts) keeps it in
+// its state and turns `arm` and `cancel` into its "watchdog" timer. The timer fires in
+// the timers phase of the RootOS's event loop, before the messages that arrived while the
+// loop was busy (a long GC, a thread being joined): a kick may be waiting among them. So
+// the supervisor delivers the expiry only after those (setImmediate), and a kick among
+// them has re-armed the timer, which makes the expiry stale (the controller drops it).
 export type WatchdogState = "disarmed" | "armed" | "suspended" | "expired";
 
-export class Watchdog {
-  private timer: unknown;
-  private current: WatchdogState = "disarmed";
-  private lastKickAt: number | undefined;
-  kicks = 0;
-  expiries = 0;
+export interface WatchdogStatus {
+  readonly state: WatchdogState;
+  readonly kicks: number;
+  readonly expiries: number;
+  /** When it was last kicked (the controller's clock), or undefined since it was disarmed. */
+  readonly lastKickAt: number | undefined;
+}
 
-  constructor(readonly timeoutMs: number, private readonly onExpire: () => void, private readonly timers: WatchdogTimers = hostTimers) {}
+/** What a change asks of the timer: start it afresh (timeoutMs from now), stop it, or leave it. */
+export type WatchdogTimer = "arm" | "cancel" | undefined;
 
-  get state(): WatchdogState { return this.current; }
-  /** ms since the last kick, or undefined before the first. */
-  sinceKick(): number | undefined { return this.lastKickAt === undefined ? undefined : this.timers.now() - this.lastKickAt; }
+export interface WatchdogStep {
+  readonly status: WatchdogStatus;
+  readonly timer: WatchdogTimer;
+}
 
-  kick(): void {
-    this.kicks++;
-    this.lastKickAt = this.timers.now();
-    if (this.current === "suspended") return;
-    this.current = "armed";
-    this.arm();
-  }
+export const NEW_WATCHDOG: WatchdogStatus = { state: "disarmed", kicks: 0, expiries: 0, lastKickAt: undefined };
 
-  /** The VM paused: no expiry while it cannot run. */
-  suspend(): void {
-    if (this.current !== "armed") return;
-    this.clear();
-    this.current = "suspended";
-  }
+/** A kick: armed (a fresh timeout), unless suspended (counted, the timeout starts at resume). */
+export function kickWatchdog(w: WatchdogStatus, now: number): WatchdogStep {
+  const kicked = { ...w, kicks: w.kicks + 1, lastKickAt: now };
+  if (w.state === "suspended") return { status: kicked, timer: undefined };
+  return { status: { ...kicked, state: "armed" }, timer: "arm" };
+}
 
-  /** The VM resumed: a full timeout from now. */
-  resume(): void {
-    if (this.current !== "suspended") return;
-    this.current = "armed";
-    this.arm();
-  }
+/** The VM paused: no expiry while it cannot run. */
+export function suspendWatchdog(w: WatchdogStatus): WatchdogStep {
+  if (w.state !== "armed") return { status: w, timer: undefined };
+  return { status: { ...w, state: "suspended" }, timer: "cancel" };
+}
 
-  /** The VM stopped or restarts: back to waiting for a first kick. */
-  disarm(): void {
-    this.clear();
-    this.current = "disarmed";
-    this.lastKickAt = undefined;
-  }
+/** The VM resumed: a full timeout from now. */
+export function resumeWatchdog(w: WatchdogStatus): WatchdogStep {
+  if (w.state !== "suspended") return { status: w, timer: undefined };
+  return { status: { ...w, state: "armed" }, timer: "arm" };
+}
 
-  /**
-   * The timer fires in the timers phase of the RootOS's event loop, before the messages
-   * that arrived while the loop was busy (a long GC, a thread being joined): a kick may be
-   * waiting among them. So the verdict waits until they have been handled.
-   */
-  private arm(): void {
-    this.clear();
-    const armedAt = this.lastKickAt;
-    this.timer = this.timers.setTimeout(() => {
-      this.timers.defer(() => {
-        if (this.current !== "armed" || this.lastKickAt !== armedAt) return; // kicked (or paused) meanwhile
-        this.timer = undefined;
-        this.current = "expired";
-        this.expiries++;
-        this.onExpire();
-      });
-    }, this.timeoutMs);
-  }
+/** The VM stopped or restarts: back to waiting for a first kick. */
+export function disarmWatchdog(w: WatchdogStatus): WatchdogStep {
+  return { status: { ...w, state: "disarmed", lastKickAt: undefined }, timer: "cancel" };
+}
 
-  private clear(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
+/** The timer ran out (and no kick was waiting): expired, once, until the next kick. */
+export function expireWatchdog(w: WatchdogStatus): WatchdogStatus {
+  return { ...w, state: "expired", expiries: w.expiries + 1 };
 }

@@ -12,7 +12,10 @@ export type TrustErrorInfo =
   /** The signature does not match the manifest under the key it names. */
   | { readonly kind: "BadSignature"; readonly key: string }
   | { readonly kind: "WrongTarget"; readonly target: string; readonly expected: string }
-  | { readonly kind: "VersionTooOld"; readonly version: number; readonly minimum: number; readonly source: string }
+  /** Below the anti-rollback floor; `newer`: an install, which must be above it. */
+  | { readonly kind: "VersionTooOld"; readonly version: number; readonly minimum: number; readonly source: string; readonly newer?: boolean }
+  /** It does not hold exactly the images (by role) the VM's plan boots. */
+  | { readonly kind: "Roles"; readonly have: readonly string[]; readonly want: readonly string[] }
   /** A file's bytes are not the ones the manifest (and so the signature) names. */
   | { readonly kind: "DigestMismatch"; readonly role: string; readonly name: string }
   /** A loose (unsigned) image where only signed ones may boot. */
@@ -26,7 +29,11 @@ function describe(e: TrustErrorInfo): string {
     case "WrongKey": return `signed by key '${e.signer}', but this VM's images must be signed by '${e.required}'`;
     case "BadSignature": return `bad signature: the manifest does not match its signature under key '${e.key}' (the bundle was altered after signing)`;
     case "WrongTarget": return `wrong target: the bundle is for VM '${e.target}', not '${e.expected}'`;
-    case "VersionTooOld": return `version too old: version ${e.version} is older than ${e.minimum}, the ${e.source} (anti-rollback)`;
+    case "VersionTooOld":
+      return e.newer
+        ? `version ${e.version} is not newer than version ${e.minimum}, ${e.source} (anti-rollback)`
+        : `version too old: version ${e.version} is older than ${e.minimum}, the ${e.source} (anti-rollback)`;
+    case "Roles": return `the bundle holds ${e.have.join(", ")}, but the plan boots ${e.want.join(", ")} (validate the description again)`;
     case "DigestMismatch": return `digest mismatch for ${e.role} '${e.name}': its bytes are not the ones that were signed`;
     case "Unsigned": return `${e.what} ${e.path} is not signed (${e.why}): sign the images into a bundle (bulkhead image sign) and boot from it`;
   }

@@ -1,0 +1,73 @@
+// The networks service: the RootOS's virtual switches, one per network of the plan
+// (src/net/switch.ts), each network's uplink (a board NIC) joined to its switch once, and
+// the links of a VM thread's NICs: a MessageChannel per `nic` device, whose RootOS end is
+// a port of its network's switch and whose other end moves into the VM's thread.
+import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { openUdpLink } from "../../net/udp.js";
+import { type SwitchPort, VirtualSwitch } from "../../net/switch.js";
+import type { SystemPlan, VmPlan } from "../plan/index.js";
+import type { EventLog } from "./event-log.js";
+
+/** One thread's NIC links: the ends for its thread, and how to take them down. */
+export interface NicLinks {
+  readonly ports: readonly MessagePort[];
+  unplug(): void;
+}
+
+export class Networks {
+  private readonly switches = new Map<string, VirtualSwitch>();
+  private uplinks: Promise<void> | undefined;
+  private readonly uplinkPorts: SwitchPort[] = [];
+
+  constructor(private readonly plan: () => SystemPlan, private readonly record: EventLog["record"]) {
+    for (const net of plan().networks) this.switches.set(net.name, new VirtualSwitch(`switch ${net.name}`));
+  }
+
+  /** Join each network's uplink (a board NIC) to its switch, once. A failure is logged; the VMs still start. */
+  openUplinks(): Promise<void> {
+    this.uplinks ??= (async () => {
+      for (const net of this.plan().networks) {
+        const up = net.uplink;
+        if (!up || up.host.kind !== "udp") continue;
+        try {
+          const link = await openUdpLink({ local: up.host.local, remote: up.host.remote });
+          this.uplinkPorts.push(this.switches.get(net.name)!.uplink(link));
+          this.record("check", undefined, `network ${net.name}: uplink ${up.nic} (${link.label})`);
+        } catch (e) {
+          this.record("fault", undefined, `network ${net.name}: uplink ${up.nic}: ${(e as Error).message}`);
+        }
+      }
+    })();
+    return this.uplinks;
+  }
+
+  /** A channel per `nic` device of `vm` to a new port of its network's switch. */
+  plug(vm: VmPlan): NicLinks {
+    const links: { readonly port: MessagePort; readonly switchPort: SwitchPort }[] = [];
+    const theirs: MessagePort[] = [];
+    for (const d of vm.devices) {
+      if (d.kind !== "nic") continue;
+      const { port1, port2 } = new MessageChannel();
+      const switchPort = this.switches.get(d.network)!.port();
+      switchPort.receive((frame) => port1.postMessage(frame));
+      port1.on("message", (frame: Uint8Array) => switchPort.send(frame));
+      port1.unref();
+      links.push({ port: port1, switchPort });
+      theirs.push(port2);
+    }
+    return {
+      ports: theirs,
+      unplug: () => {
+        for (const l of links.splice(0)) {
+          l.switchPort.close();
+          l.port.close();
+        }
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.uplinks) await this.uplinks.catch(() => {});
+    for (const p of this.uplinkPorts.splice(0)) p.close();
+  }
+}
