@@ -330,7 +330,7 @@ class Terminal {
 }
 
 /** `bulkhead run`. */
-export async function runCommand(argv: readonly string[]): Promise<number> {
+export async function runVerb(argv: readonly string[]): Promise<number> {
   const opts = parseRunArgs(argv);
   if (opts.help) {
     process.stdout.write(RUN_HELP);
