@@ -95,7 +95,13 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
   if (c && paramsOf(c, "stream").length > 0) {
     const given = await local(() => assignWords(c, args));
     const path = routeUrl(c, c.routes.find((r) => r.method === "WebSocket")!, given);
-    return consoleSession(await openSocket(opts.target, path, (data) => process.stdout.write(data)), given.get("vm")?.[0] ?? c.name);
+    // The guest's output waits for the banner, so it follows it (the scroll-back comes with the upgrade).
+    let held: Buffer[] | undefined = [];
+    const ws = await openSocket(opts.target, path, (data) => (held ? held.push(data) : process.stdout.write(data)));
+    const session = consoleSession(ws, given.get("vm")?.[0] ?? c.name);
+    for (const data of held) process.stdout.write(data);
+    held = undefined;
+    return session;
   }
   const bytes = c ? paramsOf(c, "bytes")[0] : undefined;
   // Bytes are read here, where the user named the file, and sent whole: the RootOS may be on another host.
