@@ -2,9 +2,9 @@
 // size, an unsigned 64-bit value, a choice, a speed cap, KEY=VALUE fields, a device,
 // a count, bytes, a stream. Each type says once how it is written as shell words (the
 // shell, `bulkhead ctl`, URL paths and queries: text) and as JSON (an API body, checked
-// by the JSON schema it gives: json.ts), and turns either into the same typed value, so
-// the front ends cannot parse a parameter two ways. A word or value it refuses is a
-// ParamError; words.ts and json.ts name the command and the parameter around it.
+// by the JSON schema it gives: src/api/params.ts), and turns either into the same typed
+// value, so the front ends cannot parse a parameter two ways. A word or value it refuses
+// is a ParamError; words.ts and the API name the command and the parameter around it.
 import { readFile } from "node:fs/promises";
 import { parseSize } from "../../machine/size.js";
 import { parseDuration as parseDurationWord } from "../description/convert.js";
