@@ -194,7 +194,9 @@ class Shell {
 
 /** `help`: every command, one line each; `help NAME`: that one, with its parameters. */
 export function helpText(args: readonly string[]): string {
-  const all = [BUILTINS[0], ...COMMANDS.map((c) => ({ name: c.name, usage: usageOf(c), help: c.help })), BUILTINS[1]];
+  // What the terminal does (help, console, quit) first, then the commands every front end has.
+  const row = (c: (typeof COMMANDS)[number]) => ({ name: c.name, usage: usageOf(c), help: c.help });
+  const all = [BUILTINS[0], ...COMMANDS.filter((c) => isStream(c.name)).map(row), BUILTINS[1], ...COMMANDS.filter((c) => !isStream(c.name)).map(row)];
   if (args.length === 0) {
     const width = Math.max(...all.map((c) => c.usage.length));
     return all.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`).join("\n");
