@@ -1,9 +1,9 @@
-// The API's client side, for `bulkhead ctl`: run a command (POST /v1/commands) and open
-// the WebSockets, with the token, turning "nothing listens" and the server's refusals
-// into ApiErrors that say what to do.
+// The API's client side, for `bulkhead ctl`: run a command (POST /v1/commands, or a
+// row's own route with bytes) and open the WebSockets, with the token, turning "nothing
+// listens" and the server's refusals into ApiErrors that say what to do.
 import { request } from "node:http";
 import WebSocket from "ws";
-import type { CommandResult } from "../rootos/supervisor/commands.js";
+import { findCommand, type Command, type CommandResult, type CommandRoute } from "../rootos/commands/index.js";
 import { ApiError } from "./errors.js";
 
 export interface ApiTarget {
@@ -19,9 +19,27 @@ export function postCommand(target: ApiTarget, words: readonly string[]): Promis
   return post(target, "/v1/commands", Buffer.from(JSON.stringify({ words })), "application/json");
 }
 
-/** Send a signed bundle to upgrade `vm` (POST /v1/vms/{vm}/upgrade): as `upgrade VM FILE`, with a file this host has. */
+/** Send a signed bundle to upgrade `vm` (the `upgrade` row's route): as `upgrade VM FILE`, with a file this host has. */
 export function postBundle(target: ApiTarget, vm: string, bundle: Uint8Array): Promise<CommandResult> {
-  return post(target, `/v1/vms/${encodeURIComponent(vm)}/upgrade`, bundle, "application/octet-stream");
+  const upgrade = findCommand("upgrade");
+  return postBytes(target, routeUrl(upgrade, upgrade.routes[0]!, new Map([["vm", [vm]]])), bundle);
+}
+
+/** POST `bytes` as the body of `path` (a row's route with a bytes parameter, which answers {data, text}). */
+export function postBytes(target: ApiTarget, path: string, bytes: Uint8Array): Promise<CommandResult> {
+  return post(target, path, bytes, "application/octet-stream");
+}
+
+/** `r`'s path with `given` (a row's words by parameter, words.ts) in its `{name}` segments and the rest in the query; bytes and streams are not in it. */
+export function routeUrl(c: Command, r: CommandRoute, given: ReadonlyMap<string, readonly string[]>): string {
+  const query = new URLSearchParams();
+  let path = r.path;
+  for (const [name, words] of given) {
+    if (path.includes(`{${name}}`)) path = path.replace(`{${name}}`, encodeURIComponent(words[0]!));
+    else if (c.params[name]?.source === "value") query.set(name, words.join(" "));
+  }
+  const q = query.toString();
+  return q ? `${path}?${q}` : path;
 }
 
 function post(target: ApiTarget, path: string, body: Uint8Array, contentType: string): Promise<CommandResult> {

@@ -11,8 +11,14 @@ export type ApiErrorInfo =
   | { readonly kind: "MethodNotAllowed"; readonly method: string; readonly path: string; readonly allowed: readonly string[] }
   /** Missing or wrong bearer token. */
   | { readonly kind: "Unauthorized" }
-  /** The request body is not JSON, or not the JSON the route takes. */
-  | { readonly kind: "BadBody"; readonly why: string }
+  /** The request body is not JSON, or not the JSON the route takes; `param`: the field at fault, when one. */
+  | { readonly kind: "BadBody"; readonly why: string; readonly param?: string }
+  /** A query parameter the route does not take, or one it needs is missing. */
+  | { readonly kind: "BadQuery"; readonly why: string; readonly param: string }
+  /** A request whose Origin is not the API's own: a page of another site (server.ts). */
+  | { readonly kind: "ForeignOrigin"; readonly origin: string }
+  /** A request whose Host is not an address the API answers on (DNS rebinding; server.ts). */
+  | { readonly kind: "ForeignHost"; readonly host: string; readonly allowed: readonly string[] }
   /** The request body is larger than the API reads. */
   | { readonly kind: "BodyTooLarge"; readonly limit: number }
   /** A WebSocket route asked for without a WebSocket upgrade, or the reverse. */
@@ -38,6 +44,12 @@ function describe(e: ApiErrorInfo): string {
       return "missing or wrong API token: send 'Authorization: Bearer TOKEN' (bulkhead ctl: --token or BULKHEAD_TOKEN)";
     case "BadBody":
       return `bad request body: ${e.why}`;
+    case "BadQuery":
+      return `bad query: ${e.why}`;
+    case "ForeignOrigin":
+      return `refused: a request from the web page at ${e.origin}, not from this API's own origin (programs send no Origin header; see docs/api.md, Access)`;
+    case "ForeignHost":
+      return `refused: Host '${e.host}' is not an address this API answers on (${e.allowed.join(", ")})`;
     case "BodyTooLarge":
       return `request body larger than ${e.limit} bytes`;
     case "UpgradeRequired":
@@ -56,7 +68,7 @@ function describe(e: ApiErrorInfo): string {
 }
 
 const API_STATUS: { readonly [K in ApiErrorInfo["kind"]]: number } = {
-  NoRoute: 404, MethodNotAllowed: 405, Unauthorized: 401, BadBody: 400, BodyTooLarge: 413, UpgradeRequired: 426, TokenRequired: 500, Listen: 500,
+  NoRoute: 404, MethodNotAllowed: 405, Unauthorized: 401, BadBody: 400, BadQuery: 400, ForeignOrigin: 403, ForeignHost: 403, BodyTooLarge: 413, UpgradeRequired: 426, TokenRequired: 500, Listen: 500,
   BadAddress: 400, NotListening: 502, Refused: 502,
 };
 

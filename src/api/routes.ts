@@ -1,112 +1,61 @@
-// The HTTP API's one table of routes (docs/api.md): method and path to what runs. Every
-// /v1 route that acts or reads is a mapping onto a row of the RootOS command table
-// (rootos/supervisor/commands.ts), so the API, the shell and `bulkhead ctl` cannot drift
-// apart; /metrics and the two WebSockets are the resources that are not commands.
-import { formatUpgrade, LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
-import { RootosError } from "../rootos/supervisor/errors.js";
+// The HTTP API's one table of routes (docs/api.md, checked against it by a test): method
+// and path to what runs. Every route that acts or reads is a route a row of the RootOS
+// command table (rootos/commands) declares, its arguments parsed from the request by the
+// row's own parameter types (params.ts), so the API, the shell and `bulkhead ctl` cannot
+// drift apart. POST /v1/commands takes a command line as words, as the shell does;
+// /metrics and the events WebSocket are the resources that are not commands.
+import { COMMANDS, paramsOf, runWords, type Command, type CommandRoute } from "../rootos/commands/index.js";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
-import { openConsole } from "./console.js";
+import { openStream } from "./console.js";
 import { ApiError } from "./errors.js";
 import { openEvents } from "./events.js";
-import type { SocketSession } from "./session.js";
+import type { ApiRequest, SocketSession } from "./session.js";
 import { metricsText, METRICS_CONTENT_TYPE } from "./metrics.js";
+import { argsFromRequest, checkBody, WORDS_PARAMS } from "./params.js";
 
-export interface ApiRequest {
-  /** The path's `{name}` segments, decoded. */
-  readonly params: Readonly<Record<string, string>>;
-  readonly query: URLSearchParams;
-  /** The body: JSON (routes with `body: "json"`; undefined when empty), or bytes (`body: "bytes"`). */
-  readonly body: unknown;
-}
 
 export type HttpReply = { readonly json: unknown } | { readonly text: string; readonly contentType: string };
 
-export type { SocketSession } from "./session.js";
 
 export type Route =
   | {
     readonly kind: "http";
     readonly method: "GET" | "POST" | "PUT";
     readonly path: string;
-    /** Read the body: as JSON, or as bytes (a bundle). */
+    /** The command row it runs, if any. */
+    readonly command?: string;
+    /** Read the body: as JSON, or as bytes (a bundle), at most MAX_BODY_BYTES unless bytes. */
     readonly body?: "json" | "bytes";
     handle(sup: Supervisor, req: ApiRequest): Promise<HttpReply>;
   }
-  | { readonly kind: "socket"; readonly path: string; open(sup: Supervisor, req: ApiRequest): SocketSession };
+  | { readonly kind: "socket"; readonly path: string; readonly command?: string; open(sup: Supervisor, req: ApiRequest): Promise<SocketSession> };
 
-/** A route answering with the data of the command `words(req)`. */
-function command(method: "GET" | "POST" | "PUT", path: string, words: (req: ApiRequest) => string[], body?: "json"): Route {
-  return { kind: "http", method, path, ...(body ? { body } : {}), handle: async (sup, req) => ({ json: (await runCommand(sup, words(req))).data }) };
+/** The route `r` of the row `c`. */
+function commandRoute(c: Command, r: CommandRoute): Route {
+  if (r.method === "WebSocket") return { kind: "socket", path: r.path, command: c.name, open: (sup, req) => openStream(sup, c, req) };
+  const method = r.method;
+  const body = paramsOf(c, "bytes").length > 0 ? "bytes" : method === "GET" ? undefined : "json";
+  return {
+    kind: "http", method, path: r.path, command: c.name, ...(body ? { body } : {}),
+    async handle(sup, req) {
+      const res = await c.run(sup, await argsFromRequest(c, method, req) as never);
+      return { json: r.answer === "result" ? { data: res.data, text: res.text } : res.data };
+    },
+  };
 }
 
-const vm = (req: ApiRequest): string => req.params["vm"]!;
-
-/** The commands with a route of their own, POST /v1/vms/{vm}/NAME (the others: POST /v1/commands). */
-const LIFECYCLE = ["start", "stop", "shutdown", "pause", "resume", "reset"] as const;
-
-/** PUT/POST /v1/vms/{vm}/throttle {"cap": "50" | "25%" | "off"} */
-function throttleWords(req: ApiRequest): string[] {
-  const cap = field(req.body, "cap", '{"cap": "50"} (MIPS), {"cap": "25%"} (a share of a core) or {"cap": "off"}');
-  if (typeof cap !== "string" && typeof cap !== "number") throw new ApiError({ kind: "BadBody", why: `'cap' must be a string or a number, not ${JSON.stringify(cap)}` });
-  return ["throttle", vm(req), String(cap)];
-}
-
-/** GET /v1/log?vm=&kind=&n= */
-function logWords(req: ApiRequest): string[] {
-  const q = req.query;
-  const kind = q.get("kind"), name = q.get("vm"), n = q.get("n");
-  // The log command tells a kind from a VM by the word; a query names which it is.
-  if (kind !== null && !(LOG_KINDS as readonly string[]).includes(kind)) {
-    throw new RootosError({ kind: "BadArgument", command: "log", argument: kind, why: `not a kind of entry (the kinds are: ${LOG_KINDS.join(", ")})` });
-  }
-  return ["log", ...(name !== null ? [name] : []), ...(kind !== null ? [kind] : []), ...(n !== null ? ["-n", n] : [])];
-}
-
-/** POST /v1/commands {"words": ["pause", "linux1"]}: any command of the table; answers {data, text}. */
+/** POST /v1/commands {"words": ["pause", "linux1"]}: any command of the table as the shell's words; answers {data, text}. */
 async function anyCommand(sup: Supervisor, req: ApiRequest): Promise<HttpReply> {
-  const words = field(req.body, "words", '{"words": ["pause", "linux1"]}');
-  if (!Array.isArray(words) || words.length === 0 || !words.every((w) => typeof w === "string")) {
-    throw new ApiError({ kind: "BadBody", why: `'words' must be a non-empty array of strings, e.g. ["pause", "linux1"], not ${JSON.stringify(words)}` });
-  }
-  const { data, text } = await runCommand(sup, words as string[]);
+  const { words } = checkBody("/v1/commands", Object.entries(WORDS_PARAMS), req.body);
+  const { data, text } = await runWords(sup, words as string[]);
   return { json: { data, text } };
 }
 
-/**
- * POST /v1/vms/{vm}/upgrade with the signed bundle as the body (application/octet-stream):
- * the `upgrade` command's work, for a client whose bundle is not on the RootOS's host.
- */
-async function upgradeUpload(sup: Supervisor, req: ApiRequest): Promise<HttpReply> {
-  const bytes = req.body as Uint8Array;
-  if (bytes.length === 0) throw new ApiError({ kind: "BadBody", why: "send the signed bundle's bytes as the body (bulkhead ctl upgrade VM FILE does)" });
-  const res = await sup.upgrade(vm(req), bytes, "api");
-  return { json: { data: res, text: formatUpgrade(res) } };
-}
-
-/** `body[name]`; BadBody naming what to send when the body is not an object with it. */
-function field(body: unknown, name: string, example: string): unknown {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ApiError({ kind: "BadBody", why: `expected a JSON object such as ${example}` });
-  const v = (body as Record<string, unknown>)[name];
-  if (v === undefined) throw new ApiError({ kind: "BadBody", why: `'${name}' is missing: send ${example}` });
-  return v;
-}
-
 export const ROUTES: readonly Route[] = [
-  command("GET", "/v1/vms", () => ["list"]),
-  command("GET", "/v1/vms/{vm}", (r) => ["info", vm(r)]),
-  ...LIFECYCLE.map((c) => command("POST", `/v1/vms/{vm}/${c}`, (r) => {
-    const timeout = c === "shutdown" ? r.query.get("timeout") : null;
-    return [c, vm(r), ...(timeout !== null ? [timeout] : [])];
-  })),
-  command("PUT", "/v1/vms/{vm}/throttle", throttleWords, "json"),
-  command("POST", "/v1/vms/{vm}/throttle", throttleWords, "json"),
-  { kind: "http", method: "POST", path: "/v1/vms/{vm}/upgrade", body: "bytes", handle: upgradeUpload },
-  command("GET", "/v1/vms/{vm}/stats", (r) => ["stats", vm(r)]),
-  command("GET", "/v1/log", logWords),
+  ...COMMANDS.flatMap((c) => c.routes.map((r) => commandRoute(c, r))),
   { kind: "http", method: "POST", path: "/v1/commands", body: "json", handle: anyCommand },
   { kind: "http", method: "GET", path: "/metrics", handle: async (sup) => ({ text: await metricsText(sup), contentType: METRICS_CONTENT_TYPE }) },
-  { kind: "socket", path: "/v1/vms/{vm}/console", open: (sup, r) => openConsole(sup, vm(r), r.query.get("port") ?? undefined) },
-  { kind: "socket", path: "/v1/events", open: (sup) => openEvents(sup) },
+  { kind: "socket", path: "/v1/events", open: async (sup) => openEvents(sup) },
 ];
 
 /**
@@ -144,3 +93,5 @@ function matchPath(pattern: string, path: string): Record<string, string> | unde
   }
   return params;
 }
+
+export type { ApiRequest, SocketSession } from "./session.js";

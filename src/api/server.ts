@@ -2,12 +2,19 @@
 // 127.0.0.1:7730, answering from the route table (routes.ts). JSON in and out; every
 // error is one JSON object {error, kind, ...} with a status that says whose fault it is.
 // A request that fails changes nothing: the command table checks before it acts.
+//
+// Browsers: any web page may send this API a request (a "simple" POST goes out without a
+// preflight) or open a WebSocket to it, and a page served from a name rebound to
+// 127.0.0.1 (DNS rebinding) reads the answers. So the API answers only a Host that is an
+// address it listens on, and refuses a request whose Origin is not its own; programs
+// (ctl, curl, scripts) send no Origin and are not affected (guard.ts).
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./address.js";
 import { authorize, isLoopback } from "./auth.js";
+import { checkBrowser, checkBodySize, servedNames } from "./guard.js";
 import { ApiError, errorReply } from "./errors.js";
 import { matchRoute, type HttpReply, type Route, type SocketSession } from "./routes.js";
 
@@ -42,8 +49,11 @@ export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<
   if (token === undefined && !isLoopback(host)) throw new ApiError({ kind: "TokenRequired", host });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  const server = createServer((req, res) => void answer(sup, token, req, res));
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(sup, token, sockets, req, socket, head));
+  // The names it answers to, known once it listens (port 0 picks the port).
+  let names: readonly string[] = [];
+  const guard = { token, names: () => names };
+  const server = createServer((req, res) => void answer(sup, guard, req, res));
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(sup, guard, sockets, req, socket, head));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
@@ -55,6 +65,7 @@ export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<
   });
   const bound = server.address();
   const address = typeof bound === "object" && bound !== null ? formatAddress(bound.address, bound.port) : formatAddress(host, port);
+  names = servedNames(host, typeof bound === "object" && bound !== null ? bound : { address: host, port });
   return {
     address,
     close: async () => {
@@ -67,12 +78,20 @@ export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<
   };
 }
 
-async function answer(sup: Supervisor, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** What every request is checked against before its route runs. */
+interface Guard {
+  readonly token: string | undefined;
+  names(): readonly string[];
+}
+
+async function answer(sup: Supervisor, guard: Guard, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    authorize(req, token);
+    checkBrowser(req, guard.names());
+    authorize(req, guard.token);
     const url = new URL(req.url ?? "/", "http://api");
     const { route, params } = matchRoute(req.method ?? "GET", url.pathname, false);
     const http = route as Extract<Route, { kind: "http" }>;
+    checkBodySize(req, http.body === "bytes" ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
     const body = http.body === "json" ? await readJson(req) : http.body === "bytes" ? await readBody(req, MAX_UPLOAD_BYTES) : undefined;
     reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body }));
   } catch (e) {
@@ -121,13 +140,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-function upgrade(sup: Supervisor, token: string | undefined, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+async function upgrade(sup: Supervisor, guard: Guard, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   let session: SocketSession;
   try {
-    authorize(req, token);
+    checkBrowser(req, guard.names());
+    authorize(req, guard.token);
     const url = new URL(req.url ?? "/", "http://api");
     const { route, params } = matchRoute(req.method ?? "GET", url.pathname, true);
-    session = (route as Extract<Route, { kind: "socket" }>).open(sup, { params, query: url.searchParams, body: undefined });
+    session = await (route as Extract<Route, { kind: "socket" }>).open(sup, { params, query: url.searchParams, body: undefined });
   } catch (e) {
     // Refused before the upgrade: a plain HTTP answer, so the client sees the status and why.
     const { status, body, headers } = failure(e);
@@ -135,6 +155,10 @@ function upgrade(sup: Supervisor, token: string | undefined, sockets: WebSocketS
     const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, "Content-Type: application/json; charset=utf-8", `Content-Length: ${Buffer.byteLength(text)}`, "Connection: close",
       ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
     socket.end(`${head.join("\r\n")}\r\n\r\n${text}`);
+    return;
+  }
+  if (socket.destroyed) {
+    session.abandon(); // the client went while the session was made
     return;
   }
   let connected = false;

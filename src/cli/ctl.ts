@@ -1,12 +1,14 @@
 // `bulkhead ctl`: one command against a running `bulkhead up`, through its HTTP API
 // (src/api, docs/api.md): the RootOS commands of the shell (POST /v1/commands), a VM's
-// console and the event stream (WebSockets). This file parses arguments and drives the
-// terminal; the client is src/api/client.ts.
-import { readFile } from "node:fs/promises";
+// console and the event stream (WebSockets). What a command's parameters are comes from
+// the RootOS command table: bytes are read here (a file where ctl runs) and sent to the
+// row's route, a stream command opens the row's WebSocket. This file parses arguments
+// and drives the terminal; the client is src/api/client.ts.
 import type WebSocket from "ws";
 import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
-import { openSocket, postBundle, postCommand, type ApiTarget } from "../api/client.js";
-import { COMMANDS } from "../rootos/supervisor/commands.js";
+import { openSocket, postBytes, postCommand, routeUrl, type ApiTarget } from "../api/client.js";
+import { assignWords, COMMANDS, convert, paramsOf, usageOf, type Bytes, type Command } from "../rootos/commands/index.js";
+import { RootosError } from "../rootos/supervisor/errors.js";
 import { DETACH_BYTE } from "../shell/shell.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
 import { CliError, usageError } from "./cli-error.js";
@@ -25,14 +27,12 @@ options (before COMMAND):
   -h, --help       this text
 
 commands (the RootOS shell's):
-${COMMANDS.map((c) => `  ${c.usage.padEnd(32)} ${c.help}`).join("\n")}
-  ${"console VM [PORT]".padEnd(32)} attach this terminal to a VM's serial console (or a console
-  ${"".padEnd(32)} PORT the RootOS keeps); Ctrl-] detaches (also in piped input,
-  ${"".padEnd(32)} which detaches at its end too); the terminal is raw meanwhile
+${COMMANDS.map((c) => `  ${usageOf(c).padEnd(32)} ${c.help}`).join("\n")}
   ${"events".padEnd(32)} print every event-log entry as it happens, until interrupted
 
-'upgrade VM BUNDLE-FILE' reads the bundle here and sends it (POST /v1/vms/VM/upgrade), so
-the file need not be on the RootOS's host.
+'console' puts the terminal in raw mode; Ctrl-] detaches (also in piped input, which
+detaches at its end too). 'upgrade VM BUNDLE-FILE' reads the bundle here and sends it
+(POST /v1/vms/VM/upgrade), so the file need not be on the RootOS's host.
 
 examples:
   bulkhead ctl list
@@ -81,12 +81,6 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [verb, ...args] = opts.words;
-  if (verb === "console") {
-    if (args.length < 1 || args.length > 2) throw usageError("ctl: usage: console VM [PORT]");
-    const [vm, port] = args;
-    const path = `/v1/vms/${encodeURIComponent(vm!)}/console${port !== undefined ? `?port=${encodeURIComponent(port)}` : ""}`;
-    return consoleSession(await openSocket(opts.target, path, (data) => process.stdout.write(data)), vm!);
-  }
   if (verb === "events") {
     if (args.length > 0) throw usageError("ctl: usage: events");
     const print = (data: Buffer): void => {
@@ -97,20 +91,42 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write("bulkhead: streaming events (Ctrl-C stops)\n");
     return closed(ws);
   }
-  // The bundle is read here, where the user named it, and sent whole: the RootOS may be on another host.
-  const { data, text } = verb === "upgrade" && args.length === 2
-    ? await postBundle(opts.target, args[0]!, await readBundle(args[1]!))
+  const c = COMMANDS.find((x) => x.name === verb);
+  if (c && paramsOf(c, "stream").length > 0) {
+    const given = await local(() => assignWords(c, args));
+    const path = routeUrl(c, c.routes.find((r) => r.method === "WebSocket")!, given);
+    // The guest's output waits for the banner, so it follows it (the scroll-back comes with the upgrade).
+    let held: Buffer[] | undefined = [];
+    const ws = await openSocket(opts.target, path, (data) => (held ? held.push(data) : process.stdout.write(data)));
+    const session = consoleSession(ws, given.get("vm")?.[0] ?? c.name);
+    for (const data of held) process.stdout.write(data);
+    held = undefined;
+    return session;
+  }
+  const bytes = c ? paramsOf(c, "bytes")[0] : undefined;
+  // Bytes are read here, where the user named the file, and sent whole: the RootOS may be on another host.
+  const { data, text } = c && bytes
+    ? await sendBytes(opts.target, c, bytes[0], args)
     : await postCommand(opts.target, opts.words);
   const out = opts.json ? JSON.stringify(data, null, 2) : text;
   if (out !== "") process.stdout.write(`${out}\n`);
   return 0;
 }
 
-async function readBundle(file: string): Promise<Uint8Array> {
+/** `c`'s words with its bytes parameter `name` read from the file they name, POSTed to its route. */
+async function sendBytes(target: ApiTarget, c: Command, name: string, args: readonly string[]) {
+  const given = await local(() => assignWords(c, args));
+  const file = await local(() => convert(c.name, name, () => c.params[name]!.fromWords(given.get(name)!)));
+  return postBytes(target, routeUrl(c, c.routes.find((r) => r.method === "POST")!, given), (file as Bytes).bytes);
+}
+
+/** What ctl parses itself fails as the RootOS would say it, prefixed `ctl:`. */
+async function local<T>(parse: () => T | Promise<T>): Promise<T> {
   try {
-    return new Uint8Array(await readFile(file));
+    return await parse();
   } catch (e) {
-    throw new CliError(`ctl: upgrade: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    if (e instanceof RootosError) throw new CliError(`ctl: ${e.message}`);
+    throw e;
   }
 }
 

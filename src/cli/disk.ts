@@ -35,7 +35,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-/** The `disk` row of the command table (src/cli/commands.ts). */
+/** The `disk` row of the verb table (src/cli/verbs.ts). */
 export const diskCommand = {
   name: "disk",
   summary: "build a board disk image (GPT, staged-boot partitions) from a system description",

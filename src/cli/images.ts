@@ -108,7 +108,7 @@ class ImagesCliError extends Error {
 }
 const usageError = (message: string) => new ImagesCliError(message, 2);
 
-/** The `images` row of the command table (src/cli/commands.ts). */
+/** The `images` row of the verb table (src/cli/verbs.ts). */
 export const imagesCommand = {
   name: "images",
   summary: "fetch Debian's riscv64 kernel, firmware and busybox; build initramfs images",

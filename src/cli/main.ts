@@ -1,17 +1,17 @@
-// bulkhead's entry point: pick the verb from the command table, run it, and turn every
+// bulkhead's entry point: pick the verb from the verb table, run it, and turn every
 // error into one line on stderr and an exit status. A user mistake never shows a stack
 // trace; BULKHEAD_DEBUG=1 shows them for everything.
 import { BootError } from "../boot/boot-error.js";
 import { MachineError } from "../machine/machine.js";
 import { CliError } from "./cli-error.js";
-import { COMMANDS, findCommand } from "./commands.js";
+import { findVerb, VERBS } from "./verbs.js";
 
 export const USAGE = `usage: bulkhead <command> [options]
 
 Bulkhead runs RISC-V (RV64GC) virtual machines, emulated in TypeScript and WebAssembly.
 
 commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
+${VERBS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Run 'bulkhead <command> --help' for a command's options.
 Set BULKHEAD_DEBUG=1 to see stack traces.
@@ -27,11 +27,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === "--help" || verb === "-h" || verb === "help") {
     const topic = verb === "help" ? rest[0] : undefined;
-    const cmd = topic === undefined ? undefined : findCommand(topic);
+    const cmd = topic === undefined ? undefined : findVerb(topic);
     process.stdout.write(cmd ? cmd.help : USAGE);
     return verb === undefined ? 2 : 0;
   }
-  const cmd = findCommand(verb);
+  const cmd = findVerb(verb);
   if (!cmd) {
     process.stderr.write(`bulkhead: unknown command '${verb}' (see bulkhead --help)\n`);
     return 2;

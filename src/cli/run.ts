@@ -397,7 +397,7 @@ export function deviceOptionError(e: unknown, opts: Pick<RunOptions, "ports">, o
 }
 
 /** `bulkhead run`. */
-export async function runCommand(argv: readonly string[]): Promise<number> {
+export async function runVerb(argv: readonly string[]): Promise<number> {
   const opts = parseRunArgs(argv);
   if (opts.help) {
     process.stdout.write(RUN_HELP);

@@ -1,14 +1,14 @@
 // The RootOS shell that `bulkhead up` opens: a line editor (node:readline: history kept
 // across runs, Tab completion of commands, VM names and ports, `help` for every command)
-// over the supervisor's one command table (rootos/supervisor/commands.ts), plus what only
-// a terminal can do: `console VM [PORT]` joins the terminal to a VM's console until the
-// detach key, Ctrl-] (as telnet and virsh), and `quit`. Events of note (state changes,
-// faults, restarts) are printed above the prompt as they happen.
+// over the RootOS's one command table (rootos/commands), plus what only a terminal can
+// do: a stream command (`console VM [PORT]`) joins the terminal to a VM's console until
+// the detach key, Ctrl-] (as telnet and virsh), and `quit`. Events of note (state
+// changes, faults, restarts) are printed above the prompt as they happen.
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { COMMANDS, findCommand, LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
+import { COMMANDS, findCommand, paramsOf, runWords, usageOf } from "../rootos/commands/index.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
 import type { Supervisor } from "../rootos/supervisor/index.js";
 
@@ -27,9 +27,11 @@ export interface ShellOptions {
 /** What the shell itself knows besides the command table. */
 const BUILTINS = [
   { name: "help", usage: "help [COMMAND]", help: "the commands, or one in full" },
-  { name: "console", usage: "console VM [PORT]", help: "join this terminal to a VM's serial console, or to a console port the RootOS keeps; Ctrl-] detaches" },
   { name: "quit", usage: "quit", help: "stop every VM (hard) and leave bulkhead up (also: exit, Ctrl-D)" },
 ] as const;
+
+/** A stream command (its row has a stream parameter): the terminal joins it. */
+const isStream = (name: string): boolean => COMMANDS.some((c) => c.name === name && paramsOf(c, "stream").length > 0);
 
 const NOTABLE = new Set(["state", "fault", "restart", "check"]);
 
@@ -101,11 +103,11 @@ class Shell {
       rl.close();
       return;
     }
-    if (name === "console") {
-      if (this.attach(args)) return;
+    if (isStream(name)) {
+      if (await this.attach(words)) return;
     } else {
       try {
-        this.say(name === "help" ? helpText(args) : (await runCommand(this.sup, words)).text);
+        this.say(name === "help" ? helpText(args) : (await runWords(this.sup, words)).text);
       } catch (e) {
         this.say(`error: ${(e as Error).message}`);
       }
@@ -113,24 +115,20 @@ class Shell {
     rl.prompt();
   }
 
-  /** `console VM [PORT]`: true when attached (the prompt comes back on detach). */
-  private attach(args: readonly string[]): boolean {
-    if (args.length < 1 || args.length > 2) {
-      this.say("error: console: usage: console VM [PORT]");
-      return false;
-    }
-    const [vm, port] = args as [string, string | undefined];
+  /** A stream command (`console VM [PORT]`): true when attached (the prompt comes back on detach). */
+  private async attach(words: readonly string[]): Promise<boolean> {
     const out = this.opts.output;
     // The scroll-back comes at attach; it is held until the banner is out, so it follows it.
     let held: Uint8Array[] | undefined = [];
-    let attachment;
+    let result;
     try {
-      attachment = this.sup.attachConsole(vm, { write: (b) => (held ? held.push(b.slice()) : out.write(b)) }, port === undefined ? {} : { port });
+      result = await runWords(this.sup, words, { stream: { write: (b) => (held ? held.push(b.slice()) : out.write(b)) } });
     } catch (e) {
       this.say(`error: ${(e as Error).message}`);
       return false;
     }
-    this.say(`[attached to ${vm}${port ? ` port ${port}` : ""}: Ctrl-] detaches]`);
+    const attachment = result.attachment!;
+    this.say(result.text);
     for (const b of held) out.write(b);
     held = undefined;
     this.attached = true;
@@ -148,7 +146,7 @@ class Shell {
       input.pause();
       attachment.detach();
       this.attached = false;
-      this.say(`\n[detached from ${vm}]`);
+      this.say(`\n[detached from ${words[1]}]`);
       this.open();
     };
     input.on("data", onData);
@@ -177,32 +175,37 @@ class Shell {
     const words = line.split(/\s+/);
     const last = words[words.length - 1] ?? "";
     const names = [...COMMANDS.map((c) => c.name), ...BUILTINS.map((b) => b.name), "exit"];
-    let choices: string[];
+    let choices: readonly string[];
     if (words.length === 1) choices = names;
+    else if (words[0] === "help") choices = words.length === 2 ? names : [];
     else {
-      const cmd = words[0]!;
-      const pos = words.length - 2;
-      const vmArgs = cmd === "console" ? [0] : COMMANDS.find((c) => c.name === cmd)?.vmArgs ?? [];
-      if (cmd === "help" && pos === 0) choices = names;
-      else if (vmArgs.includes(pos)) choices = this.sup.names();
-      else if (cmd === "console" && pos === 1) choices = this.sup.consolePorts(words[1]!);
-      else if (cmd === "log") choices = [...this.sup.names(), ...LOG_KINDS];
-      else choices = [];
+      // The positional parameter this word would fill, and any optional choice (which may stand anywhere).
+      const c = COMMANDS.find((x) => x.name === words[0]);
+      const positional = Object.values(c?.params ?? {}).filter((p) => !p.flag && p.source !== "stream");
+      const at = positional[words.length - 2] ?? positional.find((p) => p.rest);
+      const before = words.slice(1, -1);
+      const anywhere = positional.filter((p) => p !== at && p.optional && p.choices);
+      choices = [...new Set([at, ...anywhere].flatMap((p) => p?.complete?.(this.sup, before) ?? []))];
     }
     const hits = choices.filter((c) => c.startsWith(last)).map((c) => `${c} `);
     return [hits, last];
   }
 }
 
-/** `help`: every command, one line each; `help NAME`: that one. */
+/** `help`: every command, one line each; `help NAME`: that one, with its parameters. */
 export function helpText(args: readonly string[]): string {
-  const all = [...BUILTINS, ...COMMANDS];
+  // What the terminal does (help, console, quit) first, then the commands every front end has.
+  const row = (c: (typeof COMMANDS)[number]) => ({ name: c.name, usage: usageOf(c), help: c.help });
+  const all = [BUILTINS[0], ...COMMANDS.filter((c) => isStream(c.name)).map(row), BUILTINS[1], ...COMMANDS.filter((c) => !isStream(c.name)).map(row)];
   if (args.length === 0) {
     const width = Math.max(...all.map((c) => c.usage.length));
     return all.map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`).join("\n");
   }
-  const c = all.find((x) => x.name === args[0]) ?? findCommand(args[0]!); // findCommand throws UnknownCommand
-  return `${c.usage}\n  ${c.help}`;
+  const builtin = BUILTINS.find((x) => x.name === args[0]);
+  if (builtin) return `${builtin.usage}\n  ${builtin.help}`;
+  const c = findCommand(args[0]!); // throws UnknownCommand
+  const params = Object.values(c.params).filter((p) => p.source !== "stream").map((p) => `    ${(p.flag ? `${p.flag} ${p.metavar}` : p.metavar).padEnd(14)} ${p.help}`);
+  return [usageOf(c), `  ${c.help}`, ...params].join("\n");
 }
 
 /** A line as words: blanks separate, '…' and "…" quote (a backslash escapes in "…" and outside). */

@@ -2,9 +2,12 @@
 // client against startApi on a Supervisor running the bare-metal test guests (spin, and
 // echo, which answers console input in upper case).
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { after, before, test } from "node:test";
 import WebSocket from "ws";
+import { errorReply } from "../../src/api/errors.js";
 import { ApiError, startApi, type ApiServer } from "../../src/api/index.js";
+import { COMMANDS, runWords } from "../../src/rootos/commands/index.js";
 import { parseExposition, sampleValue } from "../../src/api/testing.js";
 import type { LogEntry } from "../../src/rootos/supervisor/event-log.js";
 import { Supervisor, type VmInfo } from "../../src/rootos/supervisor/supervisor.js";
@@ -199,4 +202,139 @@ test("a token: required off loopback (refused to start without one); with one, 4
   } finally {
     await secured.close();
   }
+});
+
+/** A request with node:http, headers exactly as given (fetch will not send a foreign Host); `chunked`: the body without a length. */
+function raw(method: string, path: string, headers: Record<string, string>, body?: string, chunked = false): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const length = body !== undefined && !chunked ? { "Content-Length": String(Buffer.byteLength(body)) } : {};
+    const req = request(`http://${api.address}${path}`, { method, headers: { ...headers, ...length } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => { text += d; }).on("end", () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on("error", reject);
+    if (chunked && body !== undefined) for (let i = 0; i < body.length; i += 8192) req.write(body.slice(i, i + 8192));
+    req.end(chunked ? undefined : body);
+  });
+}
+
+/** A WebSocket opened with `headers` (an Origin, a Host): "open", or the status it was refused with. */
+function socketWith(path: string, opts: { origin?: string; headers?: Record<string, string> }): Promise<number | "open"> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${api.address}${path}`, opts);
+    ws.once("open", () => { ws.close(); resolve("open"); });
+    ws.once("error", reject);
+    ws.once("unexpected-response", (_req, res) => { res.resume(); resolve(res.statusCode!); });
+  });
+}
+
+test("web pages are refused: a foreign Origin (POST and WebSocket) and a foreign Host change nothing; no Origin, or the API's own, work", async () => {
+  const port = api.address.split(":").at(-1)!;
+  const spin = () => sup.info("spin").state;
+  const attached = () => sup.log({ vm: "echo", kind: "command" }).filter((e) => e.message === "console attached").length;
+  assert.equal(spin(), "running");
+  const evil = await raw("POST", "/v1/vms/spin/pause", { Origin: "http://evil.example", "Content-Type": "text/plain" }, "");
+  assert.equal(evil.status, 403);
+  assert.equal(evil.body.kind, "ForeignOrigin");
+  assert.match(evil.body.error, /^refused: a request from the web page at http:\/\/evil\.example/);
+  for (const origin of ["null", `http://evil.example:${port}`, `https://127.0.0.1:${port}`, `http://127.0.0.1:${Number(port) + 1}`]) {
+    assert.equal((await raw("POST", "/v1/vms/spin/pause", { Origin: origin })).status, 403, origin);
+  }
+  const host = await raw("POST", "/v1/vms/spin/pause", { Host: "evil.example" });
+  assert.equal(host.status, 403);
+  assert.equal(host.body.kind, "ForeignHost");
+  assert.match(host.body.error, /^refused: Host 'evil\.example' is not an address this API answers on \(127\.0\.0\.1:\d+, localhost:\d+, \[::1\]:\d+\)$/);
+  assert.equal((await raw("GET", "/v1/vms", { Host: `evil.example:${port}` })).status, 403, "a rebound name is refused for reads too");
+  assert.equal((await raw("GET", "/v1/vms", { Host: `127.0.0.1:${Number(port) + 1}` })).status, 403, "another port");
+  const before = attached();
+  assert.equal(await socketWith("/v1/vms/echo/console", { origin: "http://evil.example" }), 403);
+  assert.equal(await socketWith("/v1/vms/echo/console", { headers: { Host: "evil.example" } }), 403);
+  assert.equal(await socketWith("/v1/events", { origin: "http://evil.example" }), 403);
+  await sleep(100);
+  assert.equal(spin(), "running", "nothing paused it");
+  assert.equal(attached(), before, "no console attached");
+
+  // The API's own origin, by each name loopback has; and no Origin at all.
+  for (const name of ["127.0.0.1", "localhost", "[::1]"]) {
+    const own = `${name}:${port}`;
+    const paused = await raw("POST", "/v1/vms/spin/pause", { Host: own, Origin: `http://${own}` });
+    assert.equal(paused.status, 200, `${own}: ${JSON.stringify(paused.body)}`);
+    assert.equal(paused.body.state, "paused");
+    assert.equal((await raw("POST", "/v1/vms/spin/resume", { Host: own })).body.state, "running");
+  }
+  assert.equal(await socketWith("/v1/vms/echo/console", { origin: `http://${api.address}` }), "open");
+  assert.equal(await socketWith("/v1/vms/echo/console", {}), "open");
+  await waitFor("both attached and detached", () => sup.log({ vm: "echo", kind: "command" }).filter((e) => e.message === "console detached").length >= before + 2);
+});
+
+test("a body over 64 KiB is refused before it is read (413), with or without a length", async () => {
+  const big = JSON.stringify({ words: ["list", "x".repeat(70 * 1024)] });
+  const r = await raw("POST", "/v1/commands", {}, big);
+  assert.equal(r.status, 413);
+  assert.equal(r.body.kind, "BodyTooLarge");
+  const chunked = await raw("PUT", "/v1/vms/spin/throttle", {}, big, true);
+  assert.equal(chunked.status, 413);
+  assert.deepEqual(sup.info("spin").throttle, SLOW);
+});
+
+/** A request each route refuses for one field or query parameter, derived from the command table. */
+function malformed(): { what: string; method: string; path: string; body?: string; socket?: boolean; param: string; kind: string }[] {
+  const out: ReturnType<typeof malformed> = [];
+  for (const c of COMMANDS) {
+    for (const r of c.routes) {
+      const path = r.path.replace("{vm}", "idle");
+      const fields = Object.entries(c.params).filter(([n, p]) => p.source === "value" && !r.path.includes(`{${n}}`));
+      const valid = Object.fromEntries(fields.filter(([, p]) => !p.optional).map(([n, p]) => [n, p.example]));
+      const socket = r.method === "WebSocket";
+      out.push({ what: `${r.method} ${r.path} ?bogus`, method: socket ? "GET" : r.method, path: `${path}?bogus=1`, socket, param: "bogus", kind: "BadQuery" });
+      if (r.method === "POST" || r.method === "PUT") {
+        if (c.params["bundle"]?.source === "bytes") {
+          out.push({ what: `${r.method} ${r.path} empty`, method: r.method, path, body: "", param: "bundle", kind: "BadArgument" });
+          continue;
+        }
+        out.push({ what: `${r.method} ${r.path} {bogus}`, method: r.method, path, body: JSON.stringify({ ...valid, bogus: 1 }), param: "bogus", kind: "BadBody" });
+        for (const [n] of fields) out.push({ what: `${r.method} ${r.path} {${n}: true}`, method: r.method, path, body: JSON.stringify({ ...valid, [n]: true }), param: n, kind: "BadBody" });
+      }
+    }
+  }
+  out.push({ what: "POST /v1/commands {words: 5}", method: "POST", path: "/v1/commands", body: '{"words": 5}', param: "words", kind: "BadBody" });
+  return out;
+}
+
+test("a malformed body or query on every route is a 400 naming the field, and changes nothing", async () => {
+  const before = (await call("GET", "/v1/vms")).body as VmInfo[];
+  const cases = malformed();
+  assert.ok(cases.length > COMMANDS.length * 2, `${cases.length} cases`);
+  for (const m of cases) {
+    const r = m.socket ? await connect(m.path) : await call(m.method, m.path, m.body);
+    assert.ok(!(r instanceof WebSocket), m.what);
+    assert.equal(r.status, 400, `${m.what}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.kind, m.kind, m.what);
+    assert.equal(r.body.param, m.param, m.what);
+    assert.match(r.body.error, new RegExp(`'${m.param}'|${m.param}`), m.what);
+  }
+  assert.deepEqual(((await call("GET", "/v1/vms")).body as VmInfo[]).map((v) => [v.name, v.state, v.throttle, v.devices]), before.map((v) => [v.name, v.state, v.throttle, v.devices]));
+});
+
+test("the shell and the API give the same error for the same bad parameter", async () => {
+  const shell = async (words: string[]) => {
+    try { await runWords(sup, words); } catch (e) { return errorReply(e)!; }
+    assert.fail(`${words.join(" ")}: no error`);
+  };
+  const same: [string[], string, string, string?][] = [
+    [["throttle", "spin", "fast"], "PUT", "/v1/vms/spin/throttle", '{"cap": "fast"}'],
+    [["throttle", "spin", "-5"], "POST", "/v1/vms/spin/throttle", '{"cap": -5}'],
+    [["shutdown", "idle", "soon"], "POST", "/v1/vms/idle/shutdown?timeout=soon"],
+    [["shutdown", "idle", "soon"], "POST", "/v1/vms/idle/shutdown", '{"timeout": "soon"}'],
+    [["log", "-n", "many"], "GET", "/v1/log?n=many"],
+    [["log", "spin", "bogus"], "GET", "/v1/log?vm=spin&kind=bogus"],
+    [["log", "-n", "-1"], "GET", "/v1/log?n=-1"],
+  ];
+  for (const [words, method, path, body] of same) {
+    const s = await shell(words);
+    const a = await call(method, path, body);
+    assert.equal(a.status, s.status, `${words.join(" ")}: ${JSON.stringify(a.body)}`);
+    assert.deepEqual(a.body, s.body, words.join(" "));
+  }
+  assert.equal((await shell(["throttle", "spin", "fast"])).body["param"], "cap");
 });

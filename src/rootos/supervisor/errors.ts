@@ -9,8 +9,8 @@ export type RootosErrorInfo =
   | { readonly kind: "NoSuchVm"; readonly vm: string; readonly known: readonly string[] }
   /** The command is not legal in the VM's state (lifecycle.ts). */
   | { readonly kind: "IllegalTransition"; readonly vm: string; readonly state: VmState; readonly command: VmCommand; readonly hint: string }
-  /** A command's argument is malformed or out of range. */
-  | { readonly kind: "BadArgument"; readonly command: string; readonly argument: string; readonly why: string }
+  /** A command's argument is malformed or out of range; `param`: the parameter it was for (the command rows' name, e.g. `cap`), when one. */
+  | { readonly kind: "BadArgument"; readonly command: string; readonly argument: string; readonly why: string; readonly param?: string }
   /** A command the front end does not know. */
   | { readonly kind: "UnknownCommand"; readonly command: string; readonly known: readonly string[] }
   /** A boot image could not be read when the VM started. */

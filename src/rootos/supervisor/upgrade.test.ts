@@ -15,7 +15,7 @@ import { after, afterEach, test } from "node:test";
 import type { SystemPlan, VmPlan } from "../plan/index.js";
 import { SLOT_AREA_OFFSET } from "../slots/store.js";
 import { testBundle, testKey } from "../trust/testing.js";
-import { runCommand } from "./commands.js";
+import { runWords } from "../commands/index.js";
 import { RootosError } from "./errors.js";
 import { Supervisor, type SlotsInfo } from "./supervisor.js";
 import { guestElf, testSystemPlan, testVmPlan, waitFor } from "./testing.js";
@@ -101,12 +101,12 @@ test("install, upgrade, commit, roll back (no kick, a crash), refusals; nothing 
   assert.match(sup.log({ vm: "app", kind: "command" }).at(-1)!.message, /^upgrade test: upgrade of VM 'app' refused: not a Bulkhead image bundle/);
 
   // A good upgrade through the command table: slot B, restart, kicked: committed.
-  const res = await runCommand(sup, ["upgrade", "app", file("app-2.bundle", bundle("app", 2, "kick"))]);
+  const res = await runWords(sup, ["upgrade", "app", file("app-2.bundle", bundle("app", 2, "kick"))]);
   assert.match(res.text, /^app: version 2 installed in slot B; restarting app; it has 4 s to come up healthy, or slot A boots again$/);
   await waitFor("app committed", () => messages(sup, "app").some((m) => m === "upgrade: version 2 in slot B is healthy (its watchdog was kicked): committed"), 30_000);
   assert.equal(sup.info("app").verifiedBoot!.version, 2);
   assert.equal(sup.info("app").starts, 2);
-  assert.match((await runCommand(sup, ["slots", "app"])).text, /^app: boots slot B of rootos-system; committed version 2\n {4}A {2}version 1, signed by 'release'\n {2}\* B {2}version 2, signed by 'release'$/);
+  assert.match((await runWords(sup, ["slots", "app"])).text, /^app: boots slot B of rootos-system; committed version 2\n {4}A {2}version 1, signed by 'release'\n {2}\* B {2}version 2, signed by 'release'$/);
 
   // A new image that never kicks: rolled back at the deadline, slot B (version 2) runs again.
   await sup.upgrade("app", bundle("app", 3, "spin"), "test");

@@ -1,0 +1,75 @@
+// The command rows' answers for people: what the shell and `bulkhead ctl` print beside
+// the data the API returns.
+import { formatBytesExact } from "../../machine/size.js";
+import { formatThrottle } from "../../runner/pacer.js";
+import type { SlotsInfo, UpgradeResult, VmInfo, VmStats } from "../supervisor/supervisor.js";
+
+/** `list` as a table. */
+export function formatList(vms: readonly VmInfo[]): string {
+  const rows = [["NAME", "STATE", "CORES", "MEMORY", "BOOT", "THROTTLE", "STARTS", "LAST EXIT"]];
+  for (const v of vms) {
+    rows.push([v.name, v.state, v.cores.join(","), formatBytesExact(v.ramBytes), v.bootMode, formatThrottle(v.throttle ?? undefined), String(v.starts), v.lastExit ?? "-"]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+export function formatInfo(v: VmInfo): string {
+  const lines = [
+    `${v.name}: ${v.state} since ${v.since}`,
+    `  os ${v.os}, ${v.criticality}; cores ${v.cores.join(",")} (${v.harts} hart${v.harts > 1 ? "s" : ""}), ${formatBytesExact(v.ramBytes)}`,
+    `  boot ${v.bootMode}, ${v.timing} timing, throttle ${formatThrottle(v.throttle ?? undefined)}, autostart ${v.autostart ? "yes" : "no"}`,
+    `  starts ${v.starts}, guest boots ${v.boots}; restart on ${v.restart.on.join(", ") || "nothing"}, ${v.restart.inARow} in a row, ${v.restart.total} in all${v.restart.nextAt ? `, next at ${v.restart.nextAt}` : ""}`,
+  ];
+  if (v.watchdog) lines.push(`  watchdog ${v.watchdog.state}, ${v.watchdog.timeoutMs} ms, action ${v.watchdog.action}; ${v.watchdog.kicks} kicks, ${v.watchdog.expiries} expiries`);
+  lines.push(`  devices:${v.devices.length === 0 ? " none" : `\n${formatDevices(v)}`}`);
+  if (v.verifiedBoot) lines.push(`  verified boot: ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, signed by '${v.verifiedBoot.key}'`);
+  if (v.measurements) lines.push(`  measured boot: ${v.measurements.value} (${v.measurements.entries.length} stages; measurements ${v.name})`);
+  if (v.lastExit) lines.push(`  last exit: ${v.lastExit}`);
+  return lines.join("\n");
+}
+
+export function formatDevices(v: VmInfo): string {
+  return v.devices.map((d, i) => `    ${i}: ${d}`).join("\n");
+}
+
+/** An upgrade under way, for people (the `upgrade` row, and the API's upload of a bundle). */
+export function formatUpgrade(res: UpgradeResult): string {
+  return `${res.vm}: version ${res.version} installed in slot ${res.slot}; restarting ${res.restart === "system" ? "the system" : res.vm}; it has ${res.deadlineMs / 1000} s to come up healthy, or slot ${res.previous} boots again`;
+}
+
+/** `slots VM`: one line per slot, the active one marked. */
+export function formatSlots(s: SlotsInfo): string {
+  if (!s.provisioned) return `${s.vm}: slots in ${s.partition} not written yet (its first start installs the description's bundle in slot A)`;
+  const rows = s.slots.map((x) => `  ${x.slot === s.active ? "*" : " "} ${x.slot}  ${x.state === "valid" ? `version ${x.version}, signed by '${x.key}'` : x.state === "empty" ? "empty" : `invalid: ${x.why}`}`);
+  const trial = s.upgrading ? `; upgrade to version ${s.upgrading.version} ${s.upgrading.phase === "writing" ? "being written to" : "on trial in"} slot ${s.upgrading.slot}` : "";
+  return [`${s.vm}: boots slot ${s.active} of ${s.partition}; committed version ${s.committed}${trial}`, ...rows].join("\n");
+}
+
+/** What `measurements VM` answers: the VM's verified and measured boot. */
+export interface Measurements {
+  readonly vm: string;
+  readonly verifiedBoot: VmInfo["verifiedBoot"];
+  readonly measurements: VmInfo["measurements"];
+}
+
+export function measurementsOf(info: VmInfo): Measurements {
+  return { vm: info.name, verifiedBoot: info.verifiedBoot, measurements: info.measurements };
+}
+
+/** `measurements VM`: the log, one stage a line, then the chained value. */
+export function formatMeasurements(v: Measurements): string {
+  if (!v.measurements) return `${v.vm}: not measured yet (it has not started)`;
+  const head = `${v.vm}: ${v.verifiedBoot ? `verified bundle ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, key '${v.verifiedBoot.key}'` : "unsigned images (allowed)"}`;
+  const rows = v.measurements.entries.map((m, i) => `  ${String(i).padStart(2)} ${m.stage.padEnd(10)} sha256:${m.digest}  ${m.name}`);
+  return [head, ...rows, `  value ${v.measurements.value}`].join("\n");
+}
+
+export function formatStats(s: VmStats): string {
+  return [
+    `${s.vm}: ${s.state}${s.paused ? " (paused)" : ""}, throttle ${formatThrottle(s.throttle ?? undefined)}`,
+    `  ${s.instructions} instructions in ${(s.runningMs / 1000).toFixed(1)} s running: ${s.mips.toFixed(1)} MIPS now, ${s.averageMips.toFixed(1)} on average`,
+    `  ${s.interrupts} interrupts, ${s.traps} traps, ${s.mmioExits} MMIO exits, ${s.sbiCalls} SBI calls, ${s.tlbMisses} TLB misses`,
+    `  console ${s.consoleOut} bytes out, ${s.consoleIn} in; ${s.starts} starts, ${s.restarts} policy restarts, guest boots ${s.boots}, ${s.watchdogKicks} watchdog kicks`,
+  ].join("\n");
+}
