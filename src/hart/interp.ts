@@ -12,7 +12,7 @@ import {
   PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_MISALIGNED_STORE,
 } from "./state";
-import { loadSlow, storeSlow, fetchHost, atomicHost, ACC_READ, ACC_WRITE } from "./mmu";
+import { loadSlow, storeSlow, fetchHost, atomicHost, tlbTag, flushTlbPage, ACC_FETCH, ACC_READ, ACC_WRITE } from "./mmu";
 import {
   decode, decodeCompressed, codePage, OP_LUI, OP_AUIPC, OP_JAL, OP_JALR, OP_BEQ,
   OP_LB, OP_SB, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI, OP_ADD,
@@ -155,13 +155,15 @@ function fastLoop(budget: i32): i32 {
   let codeAdd: u64 = 0;
   let dpage: u32 = 0;
   const tlb = H;
+  // Privilege and mstatus stay as they are for the whole call (what changes them ends it).
+  const xtag = tlbTag(ACC_FETCH), rtag = tlbTag(ACC_READ), wtag = tlbTag(ACC_WRITE);
   let why = EXIT_BUDGET;
   let d: u64 = 0;
   while (n > 0) {
     const vpn = pc >> 12;
     if (vpn != codeVpn) {
       const e = tlb + TLB_X + ((<u32>vpn & 255) << 4);
-      if (load<u64>(e) != vpn) { why = EXIT_FETCH; break; }
+      if (load<u64>(e) != (vpn | xtag)) { why = EXIT_FETCH; break; }
       codeAdd = load<u64>(e, 8);
       const page = <u32>(pc + codeAdd) & ~0xfff;
       const slot = (page >> 12) & (DCACHE_SLOTS - 1);
@@ -193,7 +195,7 @@ function fastLoop(budget: i32): i32 {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_LB;
         const e = tlb + TLB_R + ((<u32>(va >> 12) & 255) << 4);
-        if (load<u64>(e) != va >> 12 || (<i32>va & 0xfff) > 0x1000 - (1 << (k & 3))) { why = EXIT_SLOW; break; }
+        if (load<u64>(e) != (va >> 12 | rtag) || (<i32>va & 0xfff) > 0x1000 - (1 << (k & 3))) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         let v: u64;
         switch (k) {
@@ -212,7 +214,7 @@ function fastLoop(budget: i32): i32 {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_SB;
         const e = tlb + TLB_W + ((<u32>(va >> 12) & 255) << 4);
-        if (load<u64>(e) != va >> 12 || (<i32>va & 0xfff) > 0x1000 - (1 << k)) { why = EXIT_SLOW; break; }
+        if (load<u64>(e) != (va >> 12 | wtag) || (<i32>va & 0xfff) > 0x1000 - (1 << k)) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         const v = R(RS2(d));
         switch (k) {
@@ -340,7 +342,8 @@ function slowStep(d: u64): bool {
       }
       if ((insn >> 25) == 0x09 && ((insn >> 7) & 31) == 0) { // SFENCE.VMA
         if (priv == PRV_U || (priv == PRV_S && (st(MSTATUS) & MSTATUS_TVM) != 0)) return illegal(<u64>insn);
-        flushTlb();
+        const rs1 = (insn >> 15) & 31;
+        if (rs1 == 0) flushTlb(); else flushTlbPage(rx(rs1)); // no ASIDs: rs2 is ignored
         setSt(PC, pc + 4);
         return true;
       }
@@ -390,7 +393,7 @@ function rawBits(pc: u64, d: u64): u64 {
 }
 function fetch16(va: u64): u32 {
   const e = H + TLB_X + ((<u32>(va >> 12) & 255) << 4);
-  const host = load<u64>(e) == va >> 12 ? <u32>(va + load<u64>(e, 8)) : fetchHost(va);
+  const host = load<u64>(e) == (va >> 12 | tlbTag(ACC_FETCH)) ? <u32>(va + load<u64>(e, 8)) : fetchHost(va);
   return <u32>load<u16>(host);
 }
 
@@ -447,7 +450,7 @@ function runStraddler(d: u64): bool {
   // Point the code TLB entry at the scratch page for one instruction, then restore it.
   const e = H + TLB_X + ((<u32>(pc >> 12) & 255) << 4);
   const tag = load<u64>(e), add = load<u64>(e, 8);
-  store<u64>(e, pc >> 12);
+  store<u64>(e, pc >> 12 | tlbTag(ACC_FETCH));
   store<u64>(e, <u64>SCRATCH_PAGE - (pc & ~<u64>0xfff), 8);
   fastLoop(1);
   store<u64>(e, tag);
