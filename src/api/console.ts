@@ -4,7 +4,7 @@
 // survives restarts of the VM, as the shell's does (Supervisor.attachConsole).
 import type { WebSocket } from "ws";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
-import type { SocketSession } from "./routes.js";
+import type { SocketSession } from "./session.js";
 
 /** A client this far behind on the console is dropped rather than buffered without end. */
 export const CONSOLE_BACKLOG_BYTES = 4 << 20;

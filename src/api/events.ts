@@ -2,7 +2,7 @@
 // each (the same object as a line of the log file; rootos/supervisor/event-log.ts).
 import type { WebSocket } from "ws";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
-import type { SocketSession } from "./routes.js";
+import type { SocketSession } from "./session.js";
 
 export function openEvents(sup: Supervisor): SocketSession {
   return {

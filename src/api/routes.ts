@@ -2,13 +2,13 @@
 // /v1 route that acts or reads is a mapping onto a row of the RootOS command table
 // (rootos/supervisor/commands.ts), so the API, the shell and `bulkhead ctl` cannot drift
 // apart; /metrics and the two WebSockets are the resources that are not commands.
-import type { WebSocket } from "ws";
 import { formatUpgrade, LOG_KINDS, runCommand } from "../rootos/supervisor/commands.js";
 import { RootosError } from "../rootos/supervisor/errors.js";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
 import { openConsole } from "./console.js";
 import { ApiError } from "./errors.js";
 import { openEvents } from "./events.js";
+import type { SocketSession } from "./session.js";
 import { metricsText, METRICS_CONTENT_TYPE } from "./metrics.js";
 
 export interface ApiRequest {
@@ -21,12 +21,7 @@ export interface ApiRequest {
 
 export type HttpReply = { readonly json: unknown } | { readonly text: string; readonly contentType: string };
 
-/** A WebSocket's server side, made before the upgrade (so a bad VM is an HTTP error) and connected after it. */
-export interface SocketSession {
-  connected(ws: WebSocket): void;
-  /** The upgrade did not happen: let go of what open() took. */
-  abandon(): void;
-}
+export type { SocketSession } from "./session.js";
 
 export type Route =
   | {

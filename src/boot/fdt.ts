@@ -2,7 +2,7 @@
 // v0.4 §5 "Flattened Devicetree (DTB) Format" (version 17); tree modelled on QEMU 7.2
 // hw/riscv/virt.c, plus riscv,isa-base/riscv,isa-extensions (Linux riscv/cpus.yaml, 6.7+).
 // The blob is what a1 points to at kernel entry and what OpenSBI's fw_dynamic receives.
-import { IRQ, MEMMAP, PLIC_SOURCES } from "../machine/memmap.js";
+import { IRQ, MEMMAP, PLIC_SOURCES } from "../platform/memmap.js";
 
 export const FDT_MAGIC = 0xd00dfeed;
 export const FDT_VERSION = 17;

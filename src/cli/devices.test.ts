@@ -5,7 +5,20 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { buildGpt } from "../images/gpt.js";
 import { CliError } from "./cli-error.js";
-import { openDevices, parseDrive } from "./devices.js";
+import { openDevices } from "../runner/devices.js";
+import { parseDrive } from "./devices.js";
+import { deviceOptionError, planDevices, type RunOptions } from "./run.js";
+
+/** `bulkhead run`'s device options opened as run opens them: planned, then the one device factory. */
+async function openRunDevices(o: Partial<RunOptions> & Pick<RunOptions, "timing">) {
+  const opts = { drives: [], rng: false, netdevs: [], ports: [], console: "serial" as const, ...o };
+  const { devices, options } = planDevices(opts);
+  try {
+    return await openDevices(devices, { timing: opts.timing, nicPorts: [], portOutput: () => {} });
+  } catch (e) {
+    throw deviceOptionError(e, opts, options);
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "bulkhead-cli-devices-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,19 +58,19 @@ describe("openDevices", () => {
   for (const w of buildGpt(4 << 20, [{ name: "p", size: 1 << 20 }]).writes) writeSync(fd, w.bytes, 0, w.bytes.length, w.offset);
   closeSync(fd);
 
-  test("drives in order, then the rng; each builds a fresh device per boot", () => {
-    const o = openDevices({ drives: [parseDrive(`file=${img}`), parseDrive(`file=${img},name=p,if=virtio-mmio`)], rng: true, timing: "virtual" });
+  test("drives in order, then the rng; each builds a fresh device per boot", async () => {
+    const o = await openRunDevices({ drives: [parseDrive(`file=${img}`), parseDrive(`file=${img},name=p,if=virtio-mmio`)], rng: true, timing: "virtual" });
     assert.deepEqual(o.devices.map((d) => d.transport), ["virtio-pci", "virtio-mmio", "virtio-pci"]);
     const env = { timing: "virtual" as const, wake: () => {}, log: () => {} };
     const a = o.devices[1]!.create(env), b = o.devices[1]!.create(env);
     assert.notEqual(a, b);
     assert.deepEqual([a.label, a.type, o.devices[2]!.create(env).type], ["virtio-blk1", 2, 4]);
-    o.close();
+    await o.close();
   });
 
-  test("all or nothing: a bad second drive fails with one line naming it", () => {
-    assert.throws(
-      () => openDevices({ drives: [parseDrive(`file=${img}`), parseDrive(`file=${img},part=4`)], rng: false, timing: "realtime" }),
+  test("all or nothing: a bad second drive fails with one line naming it", async () => {
+    await assert.rejects(
+      openRunDevices({ drives: [parseDrive(`file=${img}`), parseDrive(`file=${img},part=4`)], rng: false, timing: "realtime" }),
       (e: unknown) => e instanceof CliError && e.status === 1 && /^--drive file=.*,part=4: .* has no partition 4 \(its partitions: 1 'p'\)$/.test(e.message),
     );
   });

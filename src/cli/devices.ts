@@ -1,15 +1,11 @@
-// `bulkhead run`'s device options, at the CLI edge: --drive and --rng parsed into typed
-// specs (every mistake a one-line usage error naming the option), then opened into the
-// machine's device list (host files, the entropy source), all or nothing.
-import { randomFillSync } from "node:crypto";
+// `bulkhead run`'s --drive, at the CLI edge: parsed into a typed spec (every mistake a
+// one-line usage error naming the option), then into the plan's block device (src/rootos/
+// plan), which the one device factory (src/runner/devices.ts) opens as for any VM.
+import { resolve } from "node:path";
 import { type DiskRange, FileDisk } from "../images/disk.js";
 import { ImagesError } from "../images/errors.js";
-import { VirtioBlk } from "../virtio/blk/index.js";
-import type { VirtioDeviceConfig } from "../virtio/device.js";
-import { seededEntropy, VirtioRng } from "../virtio/rng/index.js";
+import type { VirtioTransport as Transport, VmDevice } from "../rootos/plan/index.js";
 import { CliError, usageError } from "./cli-error.js";
-
-export type Transport = VirtioDeviceConfig["transport"];
 
 /** One --drive, parsed. */
 export interface DriveSpec {
@@ -75,51 +71,20 @@ function splitOptions(text: string): string[] {
   return out.filter((s, i) => s !== "" || i < out.length - 1);
 }
 
-export interface DeviceRequest {
-  readonly drives: readonly DriveSpec[];
-  /** --rng: a virtio-rng device on PCI. */
-  readonly rng: boolean;
-  readonly timing: "realtime" | "virtual";
-}
-
-/** The machine's device list, and what to close when the run is over. */
-export interface OpenedDevices {
-  readonly devices: readonly VirtioDeviceConfig[];
-  close(): void;
-}
-
 /**
- * Open every backend, in order; on the first failure close what was opened and throw a
- * one-line CliError naming the option. Drives come first (virtio-blk0 is /dev/vda), then
- * the rng. Under virtual timing the rng is seeded, so runs repeat.
+ * A --drive as a plan device: its range found in the image now (a GPT partition by
+ * number or name), so the device factory opens exactly those bytes. A missing image, a
+ * missing partition or an unreadable GPT is a one-line CliError naming the option.
  */
-export function openDevices(req: DeviceRequest): OpenedDevices {
-  const disks: FileDisk[] = [];
-  const close = () => { for (const d of disks) d.close(); };
-  const devices: VirtioDeviceConfig[] = [];
+export function drivePlan(spec: DriveSpec): VmDevice {
+  let disk: FileDisk;
   try {
-    req.drives.forEach((spec, i) => {
-      let disk: FileDisk;
-      try {
-        disk = FileDisk.open(spec.file, { range: spec.range, readOnly: spec.readOnly });
-      } catch (e) {
-        if (e instanceof ImagesError) throw new CliError(`--drive ${spec.text}: ${e.message}`);
-        throw e;
-      }
-      disks.push(disk);
-      const label = `virtio-blk${i}`;
-      devices.push({
-        transport: spec.transport,
-        create: (env) => new VirtioBlk({ backend: disk, readOnly: spec.readOnly, label, log: (l) => env.log(l) }),
-      });
-    });
+    disk = FileDisk.open(spec.file, { range: spec.range, readOnly: true });
   } catch (e) {
-    close();
+    if (e instanceof ImagesError) throw new CliError(`--drive ${spec.text}: ${e.message}`);
     throw e;
   }
-  if (req.rng) {
-    const source = req.timing === "virtual" ? seededEntropy() : { fill: (b: Uint8Array) => { randomFillSync(b); } };
-    devices.push({ transport: "virtio-pci", create: () => new VirtioRng(source) });
-  }
-  return { devices, close };
+  const { offset, size } = disk;
+  disk.close();
+  return { kind: "block", image: resolve(spec.file), offset, size, readonly: spec.readOnly, transport: spec.transport };
 }

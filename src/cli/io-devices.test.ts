@@ -6,7 +6,21 @@ import { after, test } from "node:test";
 import { formatMac } from "../net/index.js";
 import { CliError } from "./cli-error.js";
 import { parseRunArgs } from "./run.js";
-import { openIo, parseConsole, parseNetdev, parseNetdevs, parsePort, parsePorts, splitKeyValues } from "./io-devices.js";
+import { createSocket } from "node:dgram";
+import { openDevices } from "../runner/devices.js";
+import { parseConsole, parseNetdev, parseNetdevs, parsePort, parsePorts, splitKeyValues } from "./io-devices.js";
+import { deviceOptionError, planDevices, type RunOptions } from "./run.js";
+
+/** `bulkhead run`'s --netdev, --port and --console opened as run opens them: planned, then the one device factory. */
+async function openIo(o: Pick<RunOptions, "netdevs" | "ports" | "console">) {
+  const opts = { drives: [], rng: false, ...o };
+  const { devices, options } = planDevices(opts);
+  try {
+    return await openDevices(devices, { timing: "realtime", nicPorts: [], portOutput: () => {} });
+  } catch (e) {
+    throw deviceOptionError(e, opts, options);
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "bulkhead-io-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,10 +83,9 @@ test("opening: devices for each NIC and one console; a port that cannot be opene
     netdevs: [{ ...parseNetdev("udp,local=127.0.0.1:1,remote=127.0.0.1:9", 0), local: { host: "127.0.0.1", port: 0, family: "udp4" } }],
     ports: parsePorts([`name=a,socket=${sock}`, `name=b,file=${join(dir, "b.log")}`]),
     console: "hvc",
-    consoleOutput: () => {},
   });
   assert.equal(io.devices.length, 2);
-  assert.ok(io.hvc);
+  assert.ok(io.keptPorts.has(""), "hvc0, the terminal's port");
   assert.ok(existsSync(sock));
   await io.close();
   assert.ok(!existsSync(sock));
@@ -82,23 +95,23 @@ test("opening: devices for each NIC and one console; a port that cannot be opene
     netdevs: [],
     ports: parsePorts([`name=a,socket=${sock2}`, `name=b,file=${join(dir, "nodir", "b.log")}`]),
     console: "serial",
-    consoleOutput: () => {},
   }), (e: unknown) => e instanceof CliError && e.status === 1 && e.message === `--port name=b,file=${join(dir, "nodir", "b.log")}: file ${join(dir, "nodir", "b.log")}: no such directory`);
   assert.ok(!existsSync(sock2), "the socket opened first was closed again");
 
-  const none = await openIo({ netdevs: [], ports: [], console: "serial", consoleOutput: () => {} });
+  const none = await openIo({ netdevs: [], ports: [], console: "serial" });
   assert.equal(none.devices.length, 0, "only the devices asked for exist");
 });
 
 test("a UDP port in use is a one-line error naming the --netdev", async () => {
-  const first = await openIo({ netdevs: [{ ...parseNetdev("udp,local=127.0.0.1:1,remote=127.0.0.1:9", 0), local: { host: "127.0.0.1", port: 0, family: "udp4" } }], ports: [], console: "serial", consoleOutput: () => {} });
+  const first = createSocket("udp4");
+  await new Promise<void>((res) => first.bind(0, "127.0.0.1", res));
   try {
-    const port = first.links[0]!.local.port;
+    const port = first.address().port;
     const text = `udp,local=127.0.0.1:${port},remote=127.0.0.1:9`;
-    await assert.rejects(openIo({ netdevs: [parseNetdev(text, 0)], ports: [], console: "serial", consoleOutput: () => {} }),
+    await assert.rejects(openIo({ netdevs: [parseNetdev(text, 0)], ports: [], console: "serial" }),
       (e: unknown) => e instanceof CliError && e.message === `--netdev ${text}: cannot bind 127.0.0.1:${port}: the address is in use (another VM or program has it; pick another port)`);
   } finally {
-    await first.close();
+    first.close();
   }
 });
 

@@ -1,24 +1,19 @@
 // `bulkhead run`'s network and console-port options, at the CLI edge: --netdev, --port
 // and --console parsed into typed specs (each mistake a one-line usage error naming the
-// option), then opened (UDP sockets bound, port sockets listening, files created) all
-// or nothing, into virtio-net and virtio-console devices for the machine.
+// option), then into the plan's devices (src/rootos/plan): virtio-net NICs on UDP links
+// and one virtio-console, which the one device factory (src/runner/devices.ts) opens.
 //
 //   --netdev udp,local=HOST:PORT,remote=HOST:PORT[,mac=MAC][,if=…]   one NIC each (eth0, eth1, …)
 //   --port name=NAME,socket=PATH|file=PATH|tcp=127.0.0.1:PORT       one named port each, on
 //                                                                    one virtio-console whose
 //   --console serial|hvc                                              port 0 (hvc0) is the terminal
-import { ChardevError, type PortBackend } from "../chardev/index.js";
-import { openPortHosts, type PortHost } from "../chardev/open.js";
+import { ChardevError } from "../chardev/index.js";
+import type { PortHost } from "../chardev/open.js";
 import { parseTcpListen } from "../chardev/socket.js";
-import { CallbackPort } from "../chardev/stream.js";
 import { defaultMac, type Endpoint, formatMac, NetError, parseEndpoint, parseMac } from "../net/index.js";
-import { openUdpLink, type UdpLink } from "../net/udp.js";
-import { checkPortName, MAX_PORTS, VirtioConsole } from "../virtio/console/index.js";
-import type { VirtioDeviceConfig } from "../virtio/device.js";
-import { VirtioNet } from "../virtio/net/index.js";
-import { CliError, usageError } from "./cli-error.js";
-
-type Transport = VirtioDeviceConfig["transport"];
+import type { VirtioTransport as Transport, VmDevice } from "../rootos/plan/index.js";
+import { checkPortName, MAX_PORTS } from "../virtio/console/index.js";
+import { type CliError, usageError } from "./cli-error.js";
 
 export const NETDEV_HELP = "udp,local=HOST:PORT,remote=HOST:PORT[,mac=52:54:00:12:34:56][,if=virtio-pci|virtio-mmio]";
 export const PORT_HELP = "name=NAME,socket=PATH|file=PATH|tcp=127.0.0.1:PORT";
@@ -162,75 +157,20 @@ export function parseConsole(text: string | undefined): ConsoleChoice {
   return v;
 }
 
-export interface IoRequest {
-  readonly netdevs: readonly NetdevSpec[];
-  readonly ports: readonly PortSpec[];
-  readonly console: ConsoleChoice;
-  /** Where port 0 (hvc0) output goes: the terminal, beside the UART's. */
-  readonly consoleOutput: (bytes: Uint8Array) => void;
-}
-
-export interface OpenedIo {
-  /** virtio-net devices (one per --netdev), then the virtio-console (when asked for). */
-  readonly devices: readonly VirtioDeviceConfig[];
-  /** The terminal's end of hvc0 when --console hvc: push the keys here instead of to the UART. */
-  readonly hvc: CallbackPort | undefined;
-  /** The UDP links, by --netdev (counters). */
-  readonly links: readonly UdpLink[];
-  /** Close every socket and file (socket files removed). */
-  close(): Promise<void>;
+/** A --netdev as a plan device: a NIC on its own UDP link (as a board NIC passed through). */
+export function netdevPlan(spec: NetdevSpec, index: number): VmDevice {
+  return {
+    kind: "passthrough-nic", name: `netdev${index}`, host: { kind: "udp", local: spec.local, remote: spec.remote },
+    mac: formatMac(spec.mac), transport: spec.transport,
+  };
 }
 
 /**
- * Bind every --netdev and open every --port host end; on the first failure close what
- * was opened and throw a one-line CliError naming the option (no partial start).
+ * The virtio-console of --port and --console hvc, or undefined when neither is given.
+ * Port 0 (hvc0) is unnamed and kept by the host: its output goes to the terminal, and
+ * with --console hvc the terminal's keys go to it.
  */
-export async function openIo(req: IoRequest): Promise<OpenedIo> {
-  const links: UdpLink[] = [];
-  let ports: PortBackend[] = [];
-  const close = async (): Promise<void> => {
-    for (const l of links) l.close();
-    await Promise.all(ports.map((p) => p.close()));
-  };
-  try {
-    for (const spec of req.netdevs) {
-      try {
-        links.push(await openUdpLink({ local: spec.local, remote: spec.remote }));
-      } catch (e) {
-        if (e instanceof NetError) throw new CliError(`--netdev ${spec.text}: ${e.message}`);
-        throw e;
-      }
-    }
-    // Open one by one to name the option that failed; openPortHosts closes its own on failure.
-    for (const spec of req.ports) {
-      try {
-        ports.push(...(await openPortHosts([spec.host])));
-      } catch (e) {
-        if (e instanceof ChardevError) throw new CliError(`--port ${spec.text}: ${e.message}`);
-        throw e;
-      }
-    }
-  } catch (e) {
-    await close();
-    ports = [];
-    throw e;
-  }
-
-  const devices: VirtioDeviceConfig[] = req.netdevs.map((spec, i) => ({
-    transport: spec.transport,
-    hostInput: true,
-    create: (env) => new VirtioNet({ backend: links[i]!, mac: spec.mac, label: `virtio-net${i}`, wake: () => env.wake() }),
-  }));
-  let hvc: CallbackPort | undefined;
-  if (req.ports.length > 0 || req.console === "hvc") {
-    const terminal = new CallbackPort("terminal", req.consoleOutput);
-    if (req.console === "hvc") hvc = terminal;
-    const consolePorts = [{ backend: terminal as PortBackend }, ...req.ports.map((s, i) => ({ name: s.name, backend: ports[i]! }))];
-    devices.push({
-      transport: "virtio-pci",
-      hostInput: true,
-      create: (env) => new VirtioConsole({ ports: consolePorts, label: "virtio-console0", wake: () => env.wake(), log: (l) => env.log(l) }),
-    });
-  }
-  return { devices, hvc, links, close };
+export function consolePlan(ports: readonly PortSpec[], console: ConsoleChoice): VmDevice | undefined {
+  if (ports.length === 0 && console !== "hvc") return undefined;
+  return { kind: "console", ports: [{ name: "" }, ...ports.map((p) => ({ name: p.name, host: p.host }))] };
 }

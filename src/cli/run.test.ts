@@ -129,3 +129,9 @@ test("bin/bulkhead without dist says how to build, exit 2", () => {
   assert.equal(r.status, 2);
   assert.equal(r.stderr, "bulkhead is not built: run npm install (or npm run build)\n");
 });
+
+test("a value that starts with a dash is the option's value: -m -5 says what is wrong with -5", () => {
+  assert.throws(() => parseRunArgs(["-m", "-5"]), (e: unknown) => e instanceof CliError && e.status === 2 && e.message === "run: --memory '-5' is not a size (try 512M or 2G)");
+  assert.throws(() => parseRunArgs(["--smp", "-1"]), (e: unknown) => e instanceof CliError && /--smp must be a number of harts from 1 to 8, not '-1'/.test(e.message));
+  assert.throws(() => parseRunArgs(["-m", "--smp", "2"]), (e: unknown) => e instanceof CliError && /option -m needs a value/.test(e.message));
+});

@@ -3,14 +3,21 @@
 // escape key, as QEMU's -nographic (Ctrl-A x exits, Ctrl-A h helps).
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { formatSize, type ImageFile, MAX_RAM_BYTES } from "../boot/loader.js";
-import { MAX_HARTS } from "../machine/cpu.js";
+import { ChardevError } from "../chardev/index.js";
+import { formatSize, type ImageFile } from "../boot/loader.js";
+import { ImagesError } from "../images/errors.js";
+import { hartsOk, MAX_HARTS, MAX_RAM_BYTES, MIN_RAM_BYTES, ramProblem } from "../machine/limits.js";
 import { parseSize } from "../machine/size.js";
-import { type DeviceStats, Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
+import type { DeviceStats, MachineConfig, MachineExit, MachineStats } from "../machine/machine.js";
+import { NetError } from "../net/index.js";
+import type { VmDevice } from "../rootos/plan/index.js";
+import { DeviceOpenError } from "../runner/devices.js";
+import { type RunPlan, VmRunner } from "../runner/runner.js";
 import { CliError, usageError } from "./cli-error.js";
-import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive } from "./devices.js";
-import { type ConsoleChoice, NETDEV_HELP, type NetdevSpec, openIo, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec } from "./io-devices.js";
-import type { CallbackPort } from "../chardev/stream.js";
+import { DRIVE_HELP, type DriveSpec, drivePlan, parseDrive } from "./devices.js";
+import {
+  type ConsoleChoice, consolePlan, NETDEV_HELP, type NetdevSpec, netdevPlan, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec,
+} from "./io-devices.js";
 
 export const RUN_HELP = `usage: bulkhead run [options]
 
@@ -109,7 +116,7 @@ const OPTIONS = {
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: valuesStartingWithDash(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
     throw usageError(`run: ${describeParseError(e)} (see bulkhead run --help)`);
   }
@@ -119,7 +126,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   if (timing !== "realtime" && timing !== "virtual") throw usageError(`run: --timing must be realtime or virtual, not '${timing}'`);
   const smpText = values.smp ?? "1";
   const smp = /^\d+$/.test(smpText) ? Number(smpText) : NaN;
-  if (!(smp >= 1 && smp <= MAX_HARTS)) throw usageError(`run: --smp must be a number of harts from 1 to ${MAX_HARTS}, not '${smpText}'`);
+  if (!hartsOk(smp)) throw usageError(`run: --smp must be a number of harts from 1 to ${MAX_HARTS}, not '${smpText}'`);
   const memoryBytes = parseMemorySize(values.memory ?? "512M");
   if (bios.kind === "none" && values.kernel === undefined) throw usageError("run: --bios none needs --kernel (an ELF program to run in M-mode)");
   if (bios.kind === "none" && values.initrd !== undefined) throw usageError("run: --initrd needs a kernel that reads it; it is not used with --bios none");
@@ -144,6 +151,33 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   };
 }
 
+/**
+ * `-m -5` as `--memory=-5`: node's parseArgs refuses a value that starts with a dash
+ * (it may be a forgotten value before the next option), so a value that is not one of our
+ * options is joined to its option here, and the option's own check says what is wrong with it.
+ */
+function valuesStartingWithDash(argv: readonly string[]): string[] {
+  const takesValue = new Map<string, string>();
+  for (const [name, o] of Object.entries(OPTIONS)) {
+    if (o.type !== "string") continue;
+    takesValue.set(`--${name}`, name);
+    if ("short" in o) takesValue.set(`-${o.short}`, name);
+  }
+  const isOption = (a: string) => takesValue.has(a.split("=")[0]!) || a.replace(/^--?/, "").split("=")[0]! in OPTIONS || a === "-h";
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!, next = argv[i + 1];
+    const name = takesValue.get(a);
+    if (name !== undefined && next !== undefined && next.startsWith("-") && next !== "-" && !isOption(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** node:util parseArgs errors, as one short line naming the option. */
 function describeParseError(e: unknown): string {
   const err = e as { code?: string; message?: string };
@@ -153,7 +187,7 @@ function describeParseError(e: unknown): string {
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": return `unexpected argument '${quoted}'`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const name = quoted.split(" ")[0]!.replace(/^-[a-z], /, "");
-      return /argument missing/.test(err.message ?? "") ? `option ${name} needs a value` : `option ${name} takes no value`;
+      return /argument missing|argument is ambiguous/.test(err.message ?? "") ? `option ${name} needs a value` : `option ${name} takes no value`;
     }
     default: return err.message ?? String(e);
   }
@@ -166,10 +200,12 @@ function describeParseError(e: unknown): string {
 export function parseMemorySize(text: string): number {
   const bytes = parseSize(text);
   if (bytes === undefined) throw usageError(`run: --memory '${text}' is not a size (try 512M or 2G)`);
-  if (bytes > Number(MAX_RAM_BYTES)) throw usageError(`run: --memory ${text} is more than a VM can have (at most ${formatSize(MAX_RAM_BYTES)})`);
-  if (bytes < 2 ** 21) throw usageError(`run: --memory ${text} is too small (at least 2M)`);
-  if (bytes % 4096 !== 0) throw usageError(`run: --memory ${text} is not a whole number of 4 KiB pages`);
-  return bytes;
+  switch (ramProblem(bytes)) {
+    case "large": throw usageError(`run: --memory ${text} is more than a VM can have (at most ${formatSize(MAX_RAM_BYTES)})`);
+    case "small": throw usageError(`run: --memory ${text} is too small (at least ${formatSize(BigInt(MIN_RAM_BYTES))})`);
+    case "unaligned": throw usageError(`run: --memory ${text} is not a whole number of 4 KiB pages`);
+    case undefined: return bytes;
+  }
 }
 
 /** Read an image file; a missing or unreadable file is a one-line error naming what it was for. */
@@ -264,7 +300,6 @@ export class EscapeFilter {
  * exit path (a process 'exit' hook covers the ones restore() does not see).
  */
 class Terminal {
-  private machine: Machine | undefined;
   private readonly tty = process.stdin.isTTY === true;
   private readonly filter: EscapeFilter;
   private rawSet = false;
@@ -274,18 +309,18 @@ class Terminal {
     if (this.tty) this.filter.push(bytes);
     else this.send(bytes);
   };
-  private readonly onEnd = (): void => this.machine?.closeInput();
+  private readonly onEnd = (): void => this.runner.closeInput();
   private readonly onSignal = (sig: NodeJS.Signals): void => {
     this.signal = sig;
-    this.machine?.stop(`terminating on signal ${sig}`);
+    this.runner.stop(`terminating on signal ${sig}`);
   };
   private readonly onExit = (): void => this.unraw();
 
-  /** @param hvc the terminal's end of hvc0 when the keys go there (--console hvc) instead of to the UART */
-  constructor(private readonly hvc?: CallbackPort) {
+  /** @param hvc the keys go to hvc0 (--console hvc: the unnamed port 0) instead of to the UART */
+  constructor(private readonly runner: VmRunner, private readonly hvc: boolean) {
     this.filter = new EscapeFilter({
       send: (b) => this.send(b),
-      exit: () => this.machine?.stop("stopped by Ctrl-A x"),
+      exit: () => this.runner.stop("stopped by Ctrl-A x"),
       help: () => process.stderr.write(ESCAPE_HELP),
     });
     if (this.tty) {
@@ -297,18 +332,13 @@ class Terminal {
     process.on("SIGTERM", this.onSignal);
     process.stdin.on("data", this.onData);
     process.stdin.on("end", this.onEnd);
+    if (process.stdin.readableEnded) runner.closeInput();
     process.stdin.resume();
   }
 
   private send(bytes: Uint8Array): void {
-    if (this.hvc) this.hvc.push(bytes);
-    else this.machine?.sendInput(bytes);
-  }
-
-  /** Route input to this machine (a new one after each reboot). */
-  attach(m: Machine): void {
-    this.machine = m;
-    if (process.stdin.readableEnded) m.closeInput();
+    if (this.hvc) this.runner.portInput("", bytes);
+    else this.runner.input(bytes);
   }
 
   restore(): void {
@@ -329,6 +359,43 @@ class Terminal {
   }
 }
 
+/**
+ * `bulkhead run`'s options as the one-VM plan the runner runs, the same slice a system
+ * description gives a VM: its machine (images read) and its devices, in the order the
+ * guest sees them (drives, the rng, NICs, the console); `options[i]` is the option of
+ * `devices[i]`, for messages.
+ */
+export async function runPlanOf(opts: RunOptions): Promise<RunPlan & { readonly options: readonly string[] }> {
+  const boot = await bootConfigOf(opts);
+  const { devices, options } = planDevices(opts);
+  return { machine: { harts: opts.smp, ramBytes: opts.memoryBytes, timing: opts.timing, boot }, devices, options, noReboot: opts.noReboot };
+}
+
+/** The devices of --drive, --rng, --netdev, --port and --console, and the option of each. */
+export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" | "ports" | "console">): { devices: VmDevice[]; options: string[] } {
+  const devices: VmDevice[] = [], options: string[] = [];
+  const add = (d: VmDevice, option: string) => { devices.push(d); options.push(option); };
+  for (const d of opts.drives) add(drivePlan(d), `--drive ${d.text}`);
+  if (opts.rng) add({ kind: "rng" }, "--rng");
+  opts.netdevs.forEach((n, i) => add(netdevPlan(n, i), `--netdev ${n.text}`));
+  const console = consolePlan(opts.ports, opts.console);
+  if (console) add(console, opts.ports.length ? opts.ports.map((p) => `--port ${p.text}`).join(" ") : "--console hvc");
+  return { devices, options };
+}
+
+/**
+ * A device that could not be opened, as one line naming its option: for the console, the
+ * --port whose host end failed. Anything else (a bug) is rethrown as it is.
+ */
+export function deviceOptionError(e: unknown, opts: Pick<RunOptions, "ports">, options: readonly string[]): unknown {
+  if (!(e instanceof DeviceOpenError)) return e;
+  const cause = e.cause;
+  if (!(cause instanceof ImagesError || cause instanceof NetError || cause instanceof ChardevError)) return cause;
+  // Port 0 is the terminal; port n the n-th --port.
+  const port = e.device.kind === "console" && e.port !== undefined ? opts.ports[e.port - 1] : undefined;
+  return new CliError(`${port ? `--port ${port.text}` : options[e.index]!}: ${cause.message}`);
+}
+
 /** `bulkhead run`. */
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const opts = parseRunArgs(argv);
@@ -336,21 +403,32 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  const boot = await bootConfigOf(opts);
-  const opened = openDevices({ drives: opts.drives, rng: opts.rng, timing: opts.timing });
+  const plan = await runPlanOf(opts);
   const out = new ConsoleOutput();
-  let io;
+  const say = out.say;
+  let runner: VmRunner;
   try {
-    io = await openIo({ netdevs: opts.netdevs, ports: opts.ports, console: opts.console, consoleOutput: out.write });
+    runner = await VmRunner.open(plan, {
+      console: out.write,
+      portOutput: (_port, bytes) => out.write(bytes), // port 0, the only one kept: the terminal
+      deviceLog: (line) => say(line),
+      started: (boot, m) => { if (boot === 1 && opts.dtbOut !== undefined) writeFdt(opts.dtbOut, m.fdt); },
+      ended: (exit, m) => {
+        if (exit.kind === "hang") say(`the guest hung: ${exit.reason}`);
+        if (exit.kind === "stopped") say(exit.reason);
+        if (opts.dumpStats) for (const line of formatStats(m.stats(), m.deviceStats())) say(line);
+      },
+    });
   } catch (e) {
-    opened.close();
-    throw e;
+    throw deviceOptionError(e, opts, plan.options);
   }
+  const term = new Terminal(runner, opts.console === "hvc");
   try {
-    return await runMachine(opts, boot, [...opened.devices, ...io.devices], out, io.hvc);
+    const exit = await runner.run();
+    if (term.signal) return 128 + (term.signal === "SIGINT" ? 2 : 15);
+    return exitStatus(exit);
   } finally {
-    opened.close();
-    await io.close();
+    term.restore();
   }
 }
 
@@ -366,39 +444,6 @@ class ConsoleOutput {
     process.stderr.write(`${this.lineOpen ? "\n" : ""}bulkhead: ${line}\n`);
     this.lineOpen = false;
   };
-}
-
-async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices: MachineConfig["devices"], out: ConsoleOutput, hvc: CallbackPort | undefined): Promise<number> {
-  const say = out.say;
-  const config: MachineConfig = {
-    harts: opts.smp,
-    ramBytes: opts.memoryBytes,
-    timing: opts.timing,
-    boot,
-    console: { write: out.write },
-    devices,
-    log: (line) => say(line),
-  };
-  let machine = new Machine(config);
-  if (opts.dtbOut !== undefined) writeFdt(opts.dtbOut, machine.fdt);
-  const term = new Terminal(hvc);
-  try {
-    for (;;) {
-      term.attach(machine);
-      const exit = await machine.run();
-      if (exit.kind === "hang") say(`the guest hung: ${exit.reason}`);
-      if (exit.kind === "stopped") say(exit.reason);
-      if (opts.dumpStats) for (const line of formatStats(machine.stats(), machine.deviceStats())) say(line);
-      if (exit.kind === "reset" && !opts.noReboot) {
-        machine = new Machine(config);
-        continue;
-      }
-      if (term.signal) return 128 + (term.signal === "SIGINT" ? 2 : 15);
-      return exitStatus(exit);
-    }
-  } finally {
-    term.restore();
-  }
 }
 
 function writeFdt(path: string, fdt: Uint8Array): void {

@@ -1,18 +1,8 @@
 // The machine's MMIO bus: the only owner of the physical address map outside RAM.
-// Devices see offsets relative to their base, never absolute addresses. The hart reaches
-// the bus only on its slow path (a load or store that misses RAM).
-
-export type AccessSize = 1 | 2 | 4 | 8;
-
-/** A memory-mapped device. Offsets are relative to the device's base. */
-export interface MmioDevice {
-  /** Short name for logs and errors, e.g. "uart0". */
-  readonly label: string;
-  /** A guest load. Return undefined to signal an access fault (e.g. an unsupported width). */
-  read(offset: number, size: AccessSize): bigint | undefined;
-  /** A guest store. Return false to signal an access fault. */
-  write(offset: number, size: AccessSize, value: bigint): boolean;
-}
+// Devices (platform/mmio.ts's MmioDevice) see offsets relative to their base, never
+// absolute addresses. The hart reaches the bus only on its slow path (a load or store
+// that misses RAM).
+import type { AccessSize, MmioDevice } from "../platform/mmio.js";
 
 export class BusError extends Error {
   constructor(

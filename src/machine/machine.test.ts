@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { makeElf, makeLinuxImage } from "../boot/testing.js";
-import { SBI_EXT_DBCN } from "../boot/sbi.js";
+import { SBI_EXT_DBCN } from "./sbi.js";
 import { Exit, RAM_BASE } from "./cpu.js";
-import { FW_DYNAMIC_INFO_MAGIC, Machine, type MachineConfig, MachineError, resetVector, VIRTUAL_EPOCH_NS } from "./machine.js";
+import { FW_DYNAMIC_INFO_MAGIC, resetVector } from "../devices/boot-rom/index.js";
+import { Machine, type MachineConfig, MachineError, type MachineIo, VIRTUAL_EPOCH_NS } from "./machine.js";
 import { fakeCpuFactory, type RunScript } from "./testing.js";
 import type { DeviceEnv } from "../virtio/device.js";
 import { EchoDevice } from "../virtio/testing.js";
@@ -13,10 +14,11 @@ const FINISHER = 0x10_0000n;
 const UART = 0x1000_0000n;
 const RTC = 0x10_1000n;
 
-function machine(boot: MachineConfig["boot"], script: RunScript, extra: Partial<MachineConfig> = {}) {
+function machine(boot: MachineConfig["boot"], script: RunScript, extra: Partial<MachineConfig> & Pick<MachineIo, "devices"> = {}) {
   const out: number[] = [];
   const f = fakeCpuFactory(script);
-  const m = new Machine({ harts: 2, ramBytes: 64 * MB, timing: "virtual", boot, console: { write: (b) => out.push(...b) }, ...extra }, { createCpu: f.createCpu });
+  const { devices, ...config } = extra;
+  const m = new Machine({ harts: 2, ramBytes: 64 * MB, timing: "virtual", boot, ...config }, { console: { write: (b) => out.push(...b) }, ...(devices ? { devices } : {}) }, { createCpu: f.createCpu });
   return { m, cpu: f.get(), out, text: () => String.fromCharCode(...out) };
 }
 
@@ -242,7 +244,7 @@ test("virtual timing: the RTC reads 2026-01-01 plus mtime", () => {
 test("configuration and image errors", () => {
   assert.throws(() => machine({ mode: "direct", kernel }, idleForever, { harts: 9 }), MachineError);
   assert.throws(() => machine({ mode: "direct", kernel }, idleForever, { ramBytes: 1000 }), /multiple of 4 KiB/);
-  assert.throws(() => machine({ mode: "firmware", kernel }, idleForever), /--bios FILE/);
+  assert.throws(() => machine({ mode: "firmware", kernel }, idleForever), /firmware boot needs a firmware image \(boot\.bios\)/);
   assert.throws(() => machine({ mode: "direct", kernel: { name: "k", bytes: new Uint8Array(100) } }, idleForever), /k is not a RISC-V Linux kernel Image or an ELF/);
   const big = { name: "Image", bytes: makeLinuxImage({ size: 70 * MB }) };
   assert.throws(() => machine({ mode: "direct", kernel: big }, idleForever), /memory 64 MiB is too small for kernel \(70 MiB\)/);
@@ -264,7 +266,7 @@ test("pacer: each slice runs the budget it returns, and none runs while it waits
       return 1000;
     },
   };
-  const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
+  const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel } }, { console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
   const done = m.run();
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(budgets, [1000], "the second slice waits for the pacer");
@@ -277,7 +279,7 @@ test("pacer: stop() while the pacer waits ends the run without another slice", a
   const f = fakeCpuFactory(() => Exit.Budget);
   let release: (() => void) | undefined;
   const pacer = { nextSlice: () => (f.get()?.runs ? new Promise<number>((res) => { release = () => res(1); }) : 1) };
-  const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
+  const m = new Machine({ harts: 1, ramBytes: 64 * MB, timing: "virtual", boot: { mode: "direct", kernel } }, { console: { write: () => {} } }, { createCpu: f.createCpu, pacer });
   const done = m.run();
   while (!release) await new Promise((r) => setTimeout(r, 5)); // the first slice ran; the pacer holds the next
   m.stop("paused VM stopped");

@@ -1,6 +1,6 @@
 // One virtual machine: harts + bus + platform devices + boot images, assembled from a
 // typed, immutable MachineConfig, and the loop that runs it. The virt machine's layout
-// comes from memmap.ts; the boot placement from src/boot/loader.ts.
+// comes from platform/memmap.ts; the boot placement from src/boot/loader.ts.
 //
 //   created ──run()──▶ running ──guest: finisher / SBI SRST / legacy shutdown──▶ exited
 //                        │  ▲                                                    ▲
@@ -13,17 +13,20 @@
 // without -no-reboot. Keeping reboot outside the machine keeps it a one-shot object.
 import { buildVirtFdt, type ChosenMeasurements, VIRT_ISA } from "../boot/fdt.js";
 import {
-  type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, MAX_RAM_BYTES, planBoot,
+  type BootMode, type BootPlan, type ImageFile, identifyFirmware, identifyKernel, loadBoot, planBoot,
 } from "../boot/loader.js";
 import type { GuestRam } from "../boot/ram.js";
-import { Sbi, type SbiReset } from "../boot/sbi.js";
+import { Sbi, type SbiReset } from "./sbi.js";
+import { BootRom, resetVector } from "../devices/boot-rom/index.js";
 import { GoldfishRtc } from "../devices/rtc-goldfish/index.js";
 import { type FinisherEvent, TestFinisher } from "../devices/test-finisher/index.js";
 import { Uart16550 } from "../devices/uart16550/index.js";
-import { type AccessSize, Bus, type MmioDevice } from "./bus.js";
+import type { AccessSize, MmioDevice } from "../platform/mmio.js";
+import { Bus } from "./bus.js";
 import { Clint } from "./clint/index.js";
-import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, MAX_HARTS, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
-import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "./memmap.js";
+import { Cpu, type CpuHost, type CpuOptions, Exit, Irq, Priv, RAM_BASE, Stat, TIMEBASE_HZ } from "./cpu.js";
+import { hartsOk, MAX_HARTS, MAX_RAM_BYTES, MIN_RAM_BYTES, ramProblem } from "./limits.js";
+import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "../platform/memmap.js";
 import { PCI_SLOTS } from "../pci/host.js";
 import { Plic } from "./plic/index.js";
 import type { VirtioCounters, VirtioDeviceConfig } from "../virtio/device.js";
@@ -50,6 +53,10 @@ export interface BootConfig {
   readonly measurements?: ChosenMeasurements;
 }
 
+/**
+ * What a machine is: plain data, the same in-process (`bulkhead run`) and across a thread
+ * (a VM's worker receives it as it is). What it is plugged into is MachineIo.
+ */
 export interface MachineConfig {
   readonly harts: number;
   readonly ramBytes: number;
@@ -57,6 +64,10 @@ export interface MachineConfig {
   /** Virtual timing: instructions per mtime tick (default 10: a 100 MIPS guest clock). */
   readonly instructionsPerTick?: number;
   readonly boot: BootConfig;
+}
+
+/** What the host plugs a machine into: its console, its virtio devices, its log. */
+export interface MachineIo {
   readonly console: ConsolePort;
   /**
    * Virtio devices, in order: virtio-pci ones take PCI slots 1, 2, ..., virtio-mmio ones
@@ -163,13 +174,14 @@ const A0 = 10, A1 = 11;
 /** One VM. Create, run() once, read stats(). */
 export class Machine {
   readonly config: MachineConfig;
+  readonly io: MachineIo;
   readonly cpu: MachineCpu;
   readonly bus = new Bus();
   readonly plic: Plic;
   readonly uart: Uart16550;
   readonly rtc: GoldfishRtc;
   readonly sbi: Sbi | undefined;
-  /** The virtio devices and the PCIe host bridge, as placed (config.devices). */
+  /** The virtio devices and the PCIe host bridge, as placed (io.devices). */
   readonly virtio: PlacedDevices;
   /** The generated device tree, as loaded at plan.fdt.start. */
   readonly fdt: Uint8Array;
@@ -193,10 +205,11 @@ export class Machine {
   private elapsed = 0;
   private readonly pacer: MachinePacer | undefined;
 
-  constructor(config: MachineConfig, deps: MachineDeps = {}) {
-    checkConfig(config);
+  constructor(config: MachineConfig, io: MachineIo, deps: MachineDeps = {}) {
+    checkConfig(config, io);
     this.config = config;
-    this.hostInput = (config.devices ?? []).some((d) => d.hostInput === true);
+    this.io = io;
+    this.hostInput = (io.devices ?? []).some((d) => d.hostInput === true);
     this.pacer = deps.pacer;
     const host: CpuHost = {
       mmioRead: (addr, size) => this.bus.read(addr, size),
@@ -211,7 +224,7 @@ export class Machine {
     const cpu = this.cpu;
     const ram: GuestRam = { base: RAM_BASE, bytes: cpu.ram };
 
-    // Devices, at the addresses of memmap.ts.
+    // Devices, at the addresses of platform/memmap.ts.
     this.plic = new Plic(config.harts, (h, mode, level) => cpu.setIrq(h, mode === "M" ? Irq.MEIP : Irq.SEIP, level));
     const clint = new Clint(config.harts, {
       mtime: () => cpu.mtime(),
@@ -235,9 +248,9 @@ export class Machine {
     this.bus.map(MEMMAP.uart0.base, MEMMAP.uart0.size, new Watched(this.uart, () => this.onUartTouched()));
     // Device DMA goes through GuestMemory, which drops the harts' decoded code it overwrites.
     const mem = new GuestMemory(cpu.ram, RAM_BASE, (addr, len) => cpu.invalidateCode(BigInt(addr), len));
-    this.virtio = placeVirtioDevices(config.devices ?? [], {
+    this.virtio = placeVirtioDevices(io.devices ?? [], {
       bus: this.bus, plic: this.plic, mem,
-      env: { timing: config.timing, wake: () => this.wake?.(), log: (line) => config.log?.(line) },
+      env: { timing: config.timing, wake: () => this.wake?.(), log: (line) => io.log?.(line) },
     });
 
     // Boot images: identify, plan (two fdt passes: its size decides where it goes, and
@@ -507,7 +520,7 @@ export class Machine {
     if (this.out.length === 0) return;
     const bytes = Uint8Array.from(this.out);
     this.out = [];
-    this.config.console.write(bytes);
+    this.io.console.write(bytes);
   }
 
   private onFinisher(ev: FinisherEvent): void {
@@ -531,21 +544,19 @@ export class Machine {
   }
 }
 
-function checkConfig(c: MachineConfig): void {
-  if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > MAX_HARTS) {
-    throw new MachineError("Config", `a VM has 1 to ${MAX_HARTS} harts, not ${c.harts}`);
+function checkConfig(c: MachineConfig, io: MachineIo): void {
+  if (!hartsOk(c.harts)) throw new MachineError("Config", `a VM has 1 to ${MAX_HARTS} harts, not ${c.harts}`);
+  if (ramProblem(c.ramBytes)) {
+    throw new MachineError("Config", `memory must be a multiple of 4 KiB from ${MIN_RAM_BYTES >> 20} MiB to ${MAX_RAM_BYTES >> 20n} MiB, not ${c.ramBytes} bytes`);
   }
-  if (!Number.isInteger(c.ramBytes) || c.ramBytes < 2 << 20 || BigInt(c.ramBytes) > MAX_RAM_BYTES || c.ramBytes % 4096 !== 0) {
-    throw new MachineError("Config", `memory must be a multiple of 4 KiB from 2 MiB to ${MAX_RAM_BYTES >> 20n} MiB, not ${c.ramBytes} bytes`);
-  }
-  const mmio = (c.devices ?? []).filter((d) => d.transport === "virtio-mmio").length;
+  const mmio = (io.devices ?? []).filter((d) => d.transport === "virtio-mmio").length;
   if (mmio > VIRTIO_MMIO_SLOTS) throw new MachineError("Config", `a VM has ${VIRTIO_MMIO_SLOTS} virtio-mmio slots, not ${mmio}: put the others on virtio-pci`);
-  const pci = (c.devices ?? []).length - mmio;
+  const pci = (io.devices ?? []).length - mmio;
   if (pci > PCI_SLOTS - 1) throw new MachineError("Config", `a VM's PCI bus holds ${PCI_SLOTS - 1} devices, not ${pci}: put some on virtio-mmio`);
   const b = c.boot;
-  if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (--bios FILE)");
-  if (b.mode !== "firmware" && !b.kernel) throw new MachineError("Config", `${b.mode} boot needs a kernel (--kernel FILE)`);
-  if (b.mode === "bare" && b.initrd) throw new MachineError("Config", "--initrd needs a kernel to read it: it is not used with --bios none");
+  if (b.mode === "firmware" && !b.bios) throw new MachineError("Config", "firmware boot needs a firmware image (boot.bios)");
+  if (b.mode !== "firmware" && !b.kernel) throw new MachineError("Config", `${b.mode} boot needs a kernel (boot.kernel)`);
+  if (b.mode === "bare" && b.initrd) throw new MachineError("Config", "bare boot runs a program with no kernel to read an initrd: boot.initrd must be absent");
 }
 
 function createWasmCpu(opts: CpuOptions, host: CpuHost): MachineCpu {
@@ -557,48 +568,6 @@ function createWasmCpu(opts: CpuOptions, host: CpuHost): MachineCpu {
     }
     throw e;
   }
-}
-
-/** fw_dynamic_info (OpenSBI include/sbi/fw_dynamic.h), version 2. */
-export const FW_DYNAMIC_INFO_MAGIC = 0x4942534fn; // "OSBI"
-export const FW_DYNAMIC_INFO_VERSION = 2n;
-export const FW_DYNAMIC_INFO_NEXT_MODE_S = 1n;
-/** Offset of fw_dynamic_info in the ROM: right after the 10-word reset vector. */
-export const FW_DYNAMIC_INFO_OFFSET = 0x28;
-
-/**
- * The reset vector, as QEMU's riscv_setup_rom_reset_vec (rv64), followed by
- * fw_dynamic_info: a0 = mhartid, a1 = fdt, a2 = &fw_dynamic_info, jump to `start`.
- */
-export function resetVector(start: bigint, fdt: bigint, nextAddr: bigint): Uint8Array {
-  const b = new Uint8Array(FW_DYNAMIC_INFO_OFFSET + 6 * 8);
-  const dv = new DataView(b.buffer);
-  const words = [
-    0x00000297, //     auipc t0, %pcrel_hi(fw_dyn)
-    0x02828613, //     addi  a2, t0, %pcrel_lo(1b)   (a2 = &fw_dynamic_info)
-    0xf1402573, //     csrr  a0, mhartid
-    0x0202b583, //     ld    a1, 32(t0)              (fdt_laddr)
-    0x0182b283, //     ld    t0, 24(t0)              (start)
-    0x00028067, //     jr    t0
-  ];
-  words.forEach((w, i) => dv.setUint32(4 * i, w, true));
-  dv.setBigUint64(24, start, true);
-  dv.setBigUint64(32, fdt, true);
-  const info = [FW_DYNAMIC_INFO_MAGIC, FW_DYNAMIC_INFO_VERSION, nextAddr, FW_DYNAMIC_INFO_NEXT_MODE_S, 0n /* options */, 0n /* boot_hart */];
-  info.forEach((v, i) => dv.setBigUint64(FW_DYNAMIC_INFO_OFFSET + 8 * i, v, true));
-  return b;
-}
-
-/** The mask ROM at 0x1000 as the bus sees it: reads return its bytes, writes are ignored (as QEMU's mrom). */
-class BootRom implements MmioDevice {
-  readonly label = "rom";
-  bytes: Uint8Array = new Uint8Array(0);
-  read(offset: number, size: AccessSize): bigint {
-    let v = 0n;
-    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(this.bytes[offset + i] ?? 0);
-    return v;
-  }
-  write(): boolean { return true; }
 }
 
 /** A device wrapper that reports the first guest access (the UART: input goes to it from then on). */

@@ -17,18 +17,34 @@ function machine(devices: VirtioDeviceConfig[]) {
   const f = fakeCpuFactory(() => Exit.Idle);
   const logs: string[] = [];
   const m = new Machine(
-    { harts: 1, ramBytes: 128 << 20, timing: "virtual", boot: { mode: "direct", kernel }, console: { write: () => {} }, devices, log: (l) => logs.push(l) },
+    { harts: 1, ramBytes: 128 << 20, timing: "virtual", boot: { mode: "direct", kernel } },
+    { console: { write: () => {} }, devices, log: (l) => logs.push(l) },
     { createCpu: f.createCpu },
   );
   return { m, cpu: f.get(), logs, fdt: Buffer.from(m.fdt).toString("latin1") };
 }
 const dev = (transport: VirtioDeviceConfig["transport"]): VirtioDeviceConfig => ({ transport, create: () => new EchoDevice() });
 
-test("no devices: no PCI host bridge and no virtio-mmio slot, on the bus or in the tree", () => {
+test("no devices: no PCI host bridge and no virtio-mmio device, on the bus or in the tree", () => {
   const { m, fdt } = machine([]);
   assert.equal(m.virtio.pci, undefined);
   assert.ok(!m.bus.regions().some((r) => /pcie|echo/.test(r.label)));
   assert.ok(!fdt.includes("pci-host-ecam-generic") && !fdt.includes("virtio,mmio"));
+});
+
+test("an empty virtio-mmio slot answers as on QEMU virt (magic, version 2, device ID 0), keeps no state, and is not in the tree", () => {
+  const { m, fdt } = machine([dev("virtio-mmio")]);
+  const slot = (i: number) => 0x1000_1000n + BigInt(i) * 0x1000n;
+  for (let i = 1; i < 8; i++) {
+    assert.deepEqual([0x000n, 0x004n, 0x008n].map((r) => m.bus.read(slot(i) + r, 4)), [0x7472_6976n, 2n, 0n], `slot ${i}`);
+    for (const r of [0x014n, 0x030n, 0x070n, 0x100n]) {
+      assert.equal(m.bus.write(slot(i) + r, 4, 0xffn), true, "a write is taken, not faulted");
+      assert.equal(m.bus.read(slot(i) + r, 4), 0n, `and changes nothing (0x${r.toString(16)})`);
+    }
+    assert.ok(!fdt.includes(`virtio_mmio@${slot(i).toString(16)}`));
+  }
+  assert.equal(m.bus.read(0x1000_1000n + 8n, 4), 0x7fn, "slot 0 holds the configured device");
+  assert.equal(m.bus.read(0x1000_9000n, 4), undefined, "past the eighth slot: nothing");
 });
 
 test("pci devices take slots 1, 2; mmio devices the slots from 0x10001000 with IRQ 1, 2; the tree lists both", () => {

@@ -1,18 +1,19 @@
 // A VM's virtio devices, placed on the virt machine: virtio-pci functions on the PCIe host
 // bridge (ECAM 0x3000_0000, window 0x4000_0000, INTx → PLIC 32..35; slots 1, 2, ... in
 // configuration order) and virtio-mmio devices in the slots at 0x1000_1000 (IRQ 1..8, in
-// configuration order). Only what is configured exists: with no virtio-pci device there
-// is no host bridge either, on the bus or in the device tree.
+// configuration order). Only what is configured is a device: with no virtio-pci device
+// there is no host bridge, on the bus or in the device tree; the mmio slots left empty
+// answer as QEMU virt's do ("no device", no state) and are not in the tree.
 import { FdtNode, type VirtPhandles } from "../boot/fdt.js";
 import type { Plic } from "./plic/index.js";
 import { PciHost } from "../pci/host.js";
 import type { DeviceEnv, VirtioDevice, VirtioDeviceConfig } from "../virtio/device.js";
 import type { GuestMemory } from "../virtio/guest-memory.js";
 import type { VirtioCore } from "../virtio/transport/core.js";
-import { VirtioMmio } from "../virtio/transport/mmio.js";
+import { EmptyVirtioMmioSlot, VirtioMmio } from "../virtio/transport/mmio.js";
 import { VirtioPci } from "../virtio/transport/pci.js";
 import type { Bus } from "./bus.js";
-import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "./memmap.js";
+import { IRQ, MEMMAP, VIRTIO_MMIO_SLOTS } from "../platform/memmap.js";
 
 /** One placed device: where it is, its model, its transport state (status, errors). */
 export interface PlacedDevice {
@@ -60,6 +61,10 @@ export function placeVirtioDevices(configs: readonly VirtioDeviceConfig[], c: Pl
       mmioSlots.push(i);
       devices.push({ device, core: t.core, where: `mmio 0x${base.toString(16)} irq ${IRQ.virtioMmio0 + i}` });
     }
+  }
+  const empty = new EmptyVirtioMmioSlot();
+  for (let i = mmioSlots.length; i < VIRTIO_MMIO_SLOTS; i++) {
+    c.bus.map(MEMMAP.virtioMmio.base + BigInt(i) * MEMMAP.virtioMmio.size, MEMMAP.virtioMmio.size, empty);
   }
   return {
     devices,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { DeviceTree } from "../boot/fdt.js";
-import type { AccessSize } from "../machine/bus.js";
-import { MEMMAP } from "../machine/memmap.js";
+import type { AccessSize } from "../platform/mmio.js";
+import { MEMMAP } from "../platform/memmap.js";
 import {
   ConfigSpace, PCI_BASE_ADDRESS_0, PCI_CAPABILITY_LIST, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_COMMAND_MEMORY,
   PCI_HEADER_TYPE, PCI_INTERRUPT_LINE, PCI_INTERRUPT_PIN, PCI_ROM_ADDRESS, PCI_STATUS, PCI_STATUS_CAP_LIST,

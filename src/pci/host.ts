@@ -6,10 +6,9 @@
 // MMIO window 0x4000_0000..0x7fff_ffff (PCI address = CPU address), INTA..INTD → PLIC 32..35.
 // One bus (0). 00:00.0 is the host bridge itself; devices take slots 1, 2, ... in the order
 // they are plugged. Linux enumerates the bus and assigns every BAR itself.
-import type { IrqLine } from "../devices/ports.js";
+import type { IrqLine, AccessSize, MmioDevice } from "../platform/mmio.js";
 import { FdtNode } from "../boot/fdt.js";
-import type { AccessSize, MmioDevice } from "../machine/bus.js";
-import type { Region } from "../machine/memmap.js";
+import type { Region } from "../platform/memmap.js";
 import { ConfigSpace, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE, PCI_INTERRUPT_PIN } from "./config-space.js";
 import { PciError } from "./errors.js";
 

@@ -13,6 +13,7 @@
 import type { VirtioError } from "./errors.js";
 import type { GuestMemory } from "./guest-memory.js";
 import type { Virtqueue } from "./queue.js";
+export { newCounters, type VirtioCounters } from "./counters.js";
 
 /** Device IDs (spec §5), the `type` of a VirtioDevice. */
 export const VIRTIO_ID = { net: 1, block: 2, console: 3, entropy: 4 } as const;
@@ -90,31 +91,6 @@ export interface VirtioDevice {
   notify(q: number, vq: Virtqueue): void;
   /** The driver reset the device (status 0): forget ctx and every chain in flight. */
   reset(): void;
-}
-
-/**
- * One device's traffic, counted where every device's requests pass: its queues count
- * chains and bytes, its transport notifications, interrupts and guest errors. Plain
- * numbers, bumped on the device path; `bulkhead run --dump-stats` and Machine.deviceStats() read them.
- */
-export interface VirtioCounters {
-  /** Chains the device took from the driver (blk requests, net frames, console buffers, rng reads). */
-  requests: number;
-  /** Bytes of the chains' device-readable buffers: what the driver handed the device. */
-  bytesRead: number;
-  /** Bytes the device wrote into guest buffers (the used lengths). */
-  bytesWritten: number;
-  /** Queue notifications (kicks) from the driver, including those for queues not running. */
-  notifications: number;
-  /** Interrupts raised: the device's line went from low to high (used buffers or a configuration change). */
-  interrupts: number;
-  /** Guest errors: requests that broke the protocol (NEEDS_RESET, or ignored as harmless). */
-  errors: number;
-}
-
-/** A fresh set of counters, all zero. */
-export function newCounters(): VirtioCounters {
-  return { requests: 0, bytesRead: 0, bytesWritten: 0, notifications: 0, interrupts: 0, errors: 0 };
 }
 
 /** Host services a machine offers the device models it builds. */

@@ -7,7 +7,7 @@
 /** What the guest did wrong, with the facts each message needs. Addresses are guest-physical. */
 export type VirtioErrorInfo =
   /** A buffer or ring lies (partly) outside guest RAM. */
-  | { kind: "OutsideRam"; addr: number; len: number; what: string }
+  | { kind: "OutsideRam"; addr: bigint; len: number; what: string }
   /** avail.idx moved more than the queue size past the last index we consumed. */
   | { kind: "AvailIndex"; queue: number; availIdx: number; lastAvail: number; size: number }
   /** A head or next index at or past the queue size (or an indirect table's length). */
@@ -25,18 +25,19 @@ export type VirtioErrorInfo =
   /** The driver enabled a queue whose size is 0, not a power of 2, or above the maximum. */
   | { kind: "QueueSize"; queue: number; size: number; max: number }
   /** The rings of an enabled queue are misaligned. */
-  | { kind: "RingAlignment"; queue: number; what: string; addr: number; align: number }
+  | { kind: "RingAlignment"; queue: number; what: string; addr: bigint; align: number }
   /** The driver used the device before negotiating (FEATURES_OK / DRIVER_OK). */
   | { kind: "NotReady"; what: string }
   /** The driver asked for features the device did not offer, or left out VIRTIO_F_VERSION_1. */
   | { kind: "Features"; why: string };
 
-const hex = (v: number): string => "0x" + v.toString(16);
+/** A guest's 64-bit value in hex, exactly (a bigint: never rounded through a number). */
+const hex = (v: bigint): string => "0x" + v.toString(16);
 
 function describe(e: VirtioErrorInfo): string {
   switch (e.kind) {
     case "OutsideRam":
-      return `${e.what} [${hex(e.addr)}, ${hex(e.addr + e.len)}) lies outside guest RAM`;
+      return `${e.what} [${hex(e.addr)}, ${hex(e.addr + BigInt(e.len))}) lies outside guest RAM`;
     case "AvailIndex":
       return `queue ${e.queue}: avail.idx ${e.availIdx} is more than the queue size ${e.size} ahead of ${e.lastAvail}`;
     case "DescriptorIndex":

@@ -3,8 +3,9 @@
 // DMAs a program into RAM must not leave the hart running the old instructions).
 // The only door from src/virtio to guest memory: the queue and the devices go through it.
 //
-// Guest-physical addresses are plain numbers here: RAM lies far below 2^53, and an
-// address the guest hands us that does not fit is simply outside RAM.
+// A 64-bit value the guest hands us (a descriptor's or a ring's address) stays a bigint
+// until checkWide() has found it in RAM: RAM lies far below 2^53, so from then on a plain
+// number is exact. A JS number never holds a guest's 64-bit value unchecked.
 import { VirtioError } from "./errors.js";
 
 /** Called after the host wrote guest RAM: [addr, addr+len), guest-physical. */
@@ -31,8 +32,14 @@ export class GuestMemory {
 
   /** The offset into RAM of [addr, addr+len); throws VirtioError OutsideRam naming `what`. */
   check(addr: number, len: number, what: string): number {
-    if (!this.contains(addr, len)) throw new VirtioError({ kind: "OutsideRam", addr, len, what });
+    if (!this.contains(addr, len)) throw new VirtioError({ kind: "OutsideRam", addr: BigInt(addr), len, what });
     return addr - this.base;
+  }
+
+  /** A guest's 64-bit address of [addr, addr+len), checked to lie in RAM, as a number; else VirtioError OutsideRam. */
+  checkWide(addr: bigint, len: number, what: string): number {
+    if (addr < BigInt(this.base) || addr + BigInt(len) > BigInt(this.end)) throw new VirtioError({ kind: "OutsideRam", addr, len, what });
+    return Number(addr);
   }
 
   /** A copy of [addr, addr+len). */
@@ -79,12 +86,8 @@ export class GuestMemory {
   u8(addr: number, what = "u8"): number { return this.bytes[this.check(addr, 1, what)]!; }
   u16(addr: number, what = "u16"): number { return this.dv.getUint16(this.check(addr, 2, what), true); }
   u32(addr: number, what = "u32"): number { return this.dv.getUint32(this.check(addr, 4, what), true); }
-  /** A u64 as a number; values from 2^53 up come back as Infinity (never a RAM address). */
-  u64(addr: number, what = "u64"): number {
-    const o = this.check(addr, 8, what);
-    const hi = this.dv.getUint32(o + 4, true);
-    return hi >= 1 << 21 ? Infinity : hi * 2 ** 32 + this.dv.getUint32(o, true);
-  }
+  /** A u64, exact (checkWide() turns an address into a number). */
+  u64(addr: number, what = "u64"): bigint { return this.dv.getBigUint64(this.check(addr, 8, what), true); }
 
   setU8(addr: number, v: number, what = "u8"): void { this.bytes[this.check(addr, 1, what)] = v; this.invalidate(addr, 1); }
   setU16(addr: number, v: number, what = "u16"): void { this.dv.setUint16(this.check(addr, 2, what), v, true); this.invalidate(addr, 2); }

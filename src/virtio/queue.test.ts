@@ -40,12 +40,15 @@ describe("guest memory", () => {
     assert.deepEqual([...ram.view(ram.base + 200, 8)], new Array(8).fill(9));
   });
 
-  test("u64 above 2^53 reads as Infinity, which no range contains", () => {
+  test("u64 above 2^53 reads exactly, and no range contains it: the error names the exact address", () => {
     const ram = new TestRam(4096);
     ram.dv().setBigUint64(0, 0xffff_ffff_ffff_f000n, true);
-    assert.equal(ram.mem.u64(ram.base), Infinity);
+    assert.equal(ram.mem.u64(ram.base), 0xffff_ffff_ffff_f000n);
+    assert.throws(() => ram.mem.checkWide(ram.mem.u64(ram.base), 512, "buffer"),
+      (e: unknown) => e instanceof VirtioError && e.message === "buffer [0xfffffffffffff000, 0xfffffffffffff200) lies outside guest RAM");
     ram.dv().setBigUint64(0, 0x1_8000_0000n, true);
-    assert.equal(ram.mem.u64(ram.base), 0x1_8000_0000);
+    assert.equal(ram.mem.u64(ram.base), 0x1_8000_0000n);
+    assert.equal(ram.mem.checkWide(BigInt(ram.base) + 16n, 16, "buffer"), ram.base + 16);
   });
 
   test("a GuestMemory over a view of a larger buffer uses the view's offset", () => {
@@ -71,14 +74,14 @@ describe("virtqueue: enabling", () => {
   test("misaligned rings and rings outside RAM are refused", () => {
     const ram = new TestRam();
     const d = new TestDriver(ram, 8, { enable: false });
-    d.vq.desc = ram.base + 8;
+    d.vq.desc = BigInt(ram.base + 8);
     throwsKind(() => d.vq.enable(), "RingAlignment");
-    d.vq.desc = ram.base;
-    d.vq.device = ram.base + 0x2_0002;
+    d.vq.desc = BigInt(ram.base);
+    d.vq.device = BigInt(ram.base + 0x2_0002);
     throwsKind(() => d.vq.enable(), "RingAlignment");
-    d.vq.device = ram.base + ram.bytes.length - 16;
+    d.vq.device = BigInt(ram.base + ram.bytes.length - 16);
     throwsKind(() => d.vq.enable(), "OutsideRam");
-    d.vq.device = 0;
+    d.vq.device = 0n;
     throwsKind(() => d.vq.enable(), "OutsideRam");
   });
 

@@ -9,7 +9,7 @@
 // A guest is not trusted: every index is range-checked, every buffer must lie in RAM,
 // a chain has a bounded number of descriptors (loops end), readable buffers come before
 // writable ones. Anything else is a VirtioError, thrown before the device sees the chain.
-import { newCounters, type VirtioCounters } from "./device.js";
+import { newCounters, type VirtioCounters } from "./counters.js";
 import { VirtioError } from "./errors.js";
 import type { GuestMemory } from "./guest-memory.js";
 
@@ -39,10 +39,18 @@ export interface Segment {
 export class Virtqueue {
   /** Queue size chosen by the driver (defaults to maxSize, as the transports' QueueNum). */
   size: number;
-  /** Guest-physical addresses of the descriptor table, the driver area (avail ring), the device area (used ring). */
-  desc = 0;
-  driver = 0;
-  device = 0;
+  /**
+   * Guest-physical addresses of the descriptor table, the driver area (avail ring), the
+   * device area (used ring), as the driver wrote them: 64-bit, so bigint (a JS number
+   * would round an address above 2^53). enable() checks them into the numbers below.
+   */
+  desc = 0n;
+  driver = 0n;
+  device = 0n;
+  /** The same, once enable() found them in RAM (below 2^53: exact as numbers). */
+  private descAt = 0;
+  private availAt = 0;
+  private usedAt = 0;
   /** VIRTIO_F_INDIRECT_DESC and VIRTIO_F_EVENT_IDX as negotiated; set before enable(). */
   indirect = false;
   eventIdx = false;
@@ -71,7 +79,8 @@ export class Virtqueue {
   /** Power-on state: disabled, default size, addresses 0, indices 0. */
   reset(): void {
     this.size = this.maxSize;
-    this.desc = this.driver = this.device = 0;
+    this.desc = this.driver = this.device = 0n;
+    this.descAt = this.availAt = this.usedAt = 0;
     this.indirect = this.eventIdx = false;
     this.isReady = false;
     this.lastAvail = this.usedIdx = this.signalledUsed = 0;
@@ -84,15 +93,17 @@ export class Virtqueue {
   enable(): void {
     const q = this.index, n = this.size;
     if (!isPowerOf2(n) || n > this.maxSize) throw new VirtioError({ kind: "QueueSize", queue: q, size: n, max: this.maxSize });
-    const rings: Array<[string, number, number, number]> = [
+    const rings: Array<[string, bigint, number, number]> = [
       ["descriptor table", this.desc, DESC_SIZE * n, 16],
       ["avail ring", this.driver, 6 + 2 * n, 2],
       ["used ring", this.device, 6 + 8 * n, 4],
     ];
-    for (const [what, addr, len, align] of rings) {
-      this.mem.check(addr, len, `queue ${q} ${what}`);
-      if (addr % align !== 0) throw new VirtioError({ kind: "RingAlignment", queue: q, what, addr, align });
-    }
+    const at = rings.map(([what, addr, len, align]) => {
+      const a = this.mem.checkWide(addr, len, `queue ${q} ${what}`);
+      if (addr % BigInt(align) !== 0n) throw new VirtioError({ kind: "RingAlignment", queue: q, what, addr, align });
+      return a;
+    });
+    [this.descAt, this.availAt, this.usedAt] = at as [number, number, number];
     this.lastAvail = this.usedIdx = this.signalledUsed = 0;
     this.isReady = true;
   }
@@ -100,7 +111,7 @@ export class Virtqueue {
   /** Chains available and not yet popped. Throws VirtioError AvailIndex when avail.idx lies. */
   pending(): number {
     if (!this.isReady) return 0;
-    const availIdx = this.mem.u16(this.driver + 2, "avail.idx");
+    const availIdx = this.mem.u16(this.availAt + 2, "avail.idx");
     const n = (availIdx - this.lastAvail) & 0xffff;
     if (n > this.size) throw new VirtioError({ kind: "AvailIndex", queue: this.index, availIdx, lastAvail: this.lastAvail, size: this.size });
     return n;
@@ -117,7 +128,7 @@ export class Virtqueue {
       if (this.eventIdx) this.mem.setU16(this.availEventAddr(), this.lastAvail, "avail_event");
       return undefined;
     }
-    const head = this.mem.u16(this.driver + 4 + 2 * (this.lastAvail & (this.size - 1)), "avail ring");
+    const head = this.mem.u16(this.availAt + 4 + 2 * (this.lastAvail & (this.size - 1)), "avail ring");
     this.lastAvail = (this.lastAvail + 1) & 0xffff;
     if (this.eventIdx) this.mem.setU16(this.availEventAddr(), this.lastAvail, "avail_event");
     const chain = this.walk(head);
@@ -133,11 +144,11 @@ export class Virtqueue {
   addUsed(head: number, len: number): void {
     if (!this.isReady) return; // reset while the device held the chain: the driver forgot it
     if (!(head >= 0 && head < this.size)) throw new RangeError(`queue ${this.index}: addUsed of head ${head}, not a popped chain`);
-    const e = this.device + 4 + 8 * (this.usedIdx & (this.size - 1));
+    const e = this.usedAt + 4 + 8 * (this.usedIdx & (this.size - 1));
     this.mem.setU32(e, head, "used ring");
     this.mem.setU32(e + 4, len, "used ring");
     this.usedIdx = (this.usedIdx + 1) & 0xffff;
-    this.mem.setU16(this.device + 2, this.usedIdx, "used.idx");
+    this.mem.setU16(this.usedAt + 2, this.usedIdx, "used.idx");
     this.counters.bytesWritten += len;
   }
 
@@ -152,10 +163,10 @@ export class Virtqueue {
     if (old === now) return false;
     this.signalledUsed = now;
     if (this.eventIdx) {
-      const usedEvent = this.mem.u16(this.driver + 4 + 2 * this.size, "used_event");
+      const usedEvent = this.mem.u16(this.availAt + 4 + 2 * this.size, "used_event");
       return ((now - usedEvent - 1) & 0xffff) < ((now - old) & 0xffff);
     }
-    return (this.mem.u16(this.driver, "avail.flags") & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0;
+    return (this.mem.u16(this.availAt, "avail.flags") & VIRTQ_AVAIL_F_NO_INTERRUPT) === 0;
   }
 
   /**
@@ -164,33 +175,32 @@ export class Virtqueue {
    */
   setNotification(enabled: boolean): void {
     if (!this.isReady || this.eventIdx) return;
-    this.mem.setU16(this.device, enabled ? 0 : VIRTQ_USED_F_NO_NOTIFY, "used.flags");
+    this.mem.setU16(this.usedAt, enabled ? 0 : VIRTQ_USED_F_NO_NOTIFY, "used.flags");
   }
 
   /** Where we are in the rings (tests, snapshots, logs). */
   position(): { lastAvail: number; usedIdx: number } { return { lastAvail: this.lastAvail, usedIdx: this.usedIdx }; }
 
-  private availEventAddr(): number { return this.device + 4 + 8 * this.size; }
+  private availEventAddr(): number { return this.usedAt + 4 + 8 * this.size; }
 
   /** Follow a chain from `head`, through at most one indirect table, collecting its buffers. */
   private walk(head: number): DescriptorChain {
     const q = this.index, mem = this.mem;
     if (head >= this.size) throw new VirtioError({ kind: "DescriptorIndex", queue: q, index: head, limit: this.size });
     const readable: Segment[] = [], writable: Segment[] = [];
-    let table = this.desc, limit = this.size, idx = head, count = 0, indirect = false;
+    let table = this.descAt, limit = this.size, idx = head, count = 0, indirect = false;
     for (;;) {
       if (++count > limit) throw new VirtioError({ kind: "ChainTooLong", queue: q, head, limit });
       const d = table + DESC_SIZE * idx;
-      const addr = mem.u64(d, "descriptor"), len = mem.u32(d + 8, "descriptor");
+      const wide = mem.u64(d, "descriptor"), len = mem.u32(d + 8, "descriptor");
       const flags = mem.u16(d + 12, "descriptor"), next = mem.u16(d + 14, "descriptor");
       if (flags & VIRTQ_DESC_F_INDIRECT) {
         if (!this.indirect) throw new VirtioError({ kind: "IndirectNotNegotiated", queue: q, head });
         if (indirect) throw new VirtioError({ kind: "NestedIndirect", queue: q, head });
         if (flags & VIRTQ_DESC_F_NEXT) throw new VirtioError({ kind: "BadIndirect", queue: q, head, why: "it has NEXT set too" });
         if (len === 0 || len % DESC_SIZE !== 0) throw new VirtioError({ kind: "BadIndirect", queue: q, head, why: `table length ${len} is not a non-zero multiple of ${DESC_SIZE}` });
-        mem.check(addr, len, `queue ${q} indirect table`);
         // The table replaces the rest of the chain; WRITE on this descriptor means nothing (§2.7.5.3.2).
-        table = addr;
+        table = mem.checkWide(wide, len, `queue ${q} indirect table`);
         limit = Math.min(len / DESC_SIZE, MAX_INDIRECT_DESCRIPTORS);
         idx = 0;
         count = 0;
@@ -198,7 +208,7 @@ export class Virtqueue {
         continue;
       }
       if (len > 0) {
-        mem.check(addr, len, `queue ${q} buffer`);
+        const addr = mem.checkWide(wide, len, `queue ${q} buffer`);
         if (flags & VIRTQ_DESC_F_WRITE) writable.push({ addr, len });
         else if (writable.length > 0) throw new VirtioError({ kind: "ReadableAfterWritable", queue: q, head });
         else readable.push({ addr, len });

@@ -59,9 +59,9 @@ export class TestDriver {
     this.used = base + 0x2_0000;
     this.vq = new Virtqueue(ram.mem, opts.index ?? 0, opts.maxSize ?? size);
     this.vq.size = size;
-    this.vq.desc = this.desc;
-    this.vq.driver = this.avail;
-    this.vq.device = this.used;
+    this.vq.desc = BigInt(this.desc);
+    this.vq.driver = BigInt(this.avail);
+    this.vq.device = BigInt(this.used);
     this.vq.indirect = opts.indirect ?? false;
     this.vq.eventIdx = opts.eventIdx ?? false;
     if (opts.enable ?? true) this.vq.enable();

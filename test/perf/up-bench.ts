@@ -29,7 +29,7 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { RAM_OFFSET } from "../../src/machine/cpu.js";
 import { loadSystem } from "../../src/rootos/description/index.js";
-import { formatThrottle } from "../../src/rootos/supervisor/pacer.js";
+import { formatThrottle } from "../../src/runner/pacer.js";
 import type { VmDevice, VmPlan } from "../../src/rootos/plan/types.js";
 import { ensureImages, repoRoot, tail } from "../support/bulkhead.js";
 import { ConsoleMarks, FAILED_PREFIX, MARK_PREFIX, MARKS, type Mark, MODULES_PREFIX } from "./console-marks.js";

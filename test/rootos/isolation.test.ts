@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { type Region, MEMMAP } from "../../src/machine/memmap.js";
+import { type Region, MEMMAP, VIRTIO_MMIO_SLOTS } from "../../src/platform/memmap.js";
 import { loadSystemText } from "../../src/rootos/description/index.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
 import { guestElf, waitFor } from "../../src/rootos/supervisor/testing.js";
@@ -34,12 +34,12 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-interface Own { readonly kind: "ram" | "device" | "rom"; readonly region: Region }
+interface Own { readonly kind: "ram" | "device" | "rom" | "slots"; readonly region: Region }
 
 /** The probe's "own" lines, in its format. */
 function ownLines(own: readonly Own[]): string[] {
   const hex = (v: bigint) => `0x${v.toString(16).padStart(16, "0")}`;
-  return [...own].sort((a, b) => (a.region.base < b.region.base ? -1 : 1))
+  return [...own].sort((a, b) => (a.region.base < b.region.base ? -1 : a.region.base > b.region.base ? 1 : 0))
     .map((o) => `probe: own ${o.kind} ${hex(o.region.base)}-${hex(o.region.base + o.region.size)}`);
 }
 
@@ -65,11 +65,16 @@ function denseCount(own: readonly Own[]): number {
   return Number(n);
 }
 
-/** The machine's own devices (memmap.ts), the boot ROM, and RAM of `ram` bytes at MEMMAP.ram.base. */
+/**
+ * The machine's own devices (memmap.ts), the boot ROM, the eight virtio-mmio slots (an
+ * empty one answers "no device", as on QEMU virt), and RAM of `ram` bytes at MEMMAP.ram.base;
+ * in the probe's order for regions that start at the same address (the device tree's first).
+ */
 function virtOwn(ram: bigint, extra: readonly Region[]): Own[] {
   return [
     { kind: "rom", region: MEMMAP.bootRom },
     ...[MEMMAP.finisher, MEMMAP.rtc, MEMMAP.clint, MEMMAP.plic, MEMMAP.uart0, ...extra].map((region) => ({ kind: "device" as const, region })),
+    { kind: "slots", region: { base: MEMMAP.virtioMmio.base, size: MEMMAP.virtioMmio.size * BigInt(VIRTIO_MMIO_SLOTS) } },
     { kind: "ram", region: { base: MEMMAP.ram.base, size: ram } },
   ];
 }

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { CachedImages } from "../../src/images/index.js";
-import { MEMMAP } from "../../src/machine/memmap.js";
+import { MEMMAP } from "../../src/platform/memmap.js";
 import type { VmPlan } from "../../src/rootos/plan/index.js";
 import { Supervisor } from "../../src/rootos/supervisor/supervisor.js";
 import { testBundle, testKey } from "../../src/rootos/trust/testing.js";

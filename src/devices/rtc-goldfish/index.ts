@@ -6,8 +6,7 @@
 // guest sets by writing TIME_LOW/TIME_HIGH (kept across reset, like a battery-backed
 // clock). The device owns no timer: the machine calls poll() when it may be due (see
 // nextAlarm()); any register access polls too.
-import type { AccessSize, MmioDevice } from "../../machine/bus.js";
-import type { IrqLine } from "../ports.js";
+import type { AccessSize, IrqLine, MmioDevice } from "../../platform/mmio.js";
 
 export const TIMER_TIME_LOW = 0x00; // read: low 32 bits of now, latches the high half
 export const TIMER_TIME_HIGH = 0x04; // read: high 32 bits latched by the last TIME_LOW read

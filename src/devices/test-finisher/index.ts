@@ -1,7 +1,7 @@
 // SiFive test finisher ("sifive,test0" syscon). Spec: none published; behaviour as QEMU
 // hw/misc/sifive_test.c, used by Linux syscon-poweroff/syscon-reboot and OpenSBI's
 // sifive-test SRST driver. virt: 0x0010_0000, size 0x1000, no interrupt.
-import type { AccessSize, MmioDevice } from "../../machine/bus.js";
+import type { AccessSize, MmioDevice } from "../../platform/mmio.js";
 
 export const FINISHER_FAIL = 0x3333; // (code << 16) | FINISHER_FAIL: stop with an exit code
 export const FINISHER_PASS = 0x5555; // power off (exit status 0)

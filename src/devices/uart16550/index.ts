@@ -7,8 +7,7 @@
 // infinitely fast: a THR write reaches the ByteSink at once, so LSR.THRE/TEMT are
 // always set and the THRE interrupt re-arms immediately after each write. A break on
 // the line (receiveBreak) is a NUL with LSR.BI, as Linux's SysRq-over-serial expects.
-import type { AccessSize, MmioDevice } from "../../machine/bus.js";
-import type { ByteSink, IrqLine } from "../ports.js";
+import type { AccessSize, ByteSink, IrqLine, MmioDevice } from "../../platform/mmio.js";
 
 // Register offsets (DLAB selects DLL/DLM at 0/1).
 export const UART_RX = 0, UART_TX = 0, UART_DLL = 0;

@@ -5,7 +5,7 @@
 // A thin view: mtime and mtimecmp live in the hart's wasm (it compares them at block
 // boundaries and raises or clears MTIP itself), msip is a mip bit. This file only
 // decodes addresses and widths.
-import type { AccessSize, MmioDevice } from "../bus.js";
+import type { AccessSize, MmioDevice } from "../../platform/mmio.js";
 
 export const CLINT_IPI_OFF = 0x0000; // msip[h] at + 4*h, bit 0
 export const CLINT_TIMER_CMP_OFF = 0x4000; // mtimecmp[h] at + 8*h

@@ -2,9 +2,8 @@
 // offsets named as Linux drivers/irqchip/irq-sifive-plic.c. virt: 0x0c00_0000, size 0x60_0000,
 // DT compatible "sifive,plic-1.0.0","riscv,plic0", riscv,ndev 95; 2 contexts per hart as QEMU virt:
 // context 2h = hart h M-mode (MEIP), context 2h+1 = hart h S-mode (SEIP).
-import type { AccessSize, MmioDevice } from "../bus.js";
-import { PLIC_SOURCES } from "../memmap.js";
-import type { IrqLine } from "../../devices/ports.js";
+import type { AccessSize, MmioDevice, IrqLine } from "../../platform/mmio.js";
+import { PLIC_SOURCES } from "../../platform/memmap.js";
 
 export const PRIORITY_BASE = 0x0;
 export const PENDING_BASE = 0x1000;

@@ -8,11 +8,11 @@
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { PortHost } from "../../chardev/open.js";
-import { MAX_RAM_BYTES } from "../../boot/loader.js";
 import { BundleError, peekBundleFile, type PeekedBundle } from "../../images/bundle.js";
 import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
-import { MEMMAP } from "../../machine/memmap.js";
+import { MAX_RAM_BYTES, MIN_RAM_BYTES, RAM_ALIGN, ramProblem } from "../../machine/limits.js";
+import { MEMMAP } from "../../platform/memmap.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
 import { PERSIST_MIN_BYTES } from "../persist/text-log.js";
 import { SLOT_AREA_OFFSET, slotPairs } from "../slots/store.js";
@@ -72,9 +72,6 @@ export function probePath(path: string): Probe {
   }
 }
 
-/** Smallest VM RAM (as `bulkhead run`). */
-export const MIN_VM_MEMORY = 2 << 20;
-const PAGE = 4096;
 /** Slots start on 4 KiB boundaries. */
 const SLOT_ALIGN = 4096;
 
@@ -243,10 +240,11 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const size = vm.memory?.size;
     const memPath: Path = vm.memory?.at !== undefined ? [...at, "memory", "size"] : [...at, "memory"];
     if (size !== undefined) {
-      if (size < MIN_VM_MEMORY || size > Number(MAX_RAM_BYTES)) report(memPath, { kind: "SizeRange", what: "VM memory", bytes: size, min: MIN_VM_MEMORY, max: Number(MAX_RAM_BYTES) });
-      else if (size % PAGE !== 0) report(memPath, { kind: "SizeAlign", what: "VM memory", bytes: size, align: PAGE });
+      const problem = ramProblem(size);
+      if (problem === "small" || problem === "large") report(memPath, { kind: "SizeRange", what: "VM memory", bytes: size, min: MIN_RAM_BYTES, max: Number(MAX_RAM_BYTES) });
+      else if (problem === "unaligned") report(memPath, { kind: "SizeAlign", what: "VM memory", bytes: size, align: RAM_ALIGN });
     }
-    if (vm.memory?.at !== undefined && vm.memory.at % PAGE !== 0) report([...at, "memory", "at"], { kind: "SizeAlign", what: "memory offset", bytes: vm.memory.at, align: PAGE });
+    if (vm.memory?.at !== undefined && vm.memory.at % RAM_ALIGN !== 0) report([...at, "memory", "at"], { kind: "SizeAlign", what: "memory offset", bytes: vm.memory.at, align: RAM_ALIGN });
 
     // boot
     const boot = vm.boot;

@@ -5,7 +5,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { peekBundleFile, type PeekedBundle, type Role } from "../../images/bundle.js";
 import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
-import { MEMMAP } from "../../machine/memmap.js";
+import { MEMMAP } from "../../platform/memmap.js";
 import { defaultMac, formatMac } from "../../net/index.js";
 import type { DebianImage, FileRef, PartitionDescription, SystemDescription, VmDescription } from "../description/types.js";
 import { freeRanges, layoutPartitions, placeMemory } from "./layout.js";

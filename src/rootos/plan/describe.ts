@@ -15,7 +15,7 @@ export function describeDevice(d: VmDevice): string {
     case "passthrough-nic": return `passthrough NIC ${d.name} (${d.host.kind === "udp" ? `udp ${d.host.local.host}:${d.host.local.port}` : "no cable"}, ${d.mac})`;
     case "passthrough-serial": return `passthrough serial ${d.name} as the UART (${hostText(d.host)})`;
     case "console": return `virtio console: ${d.ports.map((p) => (p.host ? `${p.name} (${hostText(p.host)})` : p.name)).join(", ")}`;
-    case "block": return `virtio block ${d.partition} ${d.readonly ? "read-only" : "read-write"} (${d.disk} at ${size(d.offset)}, ${size(d.size)})`;
+    case "block": return `virtio block ${d.partition ?? d.image} ${d.readonly ? "read-only" : "read-write"} (${d.disk ?? d.image} at ${size(d.offset)}, ${size(d.size)})`;
     case "nic": return `virtio nic on ${d.network} (${d.mac})`;
     case "rng": return "virtio rng";
   }

@@ -9,7 +9,7 @@
 import type { PortHost } from "../../chardev/open.js";
 import type { BootMode } from "../../boot/loader.js";
 import type { Role } from "../../images/bundle.js";
-import type { Region } from "../../machine/memmap.js";
+import type { Region } from "../../platform/memmap.js";
 import type { Endpoint } from "../../net/index.js";
 
 /** How much a VM matters; the supervisor may use it to order starts and report faults. */
@@ -75,32 +75,49 @@ export type NicHost =
   /** No cable: frames sent are dropped, nothing arrives. */
   | { readonly kind: "none" };
 
-/** One named port of a virtio console (Linux: /dev/virtio-ports/NAME; port 0 is hvc0). */
+/** One port of a virtio console (Linux: /dev/virtio-ports/NAME; port 0 is hvc0). */
 export interface ConsolePortPlan {
+  /**
+   * A description names every port; "" is port 0 unnamed, hvc0 alone with no
+   * /dev/virtio-ports link (`bulkhead run`'s terminal).
+   */
   readonly name: string;
-  /** Where its host end is; undefined: kept by the RootOS (shell `console VM PORT`, the API). */
+  /** Where its host end is; undefined: kept by the host (the RootOS: shell `console VM PORT`, the API; `bulkhead run`: the terminal). */
   readonly host?: PortHost;
 }
 
-/** One device of a VM, in the order the description lists them. */
+/** How a virtio device reaches the guest; a description's devices are all on virtio-pci. */
+export type VirtioTransport = "virtio-pci" | "virtio-mmio";
+
+/** What every virtio device of a plan may say about its transport (undefined: virtio-pci). */
+interface OnTransport {
+  readonly transport?: VirtioTransport;
+}
+
+/**
+ * One device of a VM, in the order the description lists them (or `bulkhead run` its
+ * options). The device factory (src/runner/devices.ts) opens each kind's host end.
+ */
 export type VmDevice =
   /** A board NIC given to this VM alone: a virtio-net device whose backend is the NIC's host resource. */
-  | { readonly kind: "passthrough-nic"; readonly name: string; readonly host: NicHost; readonly mac: string }
+  | { readonly kind: "passthrough-nic"; readonly name: string; readonly host: NicHost; readonly mac: string } & OnTransport
   /** A board serial port given to this VM alone: the host end of the VM's UART (NS16550A at 0x1000_0000). */
   | { readonly kind: "passthrough-serial"; readonly name: string; readonly host: PortHost }
   /** virtio-console with named ports. */
-  | { readonly kind: "console"; readonly ports: readonly ConsolePortPlan[] }
-  /** virtio-blk on one partition of a board disk: bytes [offset, offset+size) of `image`. */
+  | { readonly kind: "console"; readonly ports: readonly ConsolePortPlan[] } & OnTransport
+  /** virtio-blk on bytes [offset, offset+size) of `image`: a partition of a board disk, or a `bulkhead run --drive`. */
   | {
-      readonly kind: "block"; readonly partition: string; readonly disk: string;
+      readonly kind: "block";
+      /** The board disk and its partition (undefined for a `bulkhead run --drive`: the device is labelled virtio-blkN alone). */
+      readonly partition?: string; readonly disk?: string;
       /** The disk image, absolute. */
       readonly image: string;
       readonly offset: number; readonly size: number; readonly readonly: boolean;
-    }
+    } & OnTransport
   /** virtio-net on a port of the RootOS virtual switch `network`. */
-  | { readonly kind: "nic"; readonly network: string; readonly mac: string }
+  | { readonly kind: "nic"; readonly network: string; readonly mac: string } & OnTransport
   /** virtio-rng (entropy from the host). */
-  | { readonly kind: "rng" };
+  | { readonly kind: "rng" } & OnTransport;
 
 export type VmDeviceKind = VmDevice["kind"];
 

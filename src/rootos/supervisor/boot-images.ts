@@ -10,7 +10,8 @@ import { BundleError, type Role } from "../../images/bundle.js";
 import { measure, measurementLines, type MeasurementLog, readPublicKey, type Stage, TrustError, type TrustedKey, verifyBundle } from "../trust/index.js";
 import type { BootFile, BoardPlan, VmPlan } from "../plan/index.js";
 import { errnoText, RootosError } from "./errors.js";
-import type { WorkerImage, WorkerMachineConfig } from "./protocol.js";
+import type { MachineConfig } from "../../machine/machine.js";
+import type { WorkerImage } from "./protocol.js";
 
 /** A VM's boot images, read, verified and measured by the RootOS before its thread starts. */
 export interface BootImages {
@@ -116,7 +117,7 @@ async function readBytes(vm: string, what: string, path: string): Promise<Uint8A
 }
 
 /** The machine configuration a VM's thread builds its machine from: its plan and images, nothing else. */
-export function workerMachineConfig(plan: VmPlan, images: BootImages): WorkerMachineConfig {
+export function workerMachineConfig(plan: VmPlan, images: BootImages): MachineConfig {
   const b = plan.boot;
   return {
     harts: plan.harts,

@@ -9,7 +9,7 @@ import { parseDuration as parseDescriptionDuration } from "../description/conver
 import { wordsToData } from "../description/edit.js";
 import { errnoText, RootosError } from "./errors.js";
 import { formatLogEntry, type LogKind } from "./event-log.js";
-import { formatThrottle } from "./pacer.js";
+import { formatThrottle } from "../../runner/pacer.js";
 import type { Throttle } from "../plan/index.js";
 import type { SlotsInfo, Supervisor, UpgradeResult, VmInfo, VmStats } from "./supervisor.js";
 

@@ -2,7 +2,7 @@
 // place (the description's errors are in description/errors.ts, in the same style): what
 // is wrong as data (`info.kind` for code), and words that say what is wrong and how to
 // fix it (`message` for people). The front ends turn it into one line and a status.
-import type { VmCommand, VmState } from "./lifecycle.js";
+import type { VmCommand, VmState } from "./vm-state.js";
 
 export type RootosErrorInfo =
   /** A command named a VM the system does not have. */

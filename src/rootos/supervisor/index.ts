@@ -11,6 +11,6 @@ export { Lifecycle, COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandT
 export { RootosError, type RootosErrorInfo } from "./errors.js";
 export { EventLog, defaultEventLogPath, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";
 export { PANIC_TEXT, WATCHDOG_KICK_TEXT } from "./console-watch.js";
-export { formatThrottle, throttleProblem } from "./pacer.js";
+export { formatThrottle, throttleProblem } from "../../runner/pacer.js";
 export { VmThread, type VmEnd, type VmThreadEvents, type VmThreadOptions } from "./vm-thread.js";
 export type { WorkerStats } from "./protocol.js";

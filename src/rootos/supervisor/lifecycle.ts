@@ -26,11 +26,9 @@
 // (action restart), a device model threw, or its thread died. From booting, running or
 // paused. The restart policy may then start it again after a back-off.
 import { RootosError } from "./errors.js";
+import type { VmCommand, VmState } from "./vm-state.js";
 
-export type VmState = "created" | "booting" | "running" | "paused" | "stopping" | "stopped" | "crashed";
-
-/** What an operator can ask of a VM's lifecycle (shell, `bulkhead ctl`, HTTP API). */
-export type VmCommand = "start" | "stop" | "shutdown" | "pause" | "resume" | "reset" | "reconfigure";
+export type { VmCommand, VmState } from "./vm-state.js";
 
 export const VM_STATES: readonly VmState[] = ["created", "booting", "running", "paused", "stopping", "stopped", "crashed"];
 export const VM_COMMANDS: readonly VmCommand[] = ["start", "stop", "shutdown", "pause", "resume", "reset", "reconfigure"];

@@ -1,7 +1,7 @@
 // The messages between the RootOS (vm-thread.ts) and one VM's worker thread
 // (vm-worker.ts). Everything here is structured-clonable: plain objects, Uint8Arrays.
 //
-//   RootOS ──WorkerInit (workerData)──▶ worker: builds the Machine, runs it
+//   RootOS ──WorkerInit (workerData)──▶ worker: runs the VM's plan with the runner (src/runner)
 //   RootOS ──ToWorker──▶ worker        console input, SysRq, pause/resume/throttle/stats/reset, stop
 //   RootOS ◀──FromWorker── worker      started, console output, replies, reset, exit, fault
 //
@@ -9,47 +9,20 @@
 // of the same id. The worker's last word is `exit` (the machine ended) or `fault` (an
 // exception escaped the machine: a device model, the loader, the hart); after it the
 // RootOS terminates the thread.
-import type { DeviceStats } from "../../machine/machine.js";
 import type { MessagePort } from "node:worker_threads";
-import type { ChosenMeasurements } from "../../boot/fdt.js";
-import type { BootMode } from "../../boot/loader.js";
+import type { ImageFile } from "../../boot/loader.js";
 import type { MachineExit } from "../../machine/machine.js";
-import type { Throttle, Timing, VmDevice } from "../plan/index.js";
+import type { RunnerStats, RunPlan } from "../../runner/runner.js";
+import type { Throttle } from "../plan/index.js";
 
 /** A boot image's bytes, moved (not copied) into the worker. */
-export interface WorkerImage {
-  readonly name: string;
-  readonly bytes: Uint8Array;
-}
+export type WorkerImage = ImageFile;
 
-/** MachineConfig without the console (the worker makes that): what a VM's worker builds its machine from. */
-export interface WorkerMachineConfig {
-  readonly harts: number;
-  readonly ramBytes: number;
-  readonly timing: Timing;
-  readonly instructionsPerTick?: number;
-  readonly boot: {
-    readonly mode: BootMode;
-    readonly kernel?: WorkerImage;
-    readonly rawKernel?: boolean;
-    readonly initrd?: WorkerImage;
-    readonly append?: string;
-    readonly bios?: WorkerImage;
-    readonly measurements?: ChosenMeasurements;
-  };
-}
-
-/** workerData. */
-export interface WorkerInit {
+/** workerData: the VM's one-VM plan (its machine, its planned devices, its throttle), and its switch ports. */
+export interface WorkerInit extends RunPlan {
   readonly vm: string;
-  readonly machine: WorkerMachineConfig;
-  readonly throttle?: Throttle;
-  /** The VM's devices, as planned; the worker opens their host ends (vm-devices.ts). */
-  readonly devices: readonly VmDevice[];
   /** One per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
   readonly nicPorts: readonly MessagePort[];
-  /** ms between the keys of a SysRq sequence (each is a break then the key). */
-  readonly sysrqGapMs?: number;
 }
 
 export type ToWorker =
@@ -68,33 +41,8 @@ export type ToWorker =
   /** Hard stop: the machine stops after the current instruction; the worker sends `exit`. */
   | { readonly type: "stop"; readonly reason: string };
 
-/** A VM's counters, as its worker sees them. Numbers: exact up to 2^53 instructions (months at 500 MIPS). */
-export interface WorkerStats {
-  /** Machines built in this thread: 1, then one more per guest or host reset. */
-  readonly boots: number;
-  /** Instructions retired in this thread, across reboots. */
-  readonly instructions: number;
-  /** Instructions per µs over the last second or so of wall time (0 while paused). */
-  readonly mips: number;
-  /** Instructions per µs of running (not paused) time since the thread started. */
-  readonly averageMips: number;
-  /** ms the VM has run, not counting pauses. */
-  readonly runningMs: number;
-  readonly paused: boolean;
-  readonly throttle: Throttle | null;
-  /** Hot-loop counters of the current machine (MachineStats). */
-  readonly interrupts: number;
-  readonly traps: number;
-  /** MMIO accesses: the VM exits of this emulator. */
-  readonly mmioExits: number;
-  readonly tlbMisses: number;
-  readonly sbiCalls: number;
-  /** Console bytes from the guest and to it, in this thread. */
-  readonly consoleOut: number;
-  readonly consoleIn: number;
-  /** Each virtio device's counters (requests, bytes, notifications, interrupts, errors). */
-  readonly devices: readonly DeviceStats[];
-}
+/** A VM's counters, as its runner counts them. */
+export type WorkerStats = RunnerStats;
 
 export type FromWorker =
   /** A machine was built and runs (boot 1; then again after each reset). */

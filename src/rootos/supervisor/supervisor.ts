@@ -33,7 +33,7 @@ import { type BootImages, type BootTrust, imageBuffers, readBootImages, type Ver
 import { errnoText, RootosError } from "./errors.js";
 import { defaultEventLogPath, EventLog, formatLogEntry, type LogEntry, type LogQuery } from "./event-log.js";
 import { Lifecycle, type VmCommand, type VmState } from "./lifecycle.js";
-import { formatThrottle, throttleProblem } from "./pacer.js";
+import { formatThrottle, throttleProblem } from "../../runner/pacer.js";
 import {
   type Criticality, describeDevice, type PartitionRangePlan, type PortHost, type RestartCause, type SystemPlan, type Throttle, type Timing, type VmPlan, type WatchdogAction,
 } from "../plan/index.js";

@@ -1,7 +1,7 @@
 // Fixtures for the supervisor's tests: VmPlans and SystemPlans without a description file,
 // the test guests (test/guests/bin), and waiting for a condition.
 import { fileURLToPath } from "node:url";
-import { MEMMAP } from "../../machine/memmap.js";
+import { MEMMAP } from "../../platform/memmap.js";
 import type { RestartPlan, SystemPlan, VmBoot, VmPlan } from "../plan/index.js";
 
 /** The repository root (from dist/src/rootos/supervisor). */

@@ -14,7 +14,7 @@ import type { Virtqueue } from "../queue.js";
 import {
   NET_RX, NET_TX, VIRTIO_NET_CFG_MAC, VIRTIO_NET_CFG_SIZE, VIRTIO_NET_CFG_STATUS, VIRTIO_NET_F_MAC,
   VIRTIO_NET_F_STATUS, VIRTIO_NET_HDR_NUM_BUFFERS, VIRTIO_NET_HDR_SIZE, VIRTIO_NET_S_LINK_UP,
-} from "./index.js";
+} from "./spec.js";
 
 export const NET_QUEUE_SIZE = 256;
 /** Frames held while the guest has no receive buffers. */

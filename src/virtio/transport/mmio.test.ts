@@ -222,13 +222,14 @@ describe("virtio-mmio: a hostile driver", () => {
     s.wr(R.VIRTIO_MMIO_QUEUE_DESC_LOW, 0x1234);
     s.wr(R.VIRTIO_MMIO_QUEUE_NUM, 2);
     assert.equal(d.vq.size, 8);
-    assert.equal(s.t.core.queues[0]!.desc, d.desc);
+    assert.equal(s.t.core.queues[0]!.desc, BigInt(d.desc));
   });
 
-  test("lo/hi compose guest addresses; huge high words stay outside any RAM", () => {
-    assert.equal(hi(lo(0, 0x8000_1000), 0), 0x8000_1000);
-    assert.equal(hi(lo(0, 0x1000), 1), 0x1_0000_1000);
-    assert.ok(hi(0, 0xffff_ffff) >= 2 ** 53);
-    assert.ok(lo(hi(0, 0xffff_ffff), 0x8000_0000) >= 2 ** 53);
+  test("lo/hi compose guest addresses; huge high words stay outside any RAM, exactly", () => {
+    assert.equal(hi(lo(0n, 0x8000_1000), 0), 0x8000_1000n);
+    assert.equal(hi(lo(0n, 0x1000), 1), 0x1_0000_1000n);
+    assert.ok(hi(0n, 0xffff_ffff) >= 2n ** 53n);
+    assert.ok(lo(hi(0n, 0xffff_ffff), 0x8000_0000) >= 2n ** 53n);
+    assert.equal(lo(hi(0n, 0xffff_ffff), 0x8000_0000), 0xffff_ffff_8000_0000n, "no bit lost above 2^53");
   });
 });

@@ -1,8 +1,7 @@
 // virtio-mmio, version 2 (non-legacy). Spec: Virtio 1.2 §4.2.2 (register layout), §4.2.3
 // (initialization, notifications). virt: slot i at 0x1000_1000 + i*0x1000, size 0x1000,
 // PLIC source 1 + i; device tree node virtio_mmio@ADDR, compatible "virtio,mmio".
-import type { AccessSize, MmioDevice } from "../../machine/bus.js";
-import type { IrqLine } from "../../devices/ports.js";
+import type { AccessSize, MmioDevice, IrqLine } from "../../platform/mmio.js";
 import type { VirtioDevice } from "../device.js";
 import type { GuestMemory } from "../guest-memory.js";
 import { VirtioCore } from "./core.js";
@@ -117,13 +116,33 @@ export class VirtioMmio implements MmioDevice {
   }
 }
 
-/**
- * Replace the low or high 32 bits of a guest address kept as a number. A high word of
- * 2^21 or more is clamped to 2^21: the address is then 2^53 or more, outside any RAM.
- */
-export function lo(addr: number, v: number): number {
-  return Math.floor(addr / 2 ** 32) * 2 ** 32 + (v >>> 0);
+/** Replace the low or high 32 bits of a guest's 64-bit address. */
+export function lo(addr: bigint, v: number): bigint {
+  return (addr & ~0xffff_ffffn) | BigInt(v >>> 0);
 }
-export function hi(addr: number, v: number): number {
-  return Math.min(v >>> 0, 1 << 21) * 2 ** 32 + (addr % 2 ** 32);
+export function hi(addr: bigint, v: number): bigint {
+  return (BigInt(v >>> 0) << 32n) | (addr & 0xffff_ffffn);
+}
+
+/**
+ * A virtio-mmio slot with no device, as QEMU virt answers one: magic "virt", version 2,
+ * device ID 0 (spec §4.2.2.1: "no device", the driver must not go further), our vendor
+ * ID; every other register reads 0 and every write is ignored. It has no state, so it
+ * leaks nothing: a driver written for QEMU's virt scans the eight slots for its device ID
+ * instead of faulting on the first empty one. Not in the device tree.
+ */
+export class EmptyVirtioMmioSlot implements MmioDevice {
+  readonly label = "virtio-mmio (empty)";
+
+  read(offset: number, size: AccessSize): bigint {
+    if (size !== 4) return 0n;
+    switch (offset) {
+      case VIRTIO_MMIO_MAGIC_VALUE: return BigInt(MAGIC);
+      case VIRTIO_MMIO_VERSION: return 2n;
+      case VIRTIO_MMIO_VENDOR_ID: return BigInt(BULKHEAD_VENDOR_ID);
+      default: return 0n;
+    }
+  }
+
+  write(): boolean { return true; }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MEMMAP } from "../../machine/memmap.js";
+import { MEMMAP } from "../../platform/memmap.js";
 import { PCI_BASE_ADDRESS_0, PCI_CAPABILITY_LIST, PCI_COMMAND, PCI_COMMAND_MEMORY, PCI_INTERRUPT_PIN } from "../../pci/config-space.js";
 import { PciHost } from "../../pci/host.js";
 import { VIRTIO_CONFIG_S_ACKNOWLEDGE, VIRTIO_CONFIG_S_DRIVER, VIRTIO_CONFIG_S_NEEDS_RESET, VIRTIO_F_VERSION_1 } from "../device.js";

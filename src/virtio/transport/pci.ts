@@ -3,7 +3,7 @@
 // interrupts (§4.1.5.3-4; no MSI-X: the virt machine's PLIC has no MSI controller). One
 // function per device on the machine's PCIe bus (src/pci), its registers in a 64-bit
 // memory BAR 4 laid out as QEMU's: common 0x0000, ISR 0x1000, device 0x2000, notify 0x3000.
-import type { AccessSize } from "../../machine/bus.js";
+import type { AccessSize } from "../../platform/mmio.js";
 import { ConfigSpace, PCI_CAP_ID_VNDR } from "../../pci/config-space.js";
 import type { PciFunction, PciIntx } from "../../pci/host.js";
 import type { VirtioDevice } from "../device.js";
@@ -167,7 +167,6 @@ export class VirtioPci implements PciFunction {
     const q = () => c.queues[this.qSelect];
     /** Queue layout fields may change only while the queue is disabled (spec §4.1.4.3.2). */
     const setup = () => { const vq = q(); return vq && !vq.ready ? vq : undefined; };
-    const addr = (v: bigint): number => (v >= 1n << 53n ? 2 ** 53 : Number(v));
     return [
       { off: VIRTIO_PCI_COMMON_DFSELECT, size: 4, get: () => BigInt(this.dfSelect), set: (v) => { this.dfSelect = Number(v); } },
       { off: VIRTIO_PCI_COMMON_DF, size: 4, get: () => BigInt(c.offeredWord(this.dfSelect)) },
@@ -182,9 +181,9 @@ export class VirtioPci implements PciFunction {
       { off: VIRTIO_PCI_COMMON_Q_MSIX, size: 2, get: () => BigInt(VIRTIO_MSI_NO_VECTOR), set: () => {} },
       { off: VIRTIO_PCI_COMMON_Q_ENABLE, size: 2, get: () => (q()?.ready ? 1n : 0n), set: (v) => { if (v & 1n) c.enableQueue(this.qSelect); } },
       { off: VIRTIO_PCI_COMMON_Q_NOFF, size: 2, get: () => BigInt(q() ? this.qSelect : 0) },
-      { off: VIRTIO_PCI_COMMON_Q_DESCLO, size: 8, get: () => BigInt(q()?.desc ?? 0), set: (v) => { const s = setup(); if (s) s.desc = addr(v); } },
-      { off: VIRTIO_PCI_COMMON_Q_AVAILLO, size: 8, get: () => BigInt(q()?.driver ?? 0), set: (v) => { const s = setup(); if (s) s.driver = addr(v); } },
-      { off: VIRTIO_PCI_COMMON_Q_USEDLO, size: 8, get: () => BigInt(q()?.device ?? 0), set: (v) => { const s = setup(); if (s) s.device = addr(v); } },
+      { off: VIRTIO_PCI_COMMON_Q_DESCLO, size: 8, get: () => q()?.desc ?? 0n, set: (v) => { const s = setup(); if (s) s.desc = v; } },
+      { off: VIRTIO_PCI_COMMON_Q_AVAILLO, size: 8, get: () => q()?.driver ?? 0n, set: (v) => { const s = setup(); if (s) s.driver = v; } },
+      { off: VIRTIO_PCI_COMMON_Q_USEDLO, size: 8, get: () => q()?.device ?? 0n, set: (v) => { const s = setup(); if (s) s.device = v; } },
     ];
   }
 

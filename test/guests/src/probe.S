@@ -3,7 +3,10 @@
 # It learns what it owns from the device tree the machine hands it in a1: every `reg`
 # (RAM is the node with device_type "memory") and every non-empty `ranges` (the PCIe
 # window), plus the boot ROM at 0x1000 that started it (QEMU virt's mask ROM, which the
-# device tree does not list). Then, for every probed address outside those, it runs an
+# device tree does not list) and the eight virtio-mmio slots at 0x1000_1000 (as on QEMU
+# virt, a slot with no device answers "no device": magic, version 2, device ID 0; the
+# tree lists only populated ones; test/guests/src/mmio-scan.S checks that an empty slot
+# keeps no state). Then, for every probed address outside those, it runs an
 # AMO, a load, a store and a jump there, each expecting an access fault (mcause 7, 5, 7,
 # 1) whose mtval is that address; anything else (data, a store taken, a fetch that runs,
 # another cause) is a leak, printed and counted. Which addresses, and why they cover the
@@ -48,12 +51,15 @@
 
         .equ ROM_BASE, 0x1000
         .equ ROM_SIZE, 0x1000
+        .equ SLOTS_BASE, 0x10001000
+        .equ SLOTS_SIZE, 0x8000
         .equ DENSE_END, 0x200000000     # 2^33
         .equ PAGE, 0x1000
         .equ MAX_REGIONS, 32
         .equ KIND_RAM, 0
         .equ KIND_DEVICE, 1
         .equ KIND_ROM, 2
+        .equ KIND_SLOTS, 3
         .equ CAUSE_FETCH, 1
         .equ CAUSE_LOAD, 5
         .equ CAUSE_STORE, 7
@@ -91,6 +97,10 @@ main:   mv s0, a1
         li a0, ROM_BASE
         li a1, ROM_BASE + ROM_SIZE
         li a2, KIND_ROM
+        call add_region
+        li a0, SLOTS_BASE
+        li a1, SLOTS_BASE + SLOTS_SIZE
+        li a2, KIND_SLOTS
         call add_region
         call sort_regions
         call print_regions
@@ -750,7 +760,7 @@ sort_regions:
         j 1b
 9:      ret
 
-# print_regions: "probe: own ram|device|rom 0xBASE-0xEND" each.
+# print_regions: "probe: own ram|device|rom|slots 0xBASE-0xEND" each.
 print_regions:
         addi sp, sp, -32
         sd ra, 0(sp)
@@ -768,6 +778,9 @@ print_regions:
         lla a0, s_device
         beq t0, t1, 3f
         lla a0, s_rom
+        li t1, KIND_ROM
+        beq t0, t1, 3f
+        lla a0, s_slots
 3:      call puts
         ld a0, 0(s5)
         call puthex
@@ -849,6 +862,7 @@ s_own:        .asciz "probe: own "
 s_ram:        .asciz "ram "
 s_device:     .asciz "device "
 s_rom:        .asciz "rom "
+s_slots:      .asciz "slots "
 s_control:    .asciz "probe: control: "
 s_ramwords:   .asciz " RAM words read, "
 s_pattern:    .asciz " hold the other VM's pattern; "

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Irq } from "../machine/cpu.js";
+import { Irq } from "./cpu.js";
 import {
   HsmState, Sbi, SBI_ERR_ALREADY_AVAILABLE, SBI_ERR_INVALID_ADDRESS, SBI_ERR_INVALID_PARAM, SBI_ERR_NOT_SUPPORTED,
   SBI_EXT_BASE, SBI_EXT_DBCN, SBI_EXT_HSM, SBI_EXT_IPI, SBI_EXT_RFENCE, SBI_EXT_SRST, SBI_EXT_TIME, SBI_IMPL_ID_BULKHEAD, type SbiReset,
 } from "./sbi.js";
-import { FakeCpu } from "./testing.js";
+import { FakeCpu } from "../boot/testing.js";
 
 const RAM = 0x8000_0000n;
 const A0 = 10, A1 = 11;

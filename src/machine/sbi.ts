@@ -13,8 +13,8 @@
 //   STOPPED ──hart_start──▶ STARTED ──hart_stop──▶ STOPPED
 //                            │  ▲
 //                 hart_suspend  └─ returns at once (retentive: WFI-like)
-import { Irq, Priv } from "../machine/cpu.js";
-import { type GuestRam, inRam } from "./ram.js";
+import { Irq, Priv } from "./cpu.js";
+import { type GuestRam, inRam } from "../boot/ram.js";
 
 export const SBI_SUCCESS = 0n;
 export const SBI_ERR_FAILED = -1n;

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { MessageChannel } from "node:worker_threads";
-import { VirtualSwitch } from "../../net/switch.js";
-import { waitFor } from "./testing.js";
-import { MessagePortLink, openVmDevices } from "./vm-devices.js";
+import { VirtualSwitch } from "../net/switch.js";
+import { waitFor } from "../rootos/supervisor/testing.js";
+import { MessagePortLink, openDevices } from "./devices.js";
 
 const frame = (dst: number, src: number) => Uint8Array.from([...Array(6).fill(dst), ...Array(6).fill(src), 0x08, 0x00, 1, 2, 3]);
 
@@ -44,7 +44,7 @@ test("open a VM's devices from its plan: disk range, rng, kept console ports; al
   const image = join(dir, "disk.img");
   writeFileSync(image, new Uint8Array(3 << 20));
   const out: string[] = [];
-  const opened = await openVmDevices([
+  const opened = await openDevices([
     { kind: "block", partition: "data", disk: "d0", image, offset: 1 << 20, size: 1 << 20, readonly: true },
     { kind: "rng" },
     { kind: "console", ports: [{ name: "console" }, { name: "wd" }] },
@@ -56,7 +56,7 @@ test("open a VM's devices from its plan: disk range, rng, kept console ports; al
   assert.deepEqual(out, ["wd:kick"]);
   await opened.close();
 
-  await assert.rejects(openVmDevices([
+  await assert.rejects(openDevices([
     { kind: "rng" },
     { kind: "block", partition: "p", disk: "d", image: join(dir, "missing.img"), offset: 0, size: 1 << 20, readonly: false },
   ], { timing: "realtime", nicPorts: [], portOutput: () => {} }), /missing\.img/);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SLICE_INSTRUCTIONS } from "../../machine/machine.js";
+import { SLICE_INSTRUCTIONS } from "../machine/machine.js";
 import { BURST_MS, MIN_SLICE, Pacer, type PacerClock, QUANTUM_MS, throttleProblem } from "./pacer.js";
 
 /** A clock the test moves by hand; sleeps are recorded and resolved by the test. */

@@ -14,9 +14,9 @@
 // guest that idled (WFI) banks at most BURST_MS of credit, so it cannot burst far above the
 // cap afterwards. Running time excludes paused time; a resume or a new cap starts afresh.
 import { performance as perfHooks } from "node:perf_hooks";
-import type { MachinePacer } from "../../machine/machine.js";
-import { SLICE_INSTRUCTIONS } from "../../machine/machine.js";
-import type { Throttle } from "../plan/index.js";
+import type { MachinePacer } from "../machine/machine.js";
+import { SLICE_INSTRUCTIONS } from "../machine/machine.js";
+import type { Throttle } from "../rootos/plan/index.js";
 
 /** A throttled slice is about this long at the cap. */
 export const QUANTUM_MS = 5;
