@@ -56,6 +56,17 @@ export const OP_FLOAD: u32 = 58; // rd = f-register, rs2 = funct3
 export const OP_FSTORE: u32 = 59; // rd = funct3
 export const OP_FP: u32 = 60; // imm = instruction
 export const OP_FMA: u32 = 61; // imm = instruction
+// OP-FP instructions the fast loop runs itself (register fields set; imm = instruction,
+// for the general path when they need it): the rest are OP_FP.
+export const OP_FMV_X_D: u32 = 62;
+export const OP_FMV_X_W: u32 = 63;
+export const OP_FMV_D_X: u32 = 64;
+export const OP_FMV_W_X: u32 = 65;
+export const OP_FSGNJ_D: u32 = 66; // FSGNJN.D, FSGNJX.D follow
+export const OP_FSGNJ_S: u32 = 69; // FSGNJN.S, FSGNJX.S follow
+export const OP_FADD_D: u32 = 72;
+export const OP_FSUB_D: u32 = 73;
+export const OP_FMUL_D: u32 = 74;
 export const COMPRESSED: u32 = 0x8000_0000;
 
 @inline function rec(op: u32, rd: u32, rs1: u32, rs2: u32, imm: i32): u64 {
@@ -120,7 +131,7 @@ export function decode(insn: u32, raw: u32): u64 {
       if (f7 == 0x20 && f3 == 5) return rec(OP_SRAW, xd(rd), rs1, rs2, 0);
       return illegal;
     case 0x10: case 0x11: case 0x12: case 0x13: return rec(OP_FMA, 0, 0, 0, <i32>insn);
-    case 0x14: return rec(OP_FP, 0, 0, 0, <i32>insn);
+    case 0x14: return decodeFp(insn, rd, rs1, rs2, f3);
     case 0x18: {
       if (f3 == 2 || f3 == 3) return illegal;
       const imm = (<i32>(insn & 0x8000_0000) >> 19) | <i32>((insn & 0x80) << 4) | <i32>((insn >> 20) & 0x7e0) | <i32>((insn >> 7) & 0x1e);
@@ -137,6 +148,26 @@ export function decode(insn: u32, raw: u32): u64 {
       return rec(OP_CSR, xd(rd), rs1, 0, <i32>insn);
   }
   return illegal;
+}
+
+/** OP-FP: the moves, sign injections and double add/sub/mul get their own ops. */
+function decodeFp(insn: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): u64 {
+  const other = rec(OP_FP, 0, 0, 0, <i32>insn);
+  switch (insn >> 25) {
+    case 0x01: return rec(OP_FADD_D, rd, rs1, rs2, <i32>insn);
+    case 0x05: return rec(OP_FSUB_D, rd, rs1, rs2, <i32>insn);
+    case 0x09: return rec(OP_FMUL_D, rd, rs1, rs2, <i32>insn);
+    case 0x11: return f3 <= 2 ? rec(OP_FSGNJ_D + f3, rd, rs1, rs2, <i32>insn) : other;
+    case 0x10: return f3 <= 2 ? rec(OP_FSGNJ_S + f3, rd, rs1, rs2, <i32>insn) : other;
+  }
+  if (rs2 != 0 || f3 != 0) return other;
+  switch (insn >> 25) {
+    case 0x71: return rec(OP_FMV_X_D, xd(rd), rs1, 0, <i32>insn);
+    case 0x70: return rec(OP_FMV_X_W, xd(rd), rs1, 0, <i32>insn);
+    case 0x79: return rec(OP_FMV_D_X, rd, rs1, 0, <i32>insn);
+    case 0x78: return rec(OP_FMV_W_X, rd, rs1, 0, <i32>insn);
+  }
+  return other;
 }
 
 /** Decode the 16-bit instruction `c` through the RVC expansion table. */

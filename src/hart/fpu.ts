@@ -37,8 +37,8 @@ export const CNAN32: u32 = 0x7fc0_0000;
 export const CNAN64: u64 = 0x7ff8_0000_0000_0000;
 const BOX: u64 = 0xffff_ffff_0000_0000;
 const FRAC: u64 = 0xf_ffff_ffff_ffff;
-const LOW: f64 = 4.450147717014403e-308; // 2^-1021: from here up, a result and its neighbours are normal
-const HIGH: f64 = 8.98846567431158e+307; // 2^1023: below it, the neighbours are finite
+export const LOW: f64 = 4.450147717014403e-308; // 2^-1021: from here up, a result and its neighbours are normal
+export const HIGH: f64 = 8.98846567431158e+307; // 2^1023: below it, the neighbours are finite
 const TINY: f64 = 8.673617379884035e-19; // 2^-60: the size of a stand-in error, relative to the result
 
 /** A single from a NaN-boxed register value: anything not properly boxed is the canonical NaN. */
@@ -64,7 +64,7 @@ const TINY: f64 = 8.673617379884035e-19; // 2^-60: the size of a stand-in error,
 // ---- error-free transformations (valid without overflow; products also without underflow) ----
 const SPLIT: f64 = 134217729.0; // 2^27 + 1
 /** a*b - p for p = RN(a*b) (Dekker). Exact for |a|, |b| < 2^995 and an error above 2^-1074. */
-function productError(a: f64, b: f64, p: f64): f64 {
+@inline export function productError(a: f64, b: f64, p: f64): f64 {
   let t = SPLIT * a;
   const ah = t - (t - a), al = a - ah;
   t = SPLIT * b;
@@ -72,7 +72,7 @@ function productError(a: f64, b: f64, p: f64): f64 {
   return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
 /** a + b - s for s = RN(a + b) (Knuth's TwoSum). */
-function sumError(a: f64, b: f64, s: f64): f64 {
+@inline export function sumError(a: f64, b: f64, s: f64): f64 {
   const bb = s - a;
   return (a - (s - bb)) + (b - bb);
 }
@@ -244,14 +244,16 @@ export function add64(a: f64, b: f64, rm: u32): f64 {
   }
   return finish64(r, sumError(a, b, r), rm);
 }
+/** Where productError is exact for a product r = a*b: |r| ≥ 2^-960, |a|, |b| < 2^995. */
+export const MUL_LOW: f64 = 1.0261342003245941e-289;
+export const MUL_HIGH: f64 = 3.3484643974570854e+299;
 export function mul64(a: f64, b: f64, rm: u32): f64 {
   if (anySnan64(a, b)) flags |= NV;
   const r = a * b;
   if (r != r) { if (a == a && b == b) flags |= NV; return nan64(); }
   if (a == 0 || b == 0 || isInf(a) || isInf(b)) return r; // exact
   const m = Math.abs(r);
-  if (m >= 1.0261342003245941e-289 /* 2^-960 */ && m < HIGH && Math.abs(a) < 3.3484643974570854e+299 /* 2^995 */
-    && Math.abs(b) < 3.3484643974570854e+299) return finish64(r, productError(a, b, r), rm);
+  if (m >= MUL_LOW && m < HIGH && Math.abs(a) < MUL_HIGH && Math.abs(b) < MUL_HIGH) return finish64(r, productError(a, b, r), rm);
   return reinterpret<f64>(mulExact(reinterpret<u64>(a), reinterpret<u64>(b), rm));
 }
 /** The product of two finite nonzero doubles, rounded once from its 106-bit significand. */

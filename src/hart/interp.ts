@@ -4,23 +4,25 @@
 // slow paths in mmu.ts. Interrupts are checked between exec() calls (index.ts), so
 // anything that may change them or the translation (traps, CSR writes, xRET, WFI, ECALL
 // to the host, MMIO stores) ends the call.
-import { ACTIVE, F, PC, PRIV, MSTATUS, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
+import { ACTIVE, F, PC, PRIV, MSTATUS, FFLAGS, FRM, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
   TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, SCRATCH_PAGE } from "./layout";
 import {
   H, st, setSt, raiseException, xret, csrRead, csrWrite, csrRmwBase, flushTlb, OK, TRAPPED,
   pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested, countDecode,
-  PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM,
+  PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM, MSTATUS_FS, MSTATUS_SD,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_MISALIGNED_STORE,
 } from "./state";
-import { loadSlow, storeSlow, fetchHost, atomicHost, ACC_READ, ACC_WRITE } from "./mmu";
+import { loadSlow, storeSlow, fetchHost, atomicHost, tlbTag, flushTlbPage, ACC_FETCH, ACC_READ, ACC_WRITE } from "./mmu";
 import {
   decode, decodeCompressed, codePage, OP_LUI, OP_AUIPC, OP_JAL, OP_JALR, OP_BEQ,
   OP_LB, OP_SB, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI, OP_ADD,
   OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_ADDIW, OP_SLLIW, OP_SRLIW,
   OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MUL, OP_MULDIV, OP_MULDIVW, OP_FENCE, OP_AMO,
-  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_ILLEGAL,
+  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_ILLEGAL, OP_FMV_X_D, OP_FMV_X_W, OP_FMV_D_X,
+  OP_FMV_W_X, OP_FSGNJ_D, OP_FSGNJ_S, OP_FADD_D, OP_FSUB_D, OP_FMUL_D,
 } from "./decode";
 import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
+import { sumError, productError, LOW, HIGH, MUL_LOW, MUL_HIGH, CNAN32 } from "./fpu";
 
 @external("env", "ecall") declare function hostEcall(hart: i32): i32;
 
@@ -135,6 +137,18 @@ function execAmo(insn: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): u32 {
 @inline function IMM(d: u64): u64 { return <u64>(<i64>d >> 32); }
 @inline function R(off: u32): u64 { return load<u64>(ACTIVE + off); }
 @inline function W(off: u32, v: u64): void { store<u64>(ACTIVE + off, v); }
+@inline function FR(off: u32): u64 { return load<u64>(ACTIVE + F + off); }
+@inline function FW(off: u32, v: u64): void { store<u64>(ACTIVE + F + off, v); }
+const BOX: u64 = 0xffff_ffff_0000_0000;
+/** A single's bits from a NaN-boxed register: anything not properly boxed is the canonical NaN. */
+@inline function UNBOX(v: u64): u32 { return (v & BOX) == BOX ? <u32>v : CNAN32; }
+/** Mark the FPU state dirty (fpuDirty, inline). */
+@inline function FPDIRTY(): void { W(MSTATUS, R(MSTATUS) | MSTATUS_FS | MSTATUS_SD); }
+/** Whether the rounding mode of OP-FP instruction `insn` is round to nearest, even. */
+@inline function rne(insn: u32, frmRne: bool): bool {
+  const f3 = (insn >> 12) & 7;
+  return f3 == 0 || (f3 == 7 && frmRne);
+}
 
 // Why the fast loop stopped. It calls nothing, so that V8 keeps its state in registers;
 // whatever needs a call leaves it with the pc and record of the instruction concerned.
@@ -155,13 +169,16 @@ function fastLoop(budget: i32): i32 {
   let codeAdd: u64 = 0;
   let dpage: u32 = 0;
   const tlb = H;
+  // Privilege and mstatus stay as they are for the whole call (what changes them ends it).
+  const xtag = tlbTag(ACC_FETCH), rtag = tlbTag(ACC_READ), wtag = tlbTag(ACC_WRITE);
+  const fpOn = (st(MSTATUS) & MSTATUS_FS) != 0, frmRne = st(FRM) == 0;
   let why = EXIT_BUDGET;
   let d: u64 = 0;
   while (n > 0) {
     const vpn = pc >> 12;
     if (vpn != codeVpn) {
       const e = tlb + TLB_X + ((<u32>vpn & 255) << 4);
-      if (load<u64>(e) != vpn) { why = EXIT_FETCH; break; }
+      if (load<u64>(e) != (vpn | xtag)) { why = EXIT_FETCH; break; }
       codeAdd = load<u64>(e, 8);
       const page = <u32>(pc + codeAdd) & ~0xfff;
       const slot = (page >> 12) & (DCACHE_SLOTS - 1);
@@ -193,7 +210,7 @@ function fastLoop(budget: i32): i32 {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_LB;
         const e = tlb + TLB_R + ((<u32>(va >> 12) & 255) << 4);
-        if (load<u64>(e) != va >> 12 || (<i32>va & 0xfff) > 0x1000 - (1 << (k & 3))) { why = EXIT_SLOW; break; }
+        if (load<u64>(e) != (va >> 12 | rtag) || (<i32>va & 0xfff) > 0x1000 - (1 << (k & 3))) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         let v: u64;
         switch (k) {
@@ -212,7 +229,7 @@ function fastLoop(budget: i32): i32 {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_SB;
         const e = tlb + TLB_W + ((<u32>(va >> 12) & 255) << 4);
-        if (load<u64>(e) != va >> 12 || (<i32>va & 0xfff) > 0x1000 - (1 << k)) { why = EXIT_SLOW; break; }
+        if (load<u64>(e) != (va >> 12 | wtag) || (<i32>va & 0xfff) > 0x1000 - (1 << k)) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         const v = R(RS2(d));
         switch (k) {
@@ -255,7 +272,73 @@ function fastLoop(budget: i32): i32 {
       case OP_MULDIV: W(RD(d), mulDiv(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_MULDIVW: W(RD(d), mulDivW(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_FENCE: break; // one hart at a time, and stores to code drop it (decode.ts)
-      case OP_AMO: case OP_SYSTEM: case OP_CSR: case OP_FLOAD: case OP_FSTORE: case OP_FP: case OP_FMA:
+      case OP_AMO: case OP_SYSTEM: case OP_CSR: why = EXIT_SLOW; break;
+      case OP_FLOAD: {
+        const va = R(RS1(d)) + IMM(d);
+        const size: i32 = ((<u32>d >> 24) & 31) == 3 ? 8 : 4;
+        const e = tlb + TLB_R + ((<u32>(va >> 12) & 255) << 4);
+        if (!fpOn || load<u64>(e) != (va >> 12 | rtag) || (<i32>va & 0xfff) > 0x1000 - size) { why = EXIT_SLOW; break; }
+        const a = <u32>(va + load<u64>(e, 8));
+        FW((<u32>d >> 5) & 0xf8, size == 8 ? load<u64>(a) : <u64>load<u32>(a) | BOX);
+        FPDIRTY();
+        break;
+      }
+      case OP_FSTORE: {
+        const va = R(RS1(d)) + IMM(d);
+        const size: i32 = ((<u32>d >> 8) & 0xff) == 3 ? 8 : 4;
+        const e = tlb + TLB_W + ((<u32>(va >> 12) & 255) << 4);
+        if (!fpOn || load<u64>(e) != (va >> 12 | wtag) || (<i32>va & 0xfff) > 0x1000 - size) { why = EXIT_SLOW; break; }
+        const a = <u32>(va + load<u64>(e, 8));
+        if (size == 8) store<u64>(a, FR(RS2(d))); else store<u32>(a, <u32>FR(RS2(d)));
+        break;
+      }
+      case OP_FP: case OP_FMA: why = EXIT_SLOW; break;
+      // FP moves, sign injections, double add/sub/mul: as fpops.ts and fpu.ts compute them
+      // (the arithmetic only where rounding to nearest is exact and the result safely normal,
+      // so that the only flag is NX); everything else takes the general path.
+      case OP_FMV_X_D: if (!fpOn) { why = EXIT_SLOW; break; } W(RD(d), FR(RS1(d))); break;
+      case OP_FMV_X_W: if (!fpOn) { why = EXIT_SLOW; break; } W(RD(d), sx32(FR(RS1(d)))); break;
+      case OP_FMV_D_X: if (!fpOn) { why = EXIT_SLOW; break; } FW(RD(d), R(RS1(d))); FPDIRTY(); break;
+      case OP_FMV_W_X: if (!fpOn) { why = EXIT_SLOW; break; } FW(RD(d), R(RS1(d)) | BOX); FPDIRTY(); break;
+      case OP_FSGNJ_D: case OP_FSGNJ_D + 1: case OP_FSGNJ_D + 2: {
+        if (!fpOn) { why = EXIT_SLOW; break; }
+        const a = FR(RS1(d)), b = FR(RS2(d)), k = OPC(d) - OP_FSGNJ_D;
+        const sgn = k == 0 ? b : k == 1 ? ~b : a ^ b;
+        FW(RD(d), (a & 0x7fff_ffff_ffff_ffff) | (sgn & 0x8000_0000_0000_0000));
+        FPDIRTY();
+        break;
+      }
+      case OP_FSGNJ_S: case OP_FSGNJ_S + 1: case OP_FSGNJ_S + 2: {
+        if (!fpOn) { why = EXIT_SLOW; break; }
+        const a = UNBOX(FR(RS1(d))), b = UNBOX(FR(RS2(d))), k = OPC(d) - OP_FSGNJ_S;
+        const sgn = k == 0 ? b : k == 1 ? ~b : a ^ b;
+        FW(RD(d), BOX | <u64>((a & 0x7fff_ffff) | (sgn & 0x8000_0000)));
+        FPDIRTY();
+        break;
+      }
+      case OP_FADD_D: case OP_FSUB_D: {
+        if (!fpOn || !rne(<u32>IMM(d), frmRne)) { why = EXIT_SLOW; break; }
+        const a = reinterpret<f64>(FR(RS1(d)));
+        const b = OPC(d) == OP_FADD_D ? reinterpret<f64>(FR(RS2(d))) : -reinterpret<f64>(FR(RS2(d)));
+        const r = a + b;
+        const m = Math.abs(r);
+        if (!(m >= LOW && m < HIGH)) { why = EXIT_SLOW; break; } // NaN, infinite, zero or near the edges
+        if (sumError(a, b, r) != 0) W(FFLAGS, R(FFLAGS) | 1);
+        FW(RD(d), reinterpret<u64>(r));
+        FPDIRTY();
+        break;
+      }
+      case OP_FMUL_D: {
+        if (!fpOn || !rne(<u32>IMM(d), frmRne)) { why = EXIT_SLOW; break; }
+        const a = reinterpret<f64>(FR(RS1(d))), b = reinterpret<f64>(FR(RS2(d)));
+        const r = a * b;
+        const m = Math.abs(r);
+        if (!(m >= MUL_LOW && m < HIGH && Math.abs(a) < MUL_HIGH && Math.abs(b) < MUL_HIGH)) { why = EXIT_SLOW; break; }
+        if (productError(a, b, r) != 0) W(FFLAGS, R(FFLAGS) | 1);
+        FW(RD(d), reinterpret<u64>(r));
+        FPDIRTY();
+        break;
+      }
       default: why = EXIT_SLOW; break;
     }
     if (why != EXIT_BUDGET) break;
@@ -340,7 +423,8 @@ function slowStep(d: u64): bool {
       }
       if ((insn >> 25) == 0x09 && ((insn >> 7) & 31) == 0) { // SFENCE.VMA
         if (priv == PRV_U || (priv == PRV_S && (st(MSTATUS) & MSTATUS_TVM) != 0)) return illegal(<u64>insn);
-        flushTlb();
+        const rs1 = (insn >> 15) & 31;
+        if (rs1 == 0) flushTlb(); else flushTlbPage(rx(rs1)); // no ASIDs: rs2 is ignored
         setSt(PC, pc + 4);
         return true;
       }
@@ -363,7 +447,9 @@ function slowStep(d: u64): bool {
       setSt(PC, pc + ilen);
       return false;
     }
-    case OP_FP:
+    case OP_FP: case OP_FMV_X_D: case OP_FMV_X_W: case OP_FMV_D_X: case OP_FMV_W_X: case OP_FSGNJ_D:
+    case OP_FSGNJ_D + 1: case OP_FSGNJ_D + 2: case OP_FSGNJ_S: case OP_FSGNJ_S + 1: case OP_FSGNJ_S + 2:
+    case OP_FADD_D: case OP_FSUB_D: case OP_FMUL_D:
       if (!execFp(insn, (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, (insn >> 12) & 7)) return illegal(<u64>insn);
       setSt(PC, pc + 4);
       return false;
@@ -390,7 +476,7 @@ function rawBits(pc: u64, d: u64): u64 {
 }
 function fetch16(va: u64): u32 {
   const e = H + TLB_X + ((<u32>(va >> 12) & 255) << 4);
-  const host = load<u64>(e) == va >> 12 ? <u32>(va + load<u64>(e, 8)) : fetchHost(va);
+  const host = load<u64>(e) == (va >> 12 | tlbTag(ACC_FETCH)) ? <u32>(va + load<u64>(e, 8)) : fetchHost(va);
   return <u32>load<u16>(host);
 }
 
@@ -447,7 +533,7 @@ function runStraddler(d: u64): bool {
   // Point the code TLB entry at the scratch page for one instruction, then restore it.
   const e = H + TLB_X + ((<u32>(pc >> 12) & 255) << 4);
   const tag = load<u64>(e), add = load<u64>(e, 8);
-  store<u64>(e, pc >> 12);
+  store<u64>(e, pc >> 12 | tlbTag(ACC_FETCH));
   store<u64>(e, <u64>SCRATCH_PAGE - (pc & ~<u64>0xfff), 8);
   fastLoop(1);
   store<u64>(e, tag);

@@ -58,12 +58,18 @@ export const HARTID: u32 = 0x2f4;
 export const MCOUNTINHIBIT: u32 = 0x2f8;
 export const PMPCFG: u32 = 0x300; // pmpcfg0, pmpcfg2
 export const PMPADDR: u32 = 0x310; // pmpaddr0..15
-// TLBs (per hart, not swapped): 256 entries of { tag: vpn, addend: host - vaddr }.
+// TLBs (per hart, not swapped): 256 entries of { tag, addend: host - vaddr }. The tag is
+// the virtual page number with, in bits 56-59, the context its permissions were checked
+// in (mmu.ts tlbTag), so entries survive privilege and mstatus changes. TLB_LEVEL keeps,
+// per entry, the level of the leaf it came from (0 = 4 KiB page), for sfence.vma of one
+// address inside a superpage.
+export const TLB_LEVEL: u32 = 0x0400; // 3 x 256 bytes, in TLB_R, TLB_W, TLB_X order
 export const TLB_R: u32 = 0x1000;
 export const TLB_W: u32 = 0x2000;
 export const TLB_X: u32 = 0x3000;
 export const TLB_BYTES: u32 = 0x3000;
-export const TLB_INVALID: u64 = 0xffff_ffff_ffff_ffff;
+export const TLB_INVALID: u64 = 0xffff_ffff_ffff_ffff; // no tag has bit 63 set
+export const TLB_VPN: u64 = (<u64>1 << 52) - 1;
 // Expansions of the 65536 possible 16-bit (RVC) instructions into their 32-bit
 // equivalents, filled on first use: 0 = not yet expanded, 1 = illegal.
 export const CTABLE: u32 = 0x4_0000;

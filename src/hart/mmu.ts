@@ -4,7 +4,7 @@
 // Only RAM and the boot ROM are ever entered; MMIO always takes the slow path.
 import {
   RAM_OFFSET, RAM_BASE, ROM_OFFSET, ROM_BASE, ROM_SIZE, PRIV, MSTATUS, SATP,
-  TLB_R, TLB_W, TLB_X,
+  TLB_R, TLB_W, TLB_X, TLB_LEVEL, TLB_INVALID, TLB_VPN,
 } from "./layout";
 import { dropCode } from "./decode";
 import {
@@ -45,8 +45,9 @@ function accessFault(acc: u32, va: u64): u32 {
   return off < ramSize ? RAM_OFFSET + <u32>off : 0;
 }
 
-/** The physical address found by the last translate() that returned OK. */
+/** The physical address found by the last translate() that returned OK, and its leaf's level. */
 let paddr: u64 = 0;
+let plevel: u32 = 0;
 
 /**
  * Translate `va` for an access of kind `acc` at the current privilege into `paddr`.
@@ -58,7 +59,7 @@ function translate(va: u64, acc: u32): u32 {
   if (acc != ACC_FETCH && (mstatus & MSTATUS_MPRV) != 0 && priv == PRV_M) priv = (mstatus >> 11) & 3;
   const satp = st(SATP);
   const mode = satp >> 60;
-  if (priv == PRV_M || mode == 0) { paddr = va; return OK; }
+  if (priv == PRV_M || mode == 0) { paddr = va; plevel = 0; return OK; }
   const levels: i32 = mode == 8 ? 3 : 4;
   const vaBits: u64 = 12 + 9 * <u64>levels;
   if (<u64>((<i64>(va << (64 - vaBits))) >> (64 - vaBits)) != va) return pageFault(acc, va);
@@ -92,6 +93,7 @@ function translate(va: u64, acc: u32): u32 {
   if ((pte & need) != need) { dropCode(pteHost & ~0xfff); store<u64>(pteHost, pte | need); }
   const pageMask: u64 = (<u64>1 << (12 + lowBits)) - 1;
   paddr = ((ppn << 12) & ~pageMask) | (va & pageMask);
+  plevel = <u32>level;
   return OK;
 }
 
@@ -103,11 +105,48 @@ function hostPage(pa: u64, acc: u32): u32 {
   return 0;
 }
 
-@inline function tlbFill(tlb: u32, va: u64, host: u32): void {
+/**
+ * The context bits of a TLB tag for an access of kind `acc` now: everything besides satp
+ * that decides a translation's permissions. Fetches: the privilege. Loads and stores: the
+ * effective privilege (MPRV/MPP in M), SUM for S, MXR for loads below M. Below bit 63, so
+ * that no tag is TLB_INVALID.
+ */
+@inline export function tlbTag(acc: u32): u64 {
+  let p = st(PRIV);
+  if (acc == ACC_FETCH) return p << 56;
+  const ms = st(MSTATUS);
+  if (p == PRV_M && (ms & MSTATUS_MPRV) != 0) p = (ms >> 11) & 3;
+  if (p == PRV_M) return p << 56;
+  if (p == PRV_S && (ms & MSTATUS_SUM) != 0) p |= 4;
+  if (acc == ACC_READ && (ms & MSTATUS_MXR) != 0) p |= 8;
+  return p << 56;
+}
+
+@inline function tlbFill(tlb: u32, acc: u32, va: u64, host: u32): void {
   const vpn = va >> 12;
-  const e = H + tlb + ((<u32>vpn & 255) << 4);
-  store<u64>(e, vpn);
+  const i = <u32>vpn & 255;
+  const e = H + tlb + (i << 4);
+  store<u64>(e, vpn | tlbTag(acc));
   store<u64>(e, <u64>(host & ~0xfff) - (va & ~<u64>0xfff), 8);
+  store<u8>(H + TLB_LEVEL + ((tlb >> 12) - 1) * 256 + i, <u8>plevel);
+}
+
+/**
+ * SFENCE.VMA of one address: drop every entry, in any context, that translates `va`:
+ * the 4 KiB page's, and those of other pages of the same superpage.
+ */
+export function flushTlbPage(va: u64): void {
+  const vpn = (va >> 12) & TLB_VPN;
+  for (let k: u32 = 0; k < 3; k++) {
+    const tlb = H + TLB_R + (k << 12);
+    const levels = H + TLB_LEVEL + k * 256;
+    for (let i: u32 = 0; i < 256; i++) {
+      const e = tlb + (i << 4);
+      const tag = load<u64>(e);
+      if (tag == TLB_INVALID) continue;
+      if ((((tag & TLB_VPN) ^ vpn) >> (9 * <u64>load<u8>(levels + i))) == 0) store<u64>(e, TLB_INVALID);
+    }
+  }
 }
 
 /** Fetch slow path: host address of the instruction bytes at `va`, or 0 when it faulted (the trap is taken). */
@@ -116,7 +155,7 @@ export function fetchHost(va: u64): u32 {
   if (translate(va, ACC_FETCH) != OK) return 0;
   const host = hostPage(paddr, ACC_FETCH);
   if (host == 0) { accessFault(ACC_FETCH, va); return 0; }
-  tlbFill(TLB_X, va, host);
+  tlbFill(TLB_X, ACC_FETCH, va, host);
   return host;
 }
 
@@ -126,7 +165,7 @@ function loadOne(va: u64, size: i32, dst: u32): u32 {
   const pa = paddr;
   const host = hostPage(pa, ACC_READ);
   if (host) {
-    tlbFill(TLB_R, va, host);
+    tlbFill(TLB_R, ACC_READ, va, host);
     let v: u64;
     switch (size) {
       case 1: v = <u64>load<u8>(host); break;
@@ -170,7 +209,7 @@ function storeOne(va: u64, size: i32, v: u64): u32 {
   const host = hostPage(pa, ACC_WRITE);
   if (host) {
     dropCode(host & ~0xfff);
-    tlbFill(TLB_W, va, host);
+    tlbFill(TLB_W, ACC_WRITE, va, host);
     switch (size) {
       case 1: store<u8>(host, <u8>v); break;
       case 2: store<u16>(host, <u16>v); break;

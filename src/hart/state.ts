@@ -77,8 +77,6 @@ const MSTATUS_WMASK: u64 = MSTATUS_SIE | MSTATUS_MIE | MSTATUS_SPIE | MSTATUS_MP
   MSTATUS_MPP | MSTATUS_FS | MSTATUS_MPRV | MSTATUS_SUM | MSTATUS_MXR | MSTATUS_TVM | MSTATUS_TW | MSTATUS_TSR;
 const SSTATUS_MASK: u64 = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | MSTATUS_SUM |
   MSTATUS_MXR | (<u64>3 << 32) | MSTATUS_SD;
-// Fields whose change alters address translation, so the TLBs must go.
-const MSTATUS_XLATE: u64 = MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM | MSTATUS_MXR;
 
 const MIP_SSIP: u64 = 1 << 1;
 const MIP_STIP: u64 = 1 << 5;
@@ -124,9 +122,9 @@ export function updateTimer(s: u32, now: u64): void {
 }
 
 // ---- privilege ----
-export function setPriv(p: u64): void {
-  if (st(PRIV) != p) { setSt(PRIV, p); flushTlb(); }
-}
+// TLB entries are tagged with the privilege and mstatus fields they were checked under
+// (mmu.ts tlbTag), so neither a privilege change nor an mstatus write flushes them.
+export function setPriv(p: u64): void { setSt(PRIV, p); }
 
 function writeMstatus(v: u64): void {
   const old = st(MSTATUS);
@@ -135,7 +133,6 @@ function writeMstatus(v: u64): void {
   n = (n & ~MSTATUS_SD) | MSTATUS_UXL_SXL;
   if ((n & MSTATUS_FS) == MSTATUS_FS) n |= MSTATUS_SD;
   setSt(MSTATUS, n);
-  if ((old ^ n) & MSTATUS_XLATE) flushTlb();
 }
 
 /** Mark the FPU state dirty (mstatus.FS = 3, SD = 1) after a write to f-registers or fcsr. */
@@ -219,8 +216,7 @@ export function checkInterrupts(): bool {
 /** mret/sret (privileged spec 3.3.2). Returns false when illegal here. */
 export function xret(isM: bool): bool {
   const priv = st(PRIV);
-  const old = st(MSTATUS);
-  let s = old;
+  let s = st(MSTATUS);
   if (isM) {
     if (priv != PRV_M) return false;
     const mpp = (s >> 11) & 3;
@@ -239,8 +235,6 @@ export function xret(isM: bool): bool {
     setSt(PC, st(SEPC));
     setPriv(spp);
   }
-  // Loads and stores in M-mode translate per MPRV/MPP: their TLB entries go when those change.
-  if (priv == PRV_M && ((old ^ st(MSTATUS)) & (MSTATUS_MPRV | MSTATUS_MPP)) != 0) flushTlb();
   return true;
 }
 
