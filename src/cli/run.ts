@@ -11,6 +11,7 @@ import { CliError, usageError } from "./cli-error.js";
 import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive } from "./devices.js";
 import { type ConsoleChoice, NETDEV_HELP, type NetdevSpec, openIo, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec } from "./io-devices.js";
 import type { CallbackPort } from "../chardev/stream.js";
+import { GdbServer, type GdbListen, parseGdbListen } from "../debug/server.js";
 
 export const RUN_HELP = `usage: bulkhead run [options]
 
@@ -53,6 +54,9 @@ options:
   --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit,
                          and each virtio device's requests, bytes, notifications, interrupts, errors
   --no-reboot            exit when the guest reboots instead of booting it again
+  --gdb [HOST:]PORT      a GDB stub on PORT (HOST: 127.0.0.1 unless named): gdb-multiarch's
+                         target remote :PORT, harts as threads (docs/debugging.md)
+  -S, --paused           hold the VM before its first instruction until gdb continues it
   -h, --help             show this help
 
 console: the guest's serial port is this terminal, and so is hvc0 (virtio-console port
@@ -83,6 +87,8 @@ export interface RunOptions {
   readonly netdevs: readonly NetdevSpec[];
   readonly ports: readonly PortSpec[];
   readonly console: ConsoleChoice;
+  readonly gdb?: GdbListen;
+  readonly paused: boolean;
 }
 
 const OPTIONS = {
@@ -102,6 +108,8 @@ const OPTIONS = {
   netdev: { type: "string", multiple: true },
   port: { type: "string", multiple: true },
   console: { type: "string" },
+  gdb: { type: "string" },
+  paused: { type: "boolean", short: "S" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -122,6 +130,13 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   if (!(smp >= 1 && smp <= MAX_HARTS)) throw usageError(`run: --smp must be a number of harts from 1 to ${MAX_HARTS}, not '${smpText}'`);
   const memoryBytes = parseMemorySize(values.memory ?? "512M");
   if (bios.kind === "none" && values.kernel === undefined) throw usageError("run: --bios none needs --kernel (an ELF program to run in M-mode)");
+  let gdb: GdbListen | undefined;
+  try {
+    if (values.gdb !== undefined) gdb = parseGdbListen(values.gdb);
+  } catch (e) {
+    throw usageError(`run: ${(e as Error).message}`);
+  }
+  if (values.paused && gdb === undefined) throw usageError("run: -S (--paused) holds the VM for a debugger: give --gdb PORT too");
   if (bios.kind === "none" && values.initrd !== undefined) throw usageError("run: --initrd needs a kernel that reads it; it is not used with --bios none");
   return {
     help: values.help ?? false,
@@ -141,6 +156,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     netdevs: parseNetdevs(values.netdev ?? []),
     ports: parsePorts(values.port ?? []),
     console: parseConsole(values.console),
+    ...(gdb ? { gdb } : {}),
+    paused: values.paused ?? false,
   };
 }
 
@@ -382,10 +399,13 @@ async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices
   let machine = new Machine(config);
   if (opts.dtbOut !== undefined) writeFdt(opts.dtbOut, machine.fdt);
   const term = new Terminal(hvc);
+  let gdb: GdbServer | undefined;
   try {
-    for (;;) {
+    for (let first = true; ; first = false) {
       term.attach(machine);
+      if (opts.gdb) gdb = await openGdb(machine, opts.gdb, first && opts.paused, say);
       const exit = await machine.run();
+      gdb?.close();
       if (exit.kind === "hang") say(`the guest hung: ${exit.reason}`);
       if (exit.kind === "stopped") say(exit.reason);
       if (opts.dumpStats) for (const line of formatStats(machine.stats(), machine.deviceStats())) say(line);
@@ -397,7 +417,19 @@ async function runMachine(opts: RunOptions, boot: MachineConfig["boot"], devices
       return exitStatus(exit);
     }
   } finally {
+    gdb?.close();
     term.restore();
+  }
+}
+
+async function openGdb(machine: Machine, listen: GdbListen, hold: boolean, say: (line: string) => void): Promise<GdbServer> {
+  try {
+    const g = await GdbServer.open(machine, listen, { hold, log: say });
+    const a = g.address();
+    say(`gdb stub on ${a.host}:${a.port}${hold ? ", the VM is held until gdb continues it" : ""}`);
+    return g;
+  } catch (e) {
+    throw new CliError(`--gdb ${listen.host}:${listen.port}: ${(e as Error).message}`);
   }
 }
 

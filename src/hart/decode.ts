@@ -56,6 +56,7 @@ export const OP_FLOAD: u32 = 58; // rd = f-register, rs2 = funct3
 export const OP_FSTORE: u32 = 59; // rd = funct3
 export const OP_FP: u32 = 60; // imm = instruction
 export const OP_FMA: u32 = 61; // imm = instruction
+export const OP_DEBUG: u32 = 62; // a debugger breakpoint sits at this pc (debug.ts)
 export const COMPRESSED: u32 = 0x8000_0000;
 
 @inline function rec(op: u32, rd: u32, rs1: u32, rs2: u32, imm: i32): u64 {

@@ -9,11 +9,14 @@ import {
   nHarts, setGlobals, resetHart, swapIn, swapOut, hartState, updateTimer, checkInterrupts, mtime,
   addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setMmioFaulted, setTimeOffset,
   virtualTiming, totalInstret, instrPerTick, timeOffset, csrRead, csrWrite, setCurHart, clearCurHart,
-  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage, curHart, lostHart, clearLostHart,
+  flushTlb, csrIllegal, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage, curHart, lostHart, clearLostHart,
 } from "./state";
 import { exec } from "./interp";
 import { dropCode } from "./decode";
 import { ramHost } from "./mmu";
+import {
+  addBreak, removeBreak, addWatch, removeWatch, debugStop, debugHart, debugAddr, clearDebugStop, setSteppingFrom,
+} from "./debug";
 
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
@@ -33,10 +36,12 @@ export function init(harts: i32, ramBytes: u64, virt: i32, ipt: i32): void {
 /**
  * Run the harts round-robin for at most `budget` instructions in total, from the hart
  * whose turn is next. Returns 0 when the budget is spent, 1 when every hart is stopped or
- * waiting, 2 when the host asked to stop.
+ * waiting, 2 when the host asked to stop, 3 when a hart stopped for the debugger
+ * (debugStopKind and friends say which and why).
  */
 export function run(budget: i64): i32 {
   setExitRequested(false);
+  clearDebugStop();
   let left = budget;
   while (left > 0) {
     let ran = false;
@@ -61,18 +66,48 @@ export function run(budget: i64): i32 {
         store<u64>(ACTIVE + INSTRET, load<u64>(ACTIVE + INSTRET) + <u64>done);
         addTotalInstret(<u64>done);
         setSliceExecuted(0);
-        if (exitRequested || load<u32>(ACTIVE + RUNNING) == 0 || load<u32>(ACTIVE + WAITING) != 0) break;
+        if (exitRequested || debugStop != 0 || load<u32>(ACTIVE + RUNNING) == 0 || load<u32>(ACTIVE + WAITING) != 0) break;
         updateTimer(ACTIVE, mtime());
       }
       swapOut();
       ran = true;
       nextHart = (h + 1) % nHarts;
+      if (debugStop != 0) return 3;
       if (exitRequested) return 2;
     }
     if (!ran) return 1;
   }
   return 0;
 }
+
+/**
+ * Run exactly one instruction on hart `h` (a debugger's single step), interrupts held off
+ * as QEMU's gdbstub does; a breakpoint at the pc it starts from does not stop it. Returns
+ * the debug stop it caused (a watchpoint) or 0; -1 when the hart is not running (HSM).
+ */
+export function step(h: i32): i32 {
+  clearDebugStop();
+  setExitRequested(false);
+  const s = hartState(h);
+  if (load<u32>(s + RUNNING) == 0) return -1;
+  if (load<u32>(s + WAITING) != 0) return 0; // in WFI: nothing to execute until an interrupt
+  swapIn(h);
+  setSteppingFrom(load<u64>(ACTIVE + PC));
+  const done = exec(1);
+  setSteppingFrom(0xffff_ffff_ffff_ffff);
+  store<u64>(ACTIVE + INSTRET, load<u64>(ACTIVE + INSTRET) + <u64>done);
+  addTotalInstret(<u64>done);
+  setSliceExecuted(0);
+  swapOut();
+  return debugStop;
+}
+
+export { addBreak, removeBreak, addWatch, removeWatch };
+export function debugStopKind(): i32 { return debugStop; }
+export function debugStopHart(): i32 { return debugHart; }
+export function debugStopAddr(): u64 { return debugAddr; }
+/** Whether the last getCsr/setCsr named a CSR this hart has (and could access at M). */
+export function csrOk(): i32 { return csrIllegal ? 0 : 1; }
 
 export function requestExit(): void { setExitRequested(true); }
 export function mmioFault(): void { setMmioFaulted(true); }

@@ -18,8 +18,9 @@ import {
   OP_LB, OP_SB, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI, OP_ADD,
   OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_ADDIW, OP_SLLIW, OP_SRLIW,
   OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MUL, OP_MULDIV, OP_MULDIVW, OP_FENCE, OP_AMO,
-  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_ILLEGAL,
+  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_DEBUG, OP_ILLEGAL,
 } from "./decode";
+import { breakCount, isBreak, stopAtBreak, debugStop } from "./debug";
 import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
 
 @external("env", "ecall") declare function hostEcall(hart: i32): i32;
@@ -278,7 +279,7 @@ function fastLoop(budget: i32): i32 {
       case OP_MULDIV: W(RD(d), mulDiv(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_MULDIVW: W(RD(d), mulDivW(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_FENCE: break; // one hart at a time, and stores to code drop it (decode.ts)
-      case OP_AMO: case OP_SYSTEM: case OP_CSR: case OP_FLOAD: case OP_FSTORE: case OP_FP: case OP_FMA:
+      case OP_AMO: case OP_SYSTEM: case OP_CSR: case OP_FLOAD: case OP_FSTORE: case OP_FP: case OP_FMA: case OP_DEBUG:
       default: why = EXIT_SLOW; break;
     }
     if (why != EXIT_BUDGET) break;
@@ -428,25 +429,38 @@ export function exec(budget: i32): i32 {
     if (why == EXIT_CODEPAGE) { codePage(<u32>(pc + exitCodeAdd) & ~0xfff); continue; }
     if (why == EXIT_DECODE) {
       const host = <u32>(pc + exitCodeAdd);
+      if (breakCount != 0 && isBreak(pc)) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), <u64>OP_DEBUG); continue; }
       countDecode();
       const d = decodeAt(pc, host);
       if (trapped) { setTrapped(false); return done + 1; }
       if (!straddles) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), d); continue; }
       // Never cached (its second half is on another page): run it once, from a scratch page.
       done++;
-      if (runStraddler(d)) return done;
+      if (runStraddler(d) || debugStop != 0) return done;
+      continue;
+    }
+    if (OPC(exitRecord) == OP_DEBUG) {
+      if (stopAtBreak(pc)) return done;
+      // Another virtual alias of the slot, or the hart steps off the breakpoint: run the
+      // real instruction once.
+      const host = fetchHost(pc);
+      if (trapped) { setTrapped(false); return done + 1; }
+      const d = decodeAt(pc, host);
+      if (trapped) { setTrapped(false); return done + 1; }
+      done++;
+      if (runStraddler(d) || debugStop != 0) return done;
       continue;
     }
     done++;
-    if (slowStep(exitRecord)) return done;
+    if (slowStep(exitRecord) || debugStop != 0) return done;
   }
   return done;
 }
 
 
 /**
- * Run the one straddling instruction `d` (a 32-bit instruction across two pages) at the
- * pc in ACTIVE: through the general path, or, for register and control-flow work, through
+ * Run the one instruction `d` that has no decoded slot of its own (a 32-bit instruction
+ * across two pages, or one under a breakpoint record) at the pc in ACTIVE: through the general path, or, for register and control-flow work, through
  * the fast loop reading it from a scratch slot.
  */
 function runStraddler(d: u64): bool {

@@ -11,6 +11,12 @@ export const ROM_SIZE: u32 = 0x1000;
 // A host page no guest address maps to: decoded records of page-straddling instructions
 // run from here, one at a time (interp.ts runStraddler).
 export const SCRATCH_PAGE: u32 = 0x3_1000;
+// The debugger's breakpoints (u64 virtual addresses) and watchpoints ({ start, end, kind }
+// of u64 each), set by the host (debug.ts).
+export const BREAKS: u32 = 0x3_2000;
+export const MAX_BREAKS: i32 = 64;
+export const WATCHES: u32 = 0x3_2200;
+export const MAX_WATCHES: i32 = 16;
 
 export const HARTS_BASE: u32 = 0x1_0000;
 export const HART_STRIDE: u32 = 0x4000;

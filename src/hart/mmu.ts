@@ -7,6 +7,7 @@ import {
   TLB_R, TLB_W, TLB_X,
 } from "./layout";
 import { dropCode } from "./decode";
+import { watchCount, pageWatched, checkWatch } from "./debug";
 import {
   H, ramSize, st, setSt, raiseException, mmioFaulted, setMmioFaulted, countTlbMiss, countMmio,
   PRV_M, PRV_S, PRV_U, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR,
@@ -122,20 +123,23 @@ function loadOne(va: u64, size: i32): u64 {
   const pa = translate(va, ACC_READ);
   if (trapped) return 0;
   const host = hostPage(pa, ACC_READ);
+  let v: u64;
   if (host) {
-    tlbFill(TLB_R, va, host);
+    if (watchCount == 0 || !pageWatched(va)) tlbFill(TLB_R, va, host);
     switch (size) {
-      case 1: return <u64>load<u8>(host);
-      case 2: return <u64>load<u16>(host);
-      case 4: return <u64>load<u32>(host);
-      default: return load<u64>(host);
+      case 1: v = <u64>load<u8>(host); break;
+      case 2: v = <u64>load<u16>(host); break;
+      case 4: v = <u64>load<u32>(host); break;
+      default: v = load<u64>(host);
     }
+  } else {
+    if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_LOAD, va); return 0; }
+    countMmio();
+    setMmioFaulted(false);
+    v = mmioRead(pa, size);
+    if (mmioFaulted) { accessFault(ACC_READ, va); return 0; }
   }
-  if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_LOAD, va); return 0; }
-  countMmio();
-  setMmioFaulted(false);
-  const v = mmioRead(pa, size);
-  if (mmioFaulted) { accessFault(ACC_READ, va); return 0; }
+  if (watchCount != 0) checkWatch(va, size, false);
   return v;
 }
 
@@ -162,20 +166,21 @@ function storeOne(va: u64, size: i32, v: u64): void {
   const host = hostPage(pa, ACC_WRITE);
   if (host) {
     dropCode(host & ~0xfff);
-    tlbFill(TLB_W, va, host);
+    if (watchCount == 0 || !pageWatched(va)) tlbFill(TLB_W, va, host);
     switch (size) {
       case 1: store<u8>(host, <u8>v); break;
       case 2: store<u16>(host, <u16>v); break;
       case 4: store<u32>(host, <u32>v); break;
       default: store<u64>(host, v);
     }
-    return;
+  } else {
+    if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_STORE, va); return; }
+    countMmio();
+    setMmioFaulted(false);
+    mmioWrite(pa, size, v);
+    if (mmioFaulted) { accessFault(ACC_WRITE, va); return; }
   }
-  if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_STORE, va); return; }
-  countMmio();
-  setMmioFaulted(false);
-  mmioWrite(pa, size, v);
-  if (mmioFaulted) accessFault(ACC_WRITE, va);
+  if (watchCount != 0) checkWatch(va, size, true);
 }
 
 /** Store slow path; see loadSlow. */
@@ -205,6 +210,7 @@ export function atomicHost(va: u64, size: i32, acc: u32): u32 {
   const host = ramHost(pa);
   if (host == 0) { accessFault(acc, va); return 0; }
   if (acc == ACC_WRITE) dropCode(host & ~0xfff);
+  if (watchCount != 0) checkWatch(va, size, acc == ACC_WRITE);
   return host;
 }
 

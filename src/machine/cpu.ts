@@ -21,7 +21,12 @@ export const enum Exit {
   Idle = 1,
   /** The host asked to stop (requestExit), e.g. the guest powered off. */
   Requested = 2,
+  /** A hart stopped for the debugger (a breakpoint or watchpoint): see debugStop(). */
+  Debug = 3,
 }
+
+/** Why the harts stopped for the debugger, as the hart reports it. */
+export const enum DebugStop { None = 0, Break = 1, WatchWrite = 2, WatchRead = 3 }
 
 /** Privilege levels, as encoded in mstatus.MPP. */
 export const enum Priv { U = 0, S = 1, M = 3 }
@@ -78,6 +83,15 @@ interface HartExports {
   getStat(which: number): bigint;
   invalidateCode(pa: bigint, len: bigint): void;
   takeLostHart(): number;
+  step(h: number): number;
+  addBreak(va: bigint): number;
+  removeBreak(va: bigint): number;
+  addWatch(va: bigint, len: bigint, kind: bigint): number;
+  removeWatch(va: bigint, len: bigint, kind: bigint): number;
+  debugStopKind(): number;
+  debugStopHart(): number;
+  debugStopAddr(): bigint;
+  csrOk(): number;
 }
 
 const wasmPath = fileURLToPath(new URL("../../../build/hart.wasm", import.meta.url) /* from dist/src/machine */);
@@ -165,6 +179,26 @@ export class Cpu {
    * guest is lost, as a double fault), or -1. Reading it clears it.
    */
   takeLostHart(): number { return this.x.takeLostHart(); }
+  /** Whether the last csr()/setCsr() named a CSR the hart has. */
+  csrOk(): boolean { return this.x.csrOk() !== 0; }
+  /**
+   * Run one instruction on hart h, interrupts held off; a breakpoint at its pc does not
+   * stop it. Returns the debug stop it caused (a watchpoint), None, or -1 when the hart is
+   * not running.
+   */
+  step(h: number): DebugStop | -1 { return this.x.step(h) as DebugStop | -1; }
+  /** Stop before the instruction at virtual address va, on any hart; false when the table is full. */
+  addBreak(va: bigint): boolean { return this.x.addBreak(BigInt.asIntN(64, va)) !== 0; }
+  removeBreak(va: bigint): boolean { return this.x.removeBreak(BigInt.asIntN(64, va)) !== 0; }
+  /** Stop after an access to [va, va+len): write (1), read (2) or both (3); false when full. */
+  addWatch(va: bigint, len: number, kind: 1 | 2 | 3): boolean { return this.x.addWatch(BigInt.asIntN(64, va), BigInt(len), BigInt(kind)) !== 0; }
+  removeWatch(va: bigint, len: number, kind: 1 | 2 | 3): boolean { return this.x.removeWatch(BigInt.asIntN(64, va), BigInt(len), BigInt(kind)) !== 0; }
+  /** After run() returned Exit.Debug or step() a stop: which hart, why, and the pc or watched address. */
+  debugStop(): { kind: DebugStop; hart: number; addr: bigint } {
+    return { kind: this.x.debugStopKind() as DebugStop, hart: this.x.debugStopHart(), addr: BigInt.asUintN(64, this.x.debugStopAddr()) };
+  }
+  /** The boot ROM's bytes as the harts see them (physical 0x1000, 4 KiB). */
+  rom(): Uint8Array { return new Uint8Array(this.memory.buffer, this.x.romOffset(), 0x1000); }
   /** Hot-loop counters for the benchmark: see Stat. */
   stat(which: Stat): bigint { return BigInt.asUintN(64, this.x.getStat(which)); }
 }
