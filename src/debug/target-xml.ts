@@ -24,6 +24,7 @@ export const CSRS: readonly (readonly [string, number])[] = [
   ["mcounteren", 0x306], ["menvcfg", 0x30a], ["mcountinhibit", 0x320],
   ["mscratch", 0x340], ["mepc", 0x341], ["mcause", 0x342], ["mtval", 0x343], ["mip", 0x344],
   ["pmpcfg0", 0x3a0], ["pmpcfg2", 0x3a2],
+  ["tselect", 0x7a0], ["tdata1", 0x7a1], ["tdata2", 0x7a2], ["tdata3", 0x7a3], ["tinfo", 0x7a4],
   ...Array.from({ length: 16 }, (_, i) => [`pmpaddr${i}`, 0x3b0 + i] as const),
   ["mcycle", 0xb00], ["minstret", 0xb02],
   ["mvendorid", 0xf11], ["marchid", 0xf12], ["mimpid", 0xf13], ["mhartid", 0xf14],

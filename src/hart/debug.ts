@@ -9,8 +9,11 @@
 //   stepped off it, runs the real instruction instead (interp.ts).
 // - A page holding a watched range gets no TLB entry, so its accesses take the slow path
 //   (mmu.ts), which checks the range after the access.
-import { BREAKS, MAX_BREAKS, WATCHES, MAX_WATCHES, DTAGS, DCACHE_SLOTS, HARTS_BASE, HART_STRIDE, TLB_R, TLB_BYTES } from "./layout";
-import { nHarts, curHart } from "./state";
+import {
+  BREAKS, MAX_BREAKS, WATCHES, MAX_WATCHES, DTAGS, DCACHE_SLOTS, HARTS_BASE, HART_STRIDE, TLB_R, TLB_BYTES,
+  ACTIVE, PRIV, TSELECT, TDATA, TRIGGERS,
+} from "./layout";
+import { nHarts, curHart, hartState } from "./state";
 
 export let breakCount: i32 = 0;
 export let watchCount: i32 = 0;
@@ -92,9 +95,15 @@ export function removeWatch(va: u64, len: u64, kind: u64): i32 {
   return 0;
 }
 
-/** May the page of `va` enter a TLB? Not while a watched range touches it. */
+/** May the page of `va` enter a TLB? Not while a watched range or a load/store trigger touches it. */
 export function pageWatched(va: u64): bool {
   const page = va & ~<u64>0xfff;
+  if (triggersArmed != 0) {
+    for (let t = 0; t < TRIGGERS; t++) {
+      const e = ACTIVE + TDATA + (<u32>t << 4);
+      if ((load<u64>(e) & (MC_LOAD | MC_STORE)) != 0 && (load<u64>(e, 8) & ~<u64>0xfff) == page) return true;
+    }
+  }
   for (let i = 0; i < watchCount; i++) {
     const e = WATCHES + <u32>i * 24;
     if (load<u64>(e) < page + 0x1000 && load<u64>(e, 8) > page) return true;
@@ -114,4 +123,76 @@ export function checkWatch(va: u64, size: i32, write: bool): void {
       return;
     }
   }
+}
+
+// ---- Sdtrig (RISC-V debug spec 1.0, chapter 5): the guest's own triggers ----
+// Each hart has TRIGGERS mcontrol (type 2) triggers that match an address exactly
+// (match 0, timing before, action 0: a breakpoint exception). An execute trigger uses the
+// debugger's breakpoint record; load and store triggers keep their page out of the TLB.
+const MC_TYPE: u64 = <u64>2 << 60;
+const MC_M: u64 = 1 << 6;
+const MC_S: u64 = 1 << 4;
+const MC_U: u64 = 1 << 3;
+export const MC_EXECUTE: u64 = 1 << 2;
+export const MC_STORE: u64 = 1 << 1;
+export const MC_LOAD: u64 = 1;
+const MC_WRITABLE: u64 = MC_M | MC_S | MC_U | MC_EXECUTE | MC_STORE | MC_LOAD;
+/** Some hart has a trigger armed (an access kind and a privilege selected). */
+export let triggersArmed: i32 = 0;
+
+function trigger(t: u64): u32 { return ACTIVE + TDATA + (<u32>t << 4); }
+
+/** tselect, tdata1-3, tinfo (0x7a0-0x7a4) of the hart in ACTIVE. */
+export function triggerCsrRead(csr: u32): u64 {
+  const t = load<u64>(ACTIVE + TSELECT);
+  switch (csr) {
+    case 0x7a0: return t;
+    case 0x7a1: return MC_TYPE | load<u64>(trigger(t));
+    case 0x7a2: return load<u64>(trigger(t), 8);
+    case 0x7a4: return 1 << 2; // tinfo: mcontrol only
+    default: return 0; // tdata3: no textra fields
+  }
+}
+
+export function triggerCsrWrite(csr: u32, v: u64): void {
+  const t = load<u64>(ACTIVE + TSELECT);
+  if (csr == 0x7a0) { if (v < <u64>TRIGGERS) store<u64>(ACTIVE + TSELECT, v); return; } // WARL
+  if (csr == 0x7a1) store<u64>(trigger(t), (v >> 60) == 2 ? v & MC_WRITABLE : 0);
+  else if (csr == 0x7a2) store<u64>(trigger(t), v, 8);
+  else return;
+  let armed = 0;
+  for (let h = 0; h < nHarts; h++) {
+    for (let k = 0; k < TRIGGERS; k++) {
+      const bits = load<u64>(hartState(h) + TDATA + (<u32>k << 4));
+      if ((bits & (MC_EXECUTE | MC_STORE | MC_LOAD)) != 0 && (bits & (MC_M | MC_S | MC_U)) != 0) armed = 1;
+    }
+  }
+  triggersArmed = armed;
+  forgetDecoded();
+}
+
+/** Does any hart have an execute trigger at `pc` (its decoded slot must hold a debug record)? */
+export function execTriggerAt(pc: u64): bool {
+  if (triggersArmed == 0) return false;
+  for (let h = 0; h < nHarts; h++) {
+    for (let k = 0; k < TRIGGERS; k++) {
+      const e = hartState(h) + TDATA + (<u32>k << 4);
+      if ((load<u64>(e) & MC_EXECUTE) != 0 && load<u64>(e, 8) == pc) return true;
+    }
+  }
+  return false;
+}
+
+/** Does a trigger of the running hart, for `kind` at its privilege, match [addr, addr+size)? */
+export function triggerFires(addr: u64, size: i32, kind: u64): bool {
+  const priv = load<u64>(ACTIVE + PRIV);
+  const mode: u64 = priv == 3 ? MC_M : priv == 1 ? MC_S : MC_U;
+  for (let k = 0; k < TRIGGERS; k++) {
+    const e = ACTIVE + TDATA + (<u32>k << 4);
+    const bits = load<u64>(e);
+    if ((bits & kind) == 0 || (bits & mode) == 0) continue;
+    const a = load<u64>(e, 8);
+    if (a >= addr && a - addr < <u64>size) return true;
+  }
+  return false;
 }

@@ -20,7 +20,7 @@ import {
   OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MUL, OP_MULDIV, OP_MULDIVW, OP_FENCE, OP_AMO,
   OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_DEBUG, OP_ILLEGAL,
 } from "./decode";
-import { breakCount, isBreak, stopAtBreak, debugStop } from "./debug";
+import { breakCount, isBreak, stopAtBreak, debugStop, triggersArmed, execTriggerAt, triggerFires, MC_EXECUTE } from "./debug";
 import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
 
 @external("env", "ecall") declare function hostEcall(hart: i32): i32;
@@ -429,7 +429,7 @@ export function exec(budget: i32): i32 {
     if (why == EXIT_CODEPAGE) { codePage(<u32>(pc + exitCodeAdd) & ~0xfff); continue; }
     if (why == EXIT_DECODE) {
       const host = <u32>(pc + exitCodeAdd);
-      if (breakCount != 0 && isBreak(pc)) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), <u64>OP_DEBUG); continue; }
+      if ((breakCount != 0 && isBreak(pc)) || execTriggerAt(pc)) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), <u64>OP_DEBUG); continue; }
       countDecode();
       const d = decodeAt(pc, host);
       if (trapped) { setTrapped(false); return done + 1; }
@@ -441,6 +441,7 @@ export function exec(budget: i32): i32 {
     }
     if (OPC(exitRecord) == OP_DEBUG) {
       if (stopAtBreak(pc)) return done;
+      if (triggersArmed != 0 && triggerFires(pc, 1, MC_EXECUTE)) return done + <i32>trap(CAUSE_BREAKPOINT, pc);
       // Another virtual alias of the slot, or the hart steps off the breakpoint: run the
       // real instruction once.
       const host = fetchHost(pc);

@@ -63,6 +63,9 @@ export const HARTID: u32 = 0x2f4;
 export const MCOUNTINHIBIT: u32 = 0x2f8;
 export const PMPCFG: u32 = 0x300; // pmpcfg0, pmpcfg2
 export const PMPADDR: u32 = 0x310; // pmpaddr0..15
+export const TSELECT: u32 = 0x390; // Sdtrig: the selected trigger, then TRIGGERS x { tdata1 bits, tdata2 }
+export const TDATA: u32 = 0x398;
+export const TRIGGERS: i32 = 2;
 // TLBs (per hart, not swapped): 256 entries of { tag: vpn, addend: host - vaddr }.
 export const TLB_R: u32 = 0x1000;
 export const TLB_W: u32 = 0x2000;

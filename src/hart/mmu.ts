@@ -7,12 +7,12 @@ import {
   TLB_R, TLB_W, TLB_X,
 } from "./layout";
 import { dropCode } from "./decode";
-import { watchCount, pageWatched, checkWatch } from "./debug";
+import { watchCount, pageWatched, checkWatch, triggersArmed, triggerFires, MC_LOAD, MC_STORE } from "./debug";
 import {
   H, ramSize, st, setSt, raiseException, mmioFaulted, setMmioFaulted, countTlbMiss, countMmio,
   PRV_M, PRV_S, PRV_U, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR,
   CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE,
-  CAUSE_STORE_PAGE, CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, trapped,
+  CAUSE_STORE_PAGE, CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_BREAKPOINT, trapped,
 } from "./state";
 
 @external("env", "mmioRead") declare function mmioRead(addr: u64, size: i32): u64;
@@ -125,7 +125,7 @@ function loadOne(va: u64, size: i32): u64 {
   const host = hostPage(pa, ACC_READ);
   let v: u64;
   if (host) {
-    if (watchCount == 0 || !pageWatched(va)) tlbFill(TLB_R, va, host);
+    if ((watchCount | triggersArmed) == 0 || !pageWatched(va)) tlbFill(TLB_R, va, host);
     switch (size) {
       case 1: v = <u64>load<u8>(host); break;
       case 2: v = <u64>load<u16>(host); break;
@@ -149,6 +149,7 @@ function loadOne(va: u64, size: i32): u64 {
  */
 export function loadSlow(va: u64, size: i32): u64 {
   countTlbMiss();
+  if (triggersArmed != 0 && triggerFires(va, size, MC_LOAD)) { raiseException(CAUSE_BREAKPOINT, va); return 0; }
   if ((<i32>va & 0xfff) + size <= 0x1000) return loadOne(va, size);
   // Misaligned across a page: byte by byte, as the privileged spec allows.
   let v: u64 = 0;
@@ -166,7 +167,7 @@ function storeOne(va: u64, size: i32, v: u64): void {
   const host = hostPage(pa, ACC_WRITE);
   if (host) {
     dropCode(host & ~0xfff);
-    if (watchCount == 0 || !pageWatched(va)) tlbFill(TLB_W, va, host);
+    if ((watchCount | triggersArmed) == 0 || !pageWatched(va)) tlbFill(TLB_W, va, host);
     switch (size) {
       case 1: store<u8>(host, <u8>v); break;
       case 2: store<u16>(host, <u16>v); break;
@@ -186,6 +187,7 @@ function storeOne(va: u64, size: i32, v: u64): void {
 /** Store slow path; see loadSlow. */
 export function storeSlow(va: u64, size: i32, v: u64): void {
   countTlbMiss();
+  if (triggersArmed != 0 && triggerFires(va, size, MC_STORE)) { raiseException(CAUSE_BREAKPOINT, va); return; }
   if ((<i32>va & 0xfff) + size <= 0x1000) { storeOne(va, size, v); return; }
   // Check both pages first so that a fault on the second leaves memory unchanged.
   translate(va + <u64>(size - 1), ACC_WRITE);
@@ -205,6 +207,7 @@ export function atomicHost(va: u64, size: i32, acc: u32): u32 {
     raiseException(acc == ACC_READ ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, va);
     return 0;
   }
+  if (triggersArmed != 0 && triggerFires(va, size, acc == ACC_WRITE ? MC_LOAD | MC_STORE : MC_LOAD)) { raiseException(CAUSE_BREAKPOINT, va); return 0; }
   const pa = translate(va, acc);
   if (trapped) return 0;
   const host = ramHost(pa);
