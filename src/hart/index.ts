@@ -1,15 +1,16 @@
-// The hart module's exports: the run loop that interleaves a machine's harts, and the
-// accessors the TypeScript host (src/machine/cpu.ts) uses. Everything the host may touch
-// goes through here; the layout of linear memory stays private to src/hart.
+// The hart module's exports: its contract with the TypeScript host (src/machine/cpu.ts).
+// The host reads from here where guest RAM and the boot ROM sit in linear memory and how
+// many harts a machine may have, the run loop that interleaves a machine's harts, the
+// accessors, and the hot loop's counters; nothing else of the layout is the host's.
 import {
   HARTS_BASE, HART_STRIDE, ACTIVE, X, F, PC, PRIV, MIP, EXTIP, MIE, MTIMECMP, INSTRET, RUNNING,
-  WAITING, SBIMODE, ROM_OFFSET, MAX_HARTS,
+  WAITING, SBIMODE, MAX_HARTS,
 } from "./layout";
 import {
   nHarts, setGlobals, resetHart, swapIn, swapOut, hartState, updateTimer, checkInterrupts, mtime,
-  addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setMmioFaulted, setTimeOffset,
+  addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setTimeOffset,
   virtualTiming, totalInstret, instrPerTick, timeOffset, csrRead, csrWrite, setCurHart, clearCurHart,
-  flushTlb, csrIllegal, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage, curHart, lostHart, clearLostHart,
+  flushTlb as flushCurrentTlb, curHart, lostHart, clearLostHart,
 } from "./state";
 import { exec } from "./interp";
 import { dropCode } from "./decode";
@@ -17,6 +18,18 @@ import { ramHost } from "./mmu";
 import {
   addBreak, removeBreak, addWatch, removeWatch, debugStop, debugHart, debugAddr, clearDebugStop, setSteppingFrom,
 } from "./debug";
+
+// Layout: guest RAM (physical RAM_BASE) from linear-memory offset RAM_OFFSET up, the boot
+// ROM (physical ROM_BASE, ROM_SIZE bytes) at ROM_OFFSET, at most MAX_HARTS harts.
+export { RAM_OFFSET, RAM_BASE, ROM_OFFSET, ROM_BASE, ROM_SIZE, MAX_HARTS } from "./layout";
+// Counters of the hot loop (instructions executed, whatever the guest wrote to minstret,
+// TLB misses, MMIO exits, traps, interrupts, decoded instructions, claimed code pages).
+export { totalInstret, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage } from "./state";
+// Why run() returned.
+export const RUN_BUDGET: i32 = 0;
+export const RUN_IDLE: i32 = 1;
+export const RUN_EXIT: i32 = 2;
+export const RUN_DEBUG: i32 = 3;
 
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
@@ -35,9 +48,9 @@ export function init(harts: i32, ramBytes: u64, virt: i32, ipt: i32): void {
 
 /**
  * Run the harts round-robin for at most `budget` instructions in total, from the hart
- * whose turn is next. Returns 0 when the budget is spent, 1 when every hart is stopped or
- * waiting, 2 when the host asked to stop, 3 when a hart stopped for the debugger
- * (debugStopKind and friends say which and why).
+ * whose turn is next. Returns RUN_BUDGET when the budget is spent, RUN_IDLE when every
+ * hart is stopped or waiting, RUN_EXIT when the host asked to stop, RUN_DEBUG when a hart
+ * stopped for the debugger (debugStopKind and friends say which and why).
  */
 export function run(budget: i64): i32 {
   setExitRequested(false);
@@ -72,12 +85,12 @@ export function run(budget: i64): i32 {
       swapOut();
       ran = true;
       nextHart = (h + 1) % nHarts;
-      if (debugStop != 0) return 3;
-      if (exitRequested) return 2;
+      if (debugStop != 0) return RUN_DEBUG;
+      if (exitRequested) return RUN_EXIT;
     }
-    if (!ran) return 1;
+    if (!ran) return RUN_IDLE;
   }
-  return 0;
+  return RUN_BUDGET;
 }
 
 /**
@@ -107,20 +120,20 @@ export function debugStopKind(): i32 { return debugStop; }
 export function debugStopHart(): i32 { return debugHart; }
 export function debugStopAddr(): u64 { return debugAddr; }
 /** Whether the last getCsr/setCsr named a CSR this hart has (and could access at M). */
-export function csrOk(): i32 { return csrIllegal ? 0 : 1; }
+export function csrOk(): i32 { return csrFound ? 1 : 0; }
 
 export function requestExit(): void { setExitRequested(true); }
-export function mmioFault(): void { setMmioFaulted(true); }
 
 function ptr(h: i32): u32 { return hartState(h); }
 
 export function getReg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + X + (<u32>r << 3)); }
 export function setReg(h: i32, r: i32, v: u64): void { if (r != 0) store<u64>(ptr(h) + X + (<u32>r << 3), v); }
-export function getFreg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + F + (<u32>r << 3)); }
-export function getPc(h: i32): u64 { return load<u64>(ptr(h) + PC); }
 export function setPc(h: i32, v: u64): void { store<u64>(ptr(h) + PC, v); }
+// pc and the f-registers, for the debugger (src/debug).
+export function getPc(h: i32): u64 { return load<u64>(ptr(h) + PC); }
+export function getFreg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + F + (<u32>r << 3)); }
 export function getPriv(h: i32): i32 { return <i32>load<u64>(ptr(h) + PRIV); }
-export function setPriv(h: i32, p: i32): void { store<u64>(ptr(h) + PRIV, <u64>p); flushHart(h); }
+export function setPriv(h: i32, p: i32): void { store<u64>(ptr(h) + PRIV, <u64>p); flushTlb(h); }
 
 /** CSR access from the host runs with the hart's state swapped in, at M privilege. */
 function withHart<T>(h: i32, f: (csr: u32, v: u64) => T, csr: u32, v: u64): T {
@@ -133,11 +146,14 @@ function withHart<T>(h: i32, f: (csr: u32, v: u64) => T, csr: u32, v: u64): T {
   if (prev != h) { swapOut(); if (prev >= 0) swapIn(prev); }
   return r;
 }
+const csrCell: u32 = <u32>memory.data(8);
+let csrFound: bool = true;
+/** A CSR of hart h, read at M privilege; one that does not exist reads as 0 (csrOk says which). */
 export function getCsr(h: i32, csr: i32): u64 {
-  return withHart<u64>(h, (c: u32, v: u64): u64 => csrRead(c), <u32>csr, 0);
+  return withHart<u64>(h, (c: u32, v: u64): u64 => { csrFound = csrRead(c, csrCell); return csrFound ? load<u64>(csrCell) : 0; }, <u32>csr, 0);
 }
 export function setCsr(h: i32, csr: i32, v: u64): void {
-  withHart<u64>(h, (c: u32, x: u64): u64 => { csrWrite(c, x); return 0; }, <u32>csr, v);
+  withHart<u64>(h, (c: u32, x: u64): u64 => { csrFound = csrWrite(c, x); return 0; }, <u32>csr, v);
 }
 
 export function setMipBits(h: i32, mask: i32, on: i32): void {
@@ -168,27 +184,13 @@ export function setRunning(h: i32, on: i32): void {
 }
 export function isRunning(h: i32): i32 { return <i32>load<u32>(ptr(h) + RUNNING); }
 export function setSbiMode(h: i32, on: i32): void { store<u32>(ptr(h) + SBIMODE, on ? 1 : 0); }
-export function flushHart(h: i32): void {
+export function flushTlb(h: i32): void {
   const saved = curHart;
   setCurHart(h);
-  flushTlb();
+  flushCurrentTlb();
   if (saved >= 0) setCurHart(saved); else clearCurHart();
 }
-export { flushHart as flushTlb };
 export function getInstret(h: i32): u64 { return load<u64>(ptr(h) + INSTRET); }
-export function romOffset(): u32 { return ROM_OFFSET; }
-export function getStat(which: i32): u64 {
-  switch (which) {
-    case 0: return statTlbMiss;
-    case 1: return statMmio;
-    case 2: return statTrap;
-    case 3: return statIrq;
-    case 4: return statDecode;
-    case 5: return statCodePage;
-    default: return totalInstret; // instructions executed, whatever the guest wrote to minstret
-  }
-}
-
 /** The host wrote guest RAM [pa, pa+len) behind the harts' backs (DMA): forget decoded code there. */
 export function invalidateCode(pa: u64, len: u64): void {
   if (len == 0) return;
