@@ -13,6 +13,8 @@ import { NetError } from "../net/index.js";
 import type { VmDevice } from "../rootos/plan/index.js";
 import { DeviceOpenError } from "../runner/devices.js";
 import { type RunPlan, VmRunner } from "../runner/runner.js";
+import { GdbServer, type GdbListen, parseGdbListen } from "../debug/server.js";
+import type { Machine } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
 import { DRIVE_HELP, type DriveSpec, drivePlan, parseDrive } from "./devices.js";
 import {
@@ -60,6 +62,9 @@ options:
   --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit,
                          and each virtio device's requests, bytes, notifications, interrupts, errors
   --no-reboot            exit when the guest reboots instead of booting it again
+  --gdb [HOST:]PORT      a GDB stub on PORT (HOST: 127.0.0.1 unless named): gdb-multiarch's
+                         target remote :PORT, harts as threads (docs/debugging.md)
+  -S, --paused           hold the VM before its first instruction until gdb continues it
   -h, --help             show this help
 
 console: the guest's serial port is this terminal, and so is hvc0 (virtio-console port
@@ -85,6 +90,8 @@ export interface RunOptions {
   readonly dtbOut?: string;
   readonly dumpStats: boolean;
   readonly noReboot: boolean;
+  readonly gdb?: GdbListen;
+  readonly paused: boolean;
   readonly drives: readonly DriveSpec[];
   readonly rng: boolean;
   readonly netdevs: readonly NetdevSpec[];
@@ -103,6 +110,8 @@ const OPTIONS = {
   timing: { type: "string" },
   "dtb-out": { type: "string" },
   "dump-stats": { type: "boolean" },
+  gdb: { type: "string" },
+  paused: { type: "boolean", short: "S" },
   "no-reboot": { type: "boolean" },
   drive: { type: "string", multiple: true },
   rng: { type: "boolean" },
@@ -129,6 +138,13 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   if (!hartsOk(smp)) throw usageError(`run: --smp must be a number of harts from 1 to ${MAX_HARTS}, not '${smpText}'`);
   const memoryBytes = parseMemorySize(values.memory ?? "512M");
   if (bios.kind === "none" && values.kernel === undefined) throw usageError("run: --bios none needs --kernel (an ELF program to run in M-mode)");
+  let gdb: GdbListen | undefined;
+  try {
+    if (values.gdb !== undefined) gdb = parseGdbListen(values.gdb);
+  } catch (e) {
+    throw usageError(`run: ${(e as Error).message}`);
+  }
+  if (values.paused && gdb === undefined) throw usageError("run: -S (--paused) holds the VM for a debugger: give --gdb PORT too");
   if (bios.kind === "none" && values.initrd !== undefined) throw usageError("run: --initrd needs a kernel that reads it; it is not used with --bios none");
   return {
     help: values.help ?? false,
@@ -143,6 +159,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     ...(values["dtb-out"] !== undefined ? { dtbOut: values["dtb-out"] } : {}),
     dumpStats: values["dump-stats"] ?? false,
     noReboot: values["no-reboot"] ?? false,
+    ...(gdb ? { gdb } : {}),
+    paused: values.paused ?? false,
     drives: (values.drive ?? []).map(parseDrive),
     rng: values.rng ?? false,
     netdevs: parseNetdevs(values.netdev ?? []),
@@ -407,13 +425,18 @@ export async function runVerb(argv: readonly string[]): Promise<number> {
   const out = new ConsoleOutput();
   const say = out.say;
   let runner: VmRunner;
+  const gdb = opts.gdb ? new GdbPerBoot(opts.gdb, opts.paused, say, (why) => runner.stop(why)) : undefined;
   try {
     runner = await VmRunner.open(plan, {
       console: out.write,
       portOutput: (_port, bytes) => out.write(bytes), // port 0, the only one kept: the terminal
       deviceLog: (line) => say(line),
-      started: (boot, m) => { if (boot === 1 && opts.dtbOut !== undefined) writeFdt(opts.dtbOut, m.fdt); },
+      started: (boot, m) => {
+        if (boot === 1 && opts.dtbOut !== undefined) writeFdt(opts.dtbOut, m.fdt);
+        gdb?.open(boot, m);
+      },
       ended: (exit, m) => {
+        gdb?.close();
         if (exit.kind === "hang") say(`the guest hung: ${exit.reason}`);
         if (exit.kind === "stopped") say(exit.reason);
         if (opts.dumpStats) for (const line of formatStats(m.stats(), m.deviceStats())) say(line);
@@ -425,10 +448,45 @@ export async function runVerb(argv: readonly string[]): Promise<number> {
   const term = new Terminal(runner, opts.console === "hvc");
   try {
     const exit = await runner.run();
+    if (gdb?.failure) throw gdb.failure;
     if (term.signal) return 128 + (term.signal === "SIGINT" ? 2 : 15);
     return exitStatus(exit);
   } finally {
+    gdb?.close();
     term.restore();
+  }
+}
+
+/**
+ * The GDB stub of `--gdb`, one per machine the runner boots. A stub holds its machine from
+ * the moment it is made (GdbServer's constructor, before the machine runs), so `-S` holds
+ * the first boot before its first instruction; its port is listened on as the machine starts,
+ * and a port that cannot be had stops the run with that reason.
+ */
+class GdbPerBoot {
+  private server: GdbServer | undefined;
+  private boot = 0;
+  failure: CliError | undefined;
+  constructor(private readonly listen: GdbListen, private readonly paused: boolean, private readonly say: (line: string) => void, private readonly stop: (why: string) => void) {}
+
+  open(boot: number, machine: Machine): void {
+    this.boot = boot;
+    const hold = boot === 1 && this.paused;
+    GdbServer.open(machine, this.listen, { hold, log: this.say }).then((g) => {
+      if (this.boot !== boot) { g.close(); return; } // that machine ended before its stub listened
+      this.server = g;
+      const a = g.address();
+      this.say(`gdb stub on ${a.host}:${a.port}${hold ? ", the VM is held until gdb continues it" : ""}`);
+    }, (e: Error) => {
+      this.failure = new CliError(`--gdb ${this.listen.host}:${this.listen.port}: ${e.message}`);
+      this.stop(this.failure.message);
+    });
+  }
+
+  close(): void {
+    this.boot = 0;
+    this.server?.close();
+    this.server = undefined;
   }
 }
 

@@ -67,6 +67,7 @@ export const OP_FSGNJ_S: u32 = 69; // FSGNJN.S, FSGNJX.S follow
 export const OP_FADD_D: u32 = 72;
 export const OP_FSUB_D: u32 = 73;
 export const OP_FMUL_D: u32 = 74;
+export const OP_DEBUG: u32 = 75; // a debugger breakpoint sits at this pc (debug.ts)
 export const COMPRESSED: u32 = 0x8000_0000;
 
 @inline function rec(op: u32, rd: u32, rs1: u32, rs2: u32, imm: i32): u64 {

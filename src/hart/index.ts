@@ -3,7 +3,7 @@
 // many harts a machine may have, the run loop that interleaves a machine's harts, the
 // accessors, and the hot loop's counters; nothing else of the layout is the host's.
 import {
-  HARTS_BASE, HART_STRIDE, ACTIVE, X, PC, PRIV, MIP, EXTIP, MIE, MTIMECMP, INSTRET, RUNNING,
+  HARTS_BASE, HART_STRIDE, ACTIVE, X, F, PC, PRIV, MIP, EXTIP, MIE, MTIMECMP, INSTRET, RUNNING,
   WAITING, SBIMODE, MAX_HARTS,
 } from "./layout";
 import {
@@ -15,6 +15,9 @@ import {
 import { exec } from "./interp";
 import { dropCode } from "./decode";
 import { ramHost } from "./mmu";
+import {
+  addBreak, removeBreak, addWatch, removeWatch, debugStop, debugHart, debugAddr, clearDebugStop, setSteppingFrom,
+} from "./debug";
 
 // Layout: guest RAM (physical RAM_BASE) from linear-memory offset RAM_OFFSET up, the boot
 // ROM (physical ROM_BASE, ROM_SIZE bytes) at ROM_OFFSET, at most MAX_HARTS harts.
@@ -26,6 +29,7 @@ export { totalInstret, statTlbMiss, statMmio, statTrap, statIrq, statDecode, sta
 export const RUN_BUDGET: i32 = 0;
 export const RUN_IDLE: i32 = 1;
 export const RUN_EXIT: i32 = 2;
+export const RUN_DEBUG: i32 = 3;
 
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
@@ -45,10 +49,12 @@ export function init(harts: i32, ramBytes: u64, virt: i32, ipt: i32): void {
 /**
  * Run the harts round-robin for at most `budget` instructions in total, from the hart
  * whose turn is next. Returns RUN_BUDGET when the budget is spent, RUN_IDLE when every
- * hart is stopped or waiting, RUN_EXIT when the host asked to stop.
+ * hart is stopped or waiting, RUN_EXIT when the host asked to stop, RUN_DEBUG when a hart
+ * stopped for the debugger (debugStopKind and friends say which and why).
  */
 export function run(budget: i64): i32 {
   setExitRequested(false);
+  clearDebugStop();
   let left = budget;
   while (left > 0) {
     let ran = false;
@@ -73,18 +79,48 @@ export function run(budget: i64): i32 {
         store<u64>(ACTIVE + INSTRET, load<u64>(ACTIVE + INSTRET) + <u64>done);
         addTotalInstret(<u64>done);
         setSliceExecuted(0);
-        if (exitRequested || load<u32>(ACTIVE + RUNNING) == 0 || load<u32>(ACTIVE + WAITING) != 0) break;
+        if (exitRequested || debugStop != 0 || load<u32>(ACTIVE + RUNNING) == 0 || load<u32>(ACTIVE + WAITING) != 0) break;
         updateTimer(ACTIVE, mtime());
       }
       swapOut();
       ran = true;
       nextHart = (h + 1) % nHarts;
+      if (debugStop != 0) return RUN_DEBUG;
       if (exitRequested) return RUN_EXIT;
     }
     if (!ran) return RUN_IDLE;
   }
   return RUN_BUDGET;
 }
+
+/**
+ * Run exactly one instruction on hart `h` (a debugger's single step), interrupts held off
+ * as QEMU's gdbstub does; a breakpoint at the pc it starts from does not stop it. Returns
+ * the debug stop it caused (a watchpoint) or 0; -1 when the hart is not running (HSM).
+ */
+export function step(h: i32): i32 {
+  clearDebugStop();
+  setExitRequested(false);
+  const s = hartState(h);
+  if (load<u32>(s + RUNNING) == 0) return -1;
+  if (load<u32>(s + WAITING) != 0) return 0; // in WFI: nothing to execute until an interrupt
+  swapIn(h);
+  setSteppingFrom(load<u64>(ACTIVE + PC));
+  const done = exec(1);
+  setSteppingFrom(0xffff_ffff_ffff_ffff);
+  store<u64>(ACTIVE + INSTRET, load<u64>(ACTIVE + INSTRET) + <u64>done);
+  addTotalInstret(<u64>done);
+  setSliceExecuted(0);
+  swapOut();
+  return debugStop;
+}
+
+export { addBreak, removeBreak, addWatch, removeWatch };
+export function debugStopKind(): i32 { return debugStop; }
+export function debugStopHart(): i32 { return debugHart; }
+export function debugStopAddr(): u64 { return debugAddr; }
+/** Whether the last getCsr/setCsr named a CSR this hart has (and could access at M). */
+export function csrOk(): i32 { return csrFound ? 1 : 0; }
 
 export function requestExit(): void { setExitRequested(true); }
 
@@ -93,6 +129,9 @@ function ptr(h: i32): u32 { return hartState(h); }
 export function getReg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + X + (<u32>r << 3)); }
 export function setReg(h: i32, r: i32, v: u64): void { if (r != 0) store<u64>(ptr(h) + X + (<u32>r << 3), v); }
 export function setPc(h: i32, v: u64): void { store<u64>(ptr(h) + PC, v); }
+// pc and the f-registers, for the debugger (src/debug).
+export function getPc(h: i32): u64 { return load<u64>(ptr(h) + PC); }
+export function getFreg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + F + (<u32>r << 3)); }
 export function getPriv(h: i32): i32 { return <i32>load<u64>(ptr(h) + PRIV); }
 export function setPriv(h: i32, p: i32): void { store<u64>(ptr(h) + PRIV, <u64>p); flushTlb(h); }
 
@@ -108,12 +147,13 @@ function withHart<T>(h: i32, f: (csr: u32, v: u64) => T, csr: u32, v: u64): T {
   return r;
 }
 const csrCell: u32 = <u32>memory.data(8);
-/** A CSR of hart h, read at M privilege; one that does not exist reads as 0. */
+let csrFound: bool = true;
+/** A CSR of hart h, read at M privilege; one that does not exist reads as 0 (csrOk says which). */
 export function getCsr(h: i32, csr: i32): u64 {
-  return withHart<u64>(h, (c: u32, v: u64): u64 => (csrRead(c, csrCell) ? load<u64>(csrCell) : 0), <u32>csr, 0);
+  return withHart<u64>(h, (c: u32, v: u64): u64 => { csrFound = csrRead(c, csrCell); return csrFound ? load<u64>(csrCell) : 0; }, <u32>csr, 0);
 }
 export function setCsr(h: i32, csr: i32, v: u64): void {
-  withHart<u64>(h, (c: u32, x: u64): u64 => { csrWrite(c, x); return 0; }, <u32>csr, v);
+  withHart<u64>(h, (c: u32, x: u64): u64 => { csrFound = csrWrite(c, x); return 0; }, <u32>csr, v);
 }
 
 export function setMipBits(h: i32, mask: i32, on: i32): void {

@@ -18,9 +18,10 @@ import {
   OP_LB, OP_SB, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI, OP_ADD,
   OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_ADDIW, OP_SLLIW, OP_SRLIW,
   OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MUL, OP_MULDIV, OP_MULDIVW, OP_FENCE, OP_AMO,
-  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_ILLEGAL, OP_FMV_X_D, OP_FMV_X_W, OP_FMV_D_X,
+  OP_SYSTEM, OP_CSR, OP_FLOAD, OP_FSTORE, OP_FP, OP_FMA, OP_DEBUG, OP_ILLEGAL, OP_FMV_X_D, OP_FMV_X_W, OP_FMV_D_X,
   OP_FMV_W_X, OP_FSGNJ_D, OP_FSGNJ_S, OP_FADD_D, OP_FSUB_D, OP_FMUL_D,
 } from "./decode";
+import { breakCount, isBreak, stopAtBreak, debugStop, triggersArmed, execTriggerAt, triggerFires, MC_EXECUTE } from "./debug";
 import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
 import { sumError, productError, LOW, HIGH, MUL_LOW, MUL_HIGH, CNAN32 } from "./fpu";
 
@@ -272,7 +273,7 @@ function fastLoop(budget: i32): i32 {
       case OP_MULDIV: W(RD(d), mulDiv(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_MULDIVW: W(RD(d), mulDivW(<u32>IMM(d), R(RS1(d)), R(RS2(d)))); break;
       case OP_FENCE: break; // one hart at a time, and stores to code drop it (decode.ts)
-      case OP_AMO: case OP_SYSTEM: case OP_CSR: why = EXIT_SLOW; break;
+      case OP_AMO: case OP_SYSTEM: case OP_CSR: case OP_DEBUG: why = EXIT_SLOW; break;
       case OP_FLOAD: {
         const va = R(RS1(d)) + IMM(d);
         const size: i32 = ((<u32>d >> 24) & 31) == 3 ? 8 : 4;
@@ -496,6 +497,7 @@ export function exec(budget: i32): i32 {
     if (why == EXIT_CODEPAGE) { codePage(<u32>(pc + exitCodeAdd) & ~0xfff); continue; }
     if (why == EXIT_DECODE) {
       const host = <u32>(pc + exitCodeAdd);
+      if ((breakCount != 0 && isBreak(pc)) || execTriggerAt(pc)) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), <u64>OP_DEBUG); continue; }
       countDecode();
       const lo = <u32>load<u16>(host);
       if ((lo & 3) != 3) { cacheRecord(pc, host, decodeCompressed(lo)); continue; }
@@ -506,13 +508,37 @@ export function exec(budget: i32): i32 {
       if (hi == 0) return done + 1;
       const insn = lo | (<u32>load<u16>(hi) << 16);
       done++;
-      if (runStraddler(decode(insn, insn))) return done;
+      if (runStraddler(decode(insn, insn)) || debugStop != 0) return done;
+      continue;
+    }
+    if (OPC(exitRecord) == OP_DEBUG) {
+      if (stopAtBreak(pc)) return done;
+      if (triggersArmed != 0 && triggerFires(pc, 1, MC_EXECUTE)) return done + <i32>trap(CAUSE_BREAKPOINT, pc);
+      // Another virtual alias of the slot, or the hart steps off the breakpoint: run the
+      // real instruction once.
+      const d = decodeUncached(pc);
+      if (d == 0) return done + 1;
+      done++;
+      if (runStraddler(d) || debugStop != 0) return done;
       continue;
     }
     done++;
-    if (slowStep(exitRecord)) return done;
+    if (slowStep(exitRecord) || debugStop != 0) return done;
   }
   return done;
+}
+
+/** The record of the instruction at `pc`, decoded afresh and not cached; 0 when fetching it faulted. */
+function decodeUncached(pc: u64): u64 {
+  const host = fetchHost(pc);
+  if (host == 0) return 0;
+  const lo = <u32>load<u16>(host);
+  if ((lo & 3) != 3) return decodeCompressed(lo);
+  if ((<u32>pc & 0xfff) != 0xffe) { const insn = load<u32>(host); return decode(insn, insn); }
+  const hi = fetchHost(pc + 2);
+  if (hi == 0) return 0;
+  const insn = lo | (<u32>load<u16>(hi) << 16);
+  return decode(insn, insn);
 }
 
 @inline function cacheRecord(pc: u64, host: u32, d: u64): void {
@@ -520,8 +546,8 @@ export function exec(budget: i32): i32 {
 }
 
 /**
- * Run the one straddling instruction `d` (a 32-bit instruction across two pages) at the
- * pc in ACTIVE: through the general path, or, for register and control-flow work, through
+ * Run the one instruction `d` that has no decoded slot of its own (a 32-bit instruction
+ * across two pages, or one under a breakpoint record) at the pc in ACTIVE: through the general path, or, for register and control-flow work, through
  * the fast loop reading it from a scratch slot.
  */
 function runStraddler(d: u64): bool {

@@ -12,6 +12,12 @@ export const ROM_SIZE: u32 = 0x1000;
 // A host page no guest address maps to: decoded records of page-straddling instructions
 // run from here, one at a time (interp.ts runStraddler).
 export const SCRATCH_PAGE: u32 = 0x3_1000;
+// The debugger's breakpoints (u64 virtual addresses) and watchpoints ({ start, end, kind }
+// of u64 each), set by the host (debug.ts).
+export const BREAKS: u32 = 0x3_2000;
+export const MAX_BREAKS: i32 = 64;
+export const WATCHES: u32 = 0x3_2200;
+export const MAX_WATCHES: i32 = 16;
 
 export const HARTS_BASE: u32 = 0x1_0000;
 export const HART_STRIDE: u32 = 0x4000;
@@ -58,6 +64,9 @@ export const HARTID: u32 = 0x2f4;
 export const MCOUNTINHIBIT: u32 = 0x2f8;
 export const PMPCFG: u32 = 0x300; // pmpcfg0, pmpcfg2
 export const PMPADDR: u32 = 0x310; // pmpaddr0..15
+export const TSELECT: u32 = 0x390; // Sdtrig: the selected trigger, then TRIGGERS x { tdata1 bits, tdata2 }
+export const TDATA: u32 = 0x398;
+export const TRIGGERS: i32 = 2;
 // TLBs (per hart, not swapped): 256 entries of { tag, addend: host - vaddr }. The tag is
 // the virtual page number with, in bits 56-59, the context its permissions were checked
 // in (mmu.ts tlbTag), so entries survive privilege and mstatus changes. TLB_LEVEL keeps,

@@ -7,11 +7,12 @@ import {
   TLB_R, TLB_W, TLB_X, TLB_LEVEL, TLB_INVALID, TLB_VPN,
 } from "./layout";
 import { dropCode } from "./decode";
+import { watchCount, pageWatched, checkWatch, triggersArmed, triggerFires, MC_LOAD, MC_STORE } from "./debug";
 import {
   H, ramSize, st, raiseException, countTlbMiss, countMmio, OK,
   PRV_M, PRV_S, PRV_U, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR,
   CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE,
-  CAUSE_STORE_PAGE, CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE,
+  CAUSE_STORE_PAGE, CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, CAUSE_BREAKPOINT,
 } from "./state";
 
 // The host answers an access outside RAM: a load writes the zero-extended value to the
@@ -165,7 +166,7 @@ function loadOne(va: u64, size: i32, dst: u32): u32 {
   const pa = paddr;
   const host = hostPage(pa, ACC_READ);
   if (host) {
-    tlbFill(TLB_R, ACC_READ, va, host);
+    if ((watchCount | triggersArmed) == 0 || !pageWatched(va)) tlbFill(TLB_R, ACC_READ, va, host);
     let v: u64;
     switch (size) {
       case 1: v = <u64>load<u8>(host); break;
@@ -174,11 +175,13 @@ function loadOne(va: u64, size: i32, dst: u32): u32 {
       default: v = load<u64>(host);
     }
     store<u64>(dst, v);
-    return OK;
+  } else {
+    if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_LOAD, va);
+    countMmio();
+    if (!mmioRead(pa, size, dst)) return accessFault(ACC_READ, va);
   }
-  if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_LOAD, va);
-  countMmio();
-  return mmioRead(pa, size, dst) ? OK : accessFault(ACC_READ, va);
+  if (watchCount != 0) checkWatch(va, size, false);
+  return OK;
 }
 
 /** The bytes of a load that crosses a page, gathered before any reaches the destination. */
@@ -190,6 +193,7 @@ const gathered: u32 = <u32>memory.data(8);
  */
 export function loadSlow(va: u64, size: i32, dst: u32): u32 {
   countTlbMiss();
+  if (triggersArmed != 0 && triggerFires(va, size, MC_LOAD)) return raiseException(CAUSE_BREAKPOINT, va);
   if ((<i32>va & 0xfff) + size <= 0x1000) return loadOne(va, size, dst);
   // Misaligned across a page: byte by byte, as the privileged spec allows.
   let v: u64 = 0;
@@ -209,23 +213,26 @@ function storeOne(va: u64, size: i32, v: u64): u32 {
   const host = hostPage(pa, ACC_WRITE);
   if (host) {
     dropCode(host & ~0xfff);
-    tlbFill(TLB_W, ACC_WRITE, va, host);
+    if ((watchCount | triggersArmed) == 0 || !pageWatched(va)) tlbFill(TLB_W, ACC_WRITE, va, host);
     switch (size) {
       case 1: store<u8>(host, <u8>v); break;
       case 2: store<u16>(host, <u16>v); break;
       case 4: store<u32>(host, <u32>v); break;
       default: store<u64>(host, v);
     }
-    return OK;
+  } else {
+    if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_STORE, va);
+    countMmio();
+    if (!mmioWrite(pa, size, v)) return accessFault(ACC_WRITE, va);
   }
-  if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_STORE, va);
-  countMmio();
-  return mmioWrite(pa, size, v) ? OK : accessFault(ACC_WRITE, va);
+  if (watchCount != 0) checkWatch(va, size, true);
+  return OK;
 }
 
 /** Store slow path; see loadSlow. */
 export function storeSlow(va: u64, size: i32, v: u64): u32 {
   countTlbMiss();
+  if (triggersArmed != 0 && triggerFires(va, size, MC_STORE)) return raiseException(CAUSE_BREAKPOINT, va);
   if ((<i32>va & 0xfff) + size <= 0x1000) return storeOne(va, size, v);
   // Check both pages first so that a fault on the second leaves memory unchanged.
   const t = translate(va + <u64>(size - 1), ACC_WRITE);
@@ -246,9 +253,11 @@ export function atomicHost(va: u64, size: i32, acc: u32): u32 {
     raiseException(acc == ACC_READ ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, va);
     return 0;
   }
+  if (triggersArmed != 0 && triggerFires(va, size, acc == ACC_WRITE ? MC_LOAD | MC_STORE : MC_LOAD)) { raiseException(CAUSE_BREAKPOINT, va); return 0; }
   if (translate(va, acc) != OK) return 0;
   const host = ramHost(paddr);
   if (host == 0) { accessFault(acc, va); return 0; }
   if (acc == ACC_WRITE) dropCode(host & ~0xfff);
+  if (watchCount != 0) checkWatch(va, size, acc == ACC_WRITE);
   return host;
 }

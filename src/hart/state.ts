@@ -7,6 +7,7 @@ import {
   SENVCFG, MTIMECMP, INSTRET, EXTIP, HARTID, MCOUNTINHIBIT, PMPCFG, PMPADDR, SBIMODE, RUNNING,
   TLB_R, TLB_BYTES, HARTS_BASE, HART_STRIDE, STATE_SIZE, RES_ADDR,
 } from "./layout";
+import { triggerCsrRead, triggerCsrWrite } from "./debug";
 
 @external("env", "hostTicks") declare function hostTicks(): f64;
 
@@ -298,6 +299,7 @@ export function csrRead(csr: u32, dst: u32): bool {
       if (csr >= 0x3c0 && csr < 0x3f0) return put(dst, 0); // pmpaddr16..63: not implemented, read as zero
       if ((csr >= 0xc03 && csr <= 0xc1f)) { if (!counterAllowed(csr)) break; return put(dst, 0); }
       if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return put(dst, 0);
+      if (csr >= 0x7a0 && csr <= 0x7a4) return put(dst, triggerCsrRead(csr));
       if (csr == 0x3a1 || csr == 0x3a3 || (csr >= 0x3a4 && csr <= 0x3af)) { if (csr & 1) break; return put(dst, 0); }
   }
   return false;
@@ -357,6 +359,7 @@ export function csrWrite(csr: u32, v: u64): bool {
     case 0xb00: case 0xb02: setSt(INSTRET, v - sliceExecuted); return true;
     default:
       if (csr >= 0x3b0 && csr < 0x3c0) { setSt(PMPADDR + ((csr - 0x3b0) << 3), v & ((<u64>1 << 54) - 1)); return true; }
+      if (csr >= 0x7a0 && csr <= 0x7a4) { triggerCsrWrite(csr, v); return true; }
       return true; // the rest that read successfully are read-as-zero, writes ignored
   }
 }

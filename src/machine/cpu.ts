@@ -25,7 +25,7 @@ function readLayout(): Layout {
   const unused = (): never => { throw new Error("the layout probe of the hart module runs no code"); };
   const env = { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }), mmioRead: unused, mmioWrite: unused, ecall: unused, hostTicks: unused };
   const x = new WebAssembly.Instance(compiled, { env }).exports as unknown as LayoutExports;
-  const exits: [number, number][] = [[x.RUN_BUDGET.value, Exit.Budget], [x.RUN_IDLE.value, Exit.Idle], [x.RUN_EXIT.value, Exit.Requested]];
+  const exits: [number, number][] = [[x.RUN_BUDGET.value, Exit.Budget], [x.RUN_IDLE.value, Exit.Idle], [x.RUN_EXIT.value, Exit.Requested], [x.RUN_DEBUG.value, Exit.Debug]];
   if (exits.some(([a, b]) => a !== b)) throw new Error(`${wasmPath}: run()'s exit codes are not those of cpu.ts's Exit`);
   return {
     ramOffset: x.RAM_OFFSET.value, ramBase: x.RAM_BASE.value, romOffset: x.ROM_OFFSET.value,
@@ -43,6 +43,7 @@ interface LayoutExports {
   RUN_BUDGET: Global<number>;
   RUN_IDLE: Global<number>;
   RUN_EXIT: Global<number>;
+  RUN_DEBUG: Global<number>;
 }
 
 /** Why run() returned (the hart module's RUN_* codes, checked when it loads). */
@@ -53,7 +54,12 @@ export const enum Exit {
   Idle = 1,
   /** The host asked to stop (requestExit), e.g. the guest powered off. */
   Requested = 2,
+  /** A hart stopped for the debugger (a breakpoint or watchpoint): see debugStop(). */
+  Debug = 3,
 }
+
+/** Why the harts stopped for the debugger, as the hart reports it. */
+export const enum DebugStop { None = 0, Break = 1, WatchWrite = 2, WatchRead = 3 }
 
 const layout = readLayout();
 /** Where guest physical RAM begins (the virt machine's DRAM base). */
@@ -98,6 +104,8 @@ interface HartExports extends LayoutExports, Record<StatName, Global<bigint>> {
   getReg(h: number, r: number): bigint;
   setReg(h: number, r: number, v: bigint): void;
   setPc(h: number, v: bigint): void;
+  getPc(h: number): bigint;
+  getFreg(h: number, r: number): bigint;
   getPriv(h: number): number;
   setPriv(h: number, p: number): void;
   getCsr(h: number, csr: number): bigint;
@@ -115,6 +123,15 @@ interface HartExports extends LayoutExports, Record<StatName, Global<bigint>> {
   getInstret(h: number): bigint;
   invalidateCode(pa: bigint, len: bigint): void;
   takeLostHart(): number;
+  step(h: number): number;
+  addBreak(va: bigint): number;
+  removeBreak(va: bigint): number;
+  addWatch(va: bigint, len: bigint, kind: bigint): number;
+  removeWatch(va: bigint, len: bigint, kind: bigint): number;
+  debugStopKind(): number;
+  debugStopHart(): number;
+  debugStopAddr(): bigint;
+  csrOk(): number;
 }
 
 /** One machine's harts and RAM. */
@@ -163,6 +180,9 @@ export class Cpu {
   reg(h: number, r: number): bigint { return BigInt.asUintN(64, this.x.getReg(h, r)); }
   setReg(h: number, r: number, v: bigint): void { if (r !== 0) this.x.setReg(h, r, BigInt.asIntN(64, v)); }
   setPc(h: number, v: bigint): void { this.x.setPc(h, BigInt.asIntN(64, v)); }
+  pc(h: number): bigint { return BigInt.asUintN(64, this.x.getPc(h)); }
+  /** f-register r, NaN-boxed as the hart keeps it. */
+  freg(h: number, r: number): bigint { return BigInt.asUintN(64, this.x.getFreg(h, r)); }
   priv(h: number): Priv { return this.x.getPriv(h) as Priv; }
   setPriv(h: number, p: Priv): void { this.x.setPriv(h, p); }
   csr(h: number, csr: number): bigint { return BigInt.asUintN(64, this.x.getCsr(h, csr)); }
@@ -195,6 +215,26 @@ export class Cpu {
    * guest is lost, as a double fault), or -1. Reading it clears it.
    */
   takeLostHart(): number { return this.x.takeLostHart(); }
+  /** Whether the last csr()/setCsr() named a CSR the hart has. */
+  csrOk(): boolean { return this.x.csrOk() !== 0; }
+  /**
+   * Run one instruction on hart h, interrupts held off; a breakpoint at its pc does not
+   * stop it. Returns the debug stop it caused (a watchpoint), None, or -1 when the hart is
+   * not running.
+   */
+  step(h: number): DebugStop | -1 { return this.x.step(h) as DebugStop | -1; }
+  /** Stop before the instruction at virtual address va, on any hart; false when the table is full. */
+  addBreak(va: bigint): boolean { return this.x.addBreak(BigInt.asIntN(64, va)) !== 0; }
+  removeBreak(va: bigint): boolean { return this.x.removeBreak(BigInt.asIntN(64, va)) !== 0; }
+  /** Stop after an access to [va, va+len): write (1), read (2) or both (3); false when full. */
+  addWatch(va: bigint, len: number, kind: 1 | 2 | 3): boolean { return this.x.addWatch(BigInt.asIntN(64, va), BigInt(len), BigInt(kind)) !== 0; }
+  removeWatch(va: bigint, len: number, kind: 1 | 2 | 3): boolean { return this.x.removeWatch(BigInt.asIntN(64, va), BigInt(len), BigInt(kind)) !== 0; }
+  /** After run() returned Exit.Debug or step() a stop: which hart, why, and the pc or watched address. */
+  debugStop(): { kind: DebugStop; hart: number; addr: bigint } {
+    return { kind: this.x.debugStopKind() as DebugStop, hart: this.x.debugStopHart(), addr: BigInt.asUintN(64, this.x.debugStopAddr()) };
+  }
+  /** The boot ROM's bytes as the harts see them (physical 0x1000, 4 KiB). */
+  rom(): Uint8Array { return new Uint8Array(this.memory.buffer, layout.romOffset, layout.romSize); }
   /** Hot-loop counters for the benchmark: see Stat. */
   stat(which: Stat): bigint { return BigInt.asUintN(64, this.x[STAT_NAMES[which]].value); }
 }

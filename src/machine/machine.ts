@@ -149,6 +149,21 @@ export interface MachinePacer {
   nextSlice(): number | Promise<number>;
 }
 
+/**
+ * A debugger holding the run loop (src/debug). The loop runs between slices only, so
+ * whenever the debugger's code runs the harts sit at an instruction boundary.
+ */
+export interface MachineDebugger {
+  /** Before each slice: resolves when the harts may run (a stopped VM waits here). */
+  gate(): void | Promise<void>;
+  /** cpu.run() returned Exit.Debug: a hart hit a breakpoint or watchpoint. */
+  debugStop(): void;
+  /** The VM is stopped for the debugger (its idle time is not the guest's). */
+  holds(): boolean;
+  /** The machine ended (power-off, failure, reset, stop()). */
+  ended(exit: MachineExit): void;
+}
+
 /** Instructions per cpu.run() call: long enough to amortise the call, short enough for V8 to tier up and for I/O. */
 export const SLICE_INSTRUCTIONS = 5_000_000;
 /**
@@ -204,6 +219,7 @@ export class Machine {
   private startedAt = 0;
   private elapsed = 0;
   private readonly pacer: MachinePacer | undefined;
+  private debugger: MachineDebugger | undefined;
 
   constructor(config: MachineConfig, io: MachineIo, deps: MachineDeps = {}) {
     checkConfig(config, io);
@@ -356,6 +372,15 @@ export class Machine {
     this.wake?.();
   }
 
+  /** Attach (or with undefined detach) the debugger that gates the run loop. */
+  attachDebugger(d: MachineDebugger | undefined): void {
+    this.debugger = d;
+    this.wake?.();
+  }
+
+  /** End an idle sleep now (the debugger stopped or resumed the VM). */
+  kick(): void { this.wake?.(); }
+
   /** Stop the machine from the host side (e.g. Ctrl-A x); run() resolves with { kind: "stopped" }. */
   stop(reason = "stopped by the user"): void {
     this.finish({ kind: "stopped", reason });
@@ -367,6 +392,11 @@ export class Machine {
     try {
       while (!this.exit) {
         let budget = SLICE_INSTRUCTIONS;
+        if (this.debugger) {
+          const held = this.debugger.gate();
+          if (held) await held;
+          if (this.exit) break;
+        }
         if (this.pacer) {
           const next = this.pacer.nextSlice();
           budget = typeof next === "number" ? next : await next;
@@ -374,11 +404,12 @@ export class Machine {
         }
         this.feedUart();
         const r = this.cpu.run(budget);
+        if (r === Exit.Debug) this.debugger?.debugStop();
         this.flushOutput();
         this.checkLostHart();
         this.rtc.poll();
         if (this.exit) break;
-        if (r === Exit.Idle) await this.idle();
+        if (r === Exit.Idle && !this.debugger?.holds()) await this.idle();
         else await new Promise<void>((res) => setImmediate(res));
       }
     } finally {
@@ -541,6 +572,7 @@ export class Machine {
     this.exit = exit;
     this.cpu.requestExit();
     this.wake?.();
+    this.debugger?.ended(exit);
   }
 }
 

@@ -18,6 +18,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import net from "node:net";
 import { parseArgs } from "node:util";
 import { INIT_BANNER, type CachedImages } from "../../src/images/index.js";
 import { describeRun, ensureImages, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
@@ -144,6 +145,33 @@ function count(x: number | undefined): string {
 }
 
 
+/**
+ * Boot with a GDB stub (--gdb, -S) and a debugger that attaches and continues with no
+ * breakpoint: what a stub costs a running VM. A bare RSP client stands in for gdb.
+ */
+async function underDebugger(args: readonly string[], opts: Parameters<typeof runBulkhead>[1]): Promise<ProcessRun> {
+  const port = await new Promise<number>((res) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => res(p)); });
+  });
+  const run = runBulkhead([...args, "--gdb", `127.0.0.1:${port}`, "-S"], opts);
+  for (let i = 0; i < 400; i++) {
+    const sock = await new Promise<net.Socket | undefined>((res) => {
+      const s = net.connect(port, "127.0.0.1", () => res(s));
+      s.on("error", () => res(undefined));
+    });
+    if (sock) {
+      sock.on("data", () => {});
+      sock.on("error", () => {});
+      sock.write("$c#63");
+      const r = await run;
+      sock.destroy();
+      return r;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return run;
+}
+
 async function main(): Promise<void> {
   const { runs } = parseOptions();
   const images = await ensureImages();
@@ -160,6 +188,7 @@ async function main(): Promise<void> {
     }] : []),
     { name: "Bulkhead, realtime timing (builtin SBI)", bulkhead: true, run: () => runBulkhead(bulkheadArgs("realtime"), until) },
     { name: "Bulkhead, virtual timing (builtin SBI)", bulkhead: true, run: () => runBulkhead(bulkheadArgs("virtual"), until) },
+    { name: "Bulkhead, virtual timing, a debugger attached", bulkhead: true, run: () => underDebugger(bulkheadArgs("virtual"), until) },
   ];
 
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -172,7 +201,9 @@ async function main(): Promise<void> {
   const samples = await measure(configs, runs);
   const wallOf = (c: Config) => median(samples.get(c)!.map((s) => s.wall));
   printWallTimes(configs, samples);
-  const [qemuConfig, realtime, virtual] = qemu !== undefined ? configs : [undefined, ...configs];
+  const [qemuConfig, realtime, virtual, debugged] = qemu !== undefined ? configs : [undefined, ...configs];
+  const stubCost = wallOf(debugged!) / wallOf(virtual!) - 1;
+  console.log(`  a GDB stub attached, no breakpoints: ${stubCost >= 0 ? "+" : ""}${(stubCost * 100).toFixed(1)} % (target: within 5 %: ${stubCost <= 0.05 ? "met" : "NOT met"})`);
   if (qemuConfig) {
     const q = wallOf(qemuConfig);
     const rt = wallOf(realtime!) / q, vt = wallOf(virtual!) / q;
