@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { buildGpt } from "../images/gpt.js";
 import { CliError } from "./cli-error.js";
-import { openDevices, parseDrive } from "./devices.js";
+import { openDevices, parseDrive, parseVirtfs } from "./devices.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bulkhead-cli-devices-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,24 @@ describe("--drive", () => {
   });
 });
 
+describe("--virtfs", () => {
+  test("QEMU's keys: local, path=, mount_tag=; writable unless readonly=on; virtio-pci unless if=", () => {
+    assert.deepEqual(parseVirtfs("local,path=/srv/x,mount_tag=host"), { path: "/srv/x", tag: "host", readOnly: false, transport: "virtio-pci", text: "local,path=/srv/x,mount_tag=host" });
+    const v = parseVirtfs("local,path=a,,b,mount_tag=t,readonly=on,security_model=none,if=virtio-mmio");
+    assert.deepEqual([v.path, v.readOnly, v.transport], ["a,b", true, "virtio-mmio"]);
+  });
+
+  test("mistakes name the option and what is wrong", () => {
+    assert.throws(() => parseVirtfs("path=a,mount_tag=t"), usage(/--virtfs path=a,mount_tag=t: the driver must be 'local'/));
+    assert.throws(() => parseVirtfs("local,mount_tag=t"), usage(/path= is missing/));
+    assert.throws(() => parseVirtfs("local,path=a"), usage(/mount_tag= is missing/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=a b"), usage(/mount_tag=a b is not 1 to 64/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=t,security_model=mapped"), usage(/only none/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=t,readonly=maybe"), usage(/readonly=maybe is not on or off/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=t,id=x"), usage(/unknown key 'id'/));
+  });
+});
+
 describe("openDevices", () => {
   const img = join(dir, "d.img");
   const fd = openSync(img, "w");
@@ -53,6 +71,19 @@ describe("openDevices", () => {
     assert.notEqual(a, b);
     assert.deepEqual([a.label, a.type, o.devices[2]!.create(env).type], ["virtio-blk1", 2, 4]);
     o.close();
+  });
+
+  test("a share after the drives; a missing directory fails with one line naming it and closes what was opened", () => {
+    const o = openDevices({ drives: [parseDrive(`file=${img}`)], shares: [parseVirtfs(`local,path=${dir},mount_tag=host,if=virtio-mmio`)], rng: false, timing: "virtual" });
+    assert.deepEqual(o.devices.map((d) => d.transport), ["virtio-pci", "virtio-mmio"]);
+    const env = { timing: "virtual" as const, wake: () => {}, log: () => {} };
+    const dev = o.devices[1]!.create(env);
+    assert.deepEqual([dev.label, dev.type], ["virtio-9p0", 9]);
+    o.close();
+    assert.throws(
+      () => openDevices({ drives: [], shares: [parseVirtfs(`local,path=${join(dir, "nowhere")},mount_tag=host`)], rng: false, timing: "realtime" }),
+      (e: unknown) => e instanceof CliError && e.status === 1 && /^--virtfs local,path=.*nowhere,mount_tag=host: share directory .*nowhere: .*ENOENT/.test(e.message),
+    );
   });
 
   test("all or nothing: a bad second drive fails with one line naming it", () => {

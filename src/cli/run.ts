@@ -8,7 +8,7 @@ import { MAX_HARTS } from "../machine/cpu.js";
 import { parseSize } from "../machine/size.js";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit, type MachineStats } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
-import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive } from "./devices.js";
+import { DRIVE_HELP, type DriveSpec, openDevices, parseDrive, parseVirtfs, VIRTFS_HELP, type VirtfsSpec } from "./devices.js";
 import { type ConsoleChoice, NETDEV_HELP, type NetdevSpec, openIo, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec } from "./io-devices.js";
 import type { CallbackPort } from "../chardev/stream.js";
 
@@ -36,6 +36,11 @@ options:
                          a virtio-blk disk: a raw image, or one GPT partition of it by number
                          or name; readonly=on refuses every write; if= picks the transport
                          (default virtio-pci). Repeatable: /dev/vda, /dev/vdb, ... in order
+  --virtfs ${VIRTFS_HELP}
+                         a virtio-9p share of host directory DIR, mounted in the guest with
+                         mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt; readonly=on
+                         refuses every write. The guest reaches nothing outside DIR (symlinks
+                         are its own to resolve); files are written as this user. Repeatable
   --rng                  a virtio-rng device (entropy from the host; seeded under --timing virtual)
   --netdev ${NETDEV_HELP}
                          a virtio-net NIC on a UDP link: each Ethernet frame one datagram to
@@ -79,6 +84,7 @@ export interface RunOptions {
   readonly dumpStats: boolean;
   readonly noReboot: boolean;
   readonly drives: readonly DriveSpec[];
+  readonly shares: readonly VirtfsSpec[];
   readonly rng: boolean;
   readonly netdevs: readonly NetdevSpec[];
   readonly ports: readonly PortSpec[];
@@ -98,6 +104,7 @@ const OPTIONS = {
   "dump-stats": { type: "boolean" },
   "no-reboot": { type: "boolean" },
   drive: { type: "string", multiple: true },
+  virtfs: { type: "string", multiple: true },
   rng: { type: "boolean" },
   netdev: { type: "string", multiple: true },
   port: { type: "string", multiple: true },
@@ -137,6 +144,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     dumpStats: values["dump-stats"] ?? false,
     noReboot: values["no-reboot"] ?? false,
     drives: (values.drive ?? []).map(parseDrive),
+    shares: (values.virtfs ?? []).map(parseVirtfs),
     rng: values.rng ?? false,
     netdevs: parseNetdevs(values.netdev ?? []),
     ports: parsePorts(values.port ?? []),
@@ -337,7 +345,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const boot = await bootConfigOf(opts);
-  const opened = openDevices({ drives: opts.drives, rng: opts.rng, timing: opts.timing });
+  const opened = openDevices({ drives: opts.drives, shares: opts.shares, rng: opts.rng, timing: opts.timing });
   const out = new ConsoleOutput();
   let io;
   try {
