@@ -4,8 +4,8 @@
 import { randomFillSync } from "node:crypto";
 import { type DiskRange, FileDisk } from "../images/disk.js";
 import { ImagesError } from "../images/errors.js";
-import { LocalShare } from "../share/local.js";
-import { MOUNT_TAG_PATTERN, Virtio9p } from "../virtio/9p/index.js";
+import { openShare } from "../share/index.js";
+import { MOUNT_TAG_PATTERN } from "../virtio/9p/index.js";
 import { VirtioBlk } from "../virtio/blk/index.js";
 import type { VirtioDeviceConfig } from "../virtio/device.js";
 import { seededEntropy, VirtioRng } from "../virtio/rng/index.js";
@@ -143,10 +143,10 @@ export interface OpenedDevices {
  */
 export function openDevices(req: DeviceRequest): OpenedDevices {
   const disks: FileDisk[] = [];
-  const shares: Array<{ backend: LocalShare; live?: Virtio9p }> = [];
+  const shares: Array<{ close(): void }> = [];
   const close = () => {
     for (const d of disks) d.close();
-    for (const s of shares) { s.live?.reset(); s.backend.dispose(); }
+    for (const s of shares) s.close();
   };
   const devices: VirtioDeviceConfig[] = [];
   try {
@@ -166,23 +166,14 @@ export function openDevices(req: DeviceRequest): OpenedDevices {
       });
     });
     (req.shares ?? []).forEach((spec, i) => {
-      let backend: LocalShare;
+      let share;
       try {
-        backend = LocalShare.open(spec.path);
+        share = openShare({ ...spec, label: `virtio-9p${i}` });
       } catch (e) {
         throw new CliError(`--virtfs ${spec.text}: ${(e as Error).message}`);
       }
-      const share: { backend: LocalShare; live?: Virtio9p } = { backend };
       shares.push(share);
-      const label = `virtio-9p${i}`;
-      devices.push({
-        transport: spec.transport,
-        // A reboot builds a new device: the last boot's open files are closed first.
-        create: (env) => {
-          share.live?.reset();
-          return share.live = new Virtio9p({ backend, tag: spec.tag, readOnly: spec.readOnly, label, log: (l) => env.log(l) });
-        },
-      });
+      devices.push(share.config);
     });
   } catch (e) {
     close();

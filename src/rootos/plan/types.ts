@@ -100,7 +100,9 @@ export type VmDevice =
   /** virtio-net on a port of the RootOS virtual switch `network`. */
   | { readonly kind: "nic"; readonly network: string; readonly mac: string }
   /** virtio-rng (entropy from the host). */
-  | { readonly kind: "rng" };
+  | { readonly kind: "rng" }
+  /** virtio-9p: the host directory `path` (absolute), mounted by `tag`. */
+  | { readonly kind: "share"; readonly path: string; readonly tag: string; readonly readonly: boolean };
 
 export type VmDeviceKind = VmDevice["kind"];
 

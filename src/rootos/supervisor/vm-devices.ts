@@ -11,6 +11,7 @@
 //   nic                a port of a RootOS virtual switch, reached through a MessagePort
 //                      the RootOS made for this NIC (DESIGN: "a channel the RootOS made")
 //   passthrough-serial the VM's UART; its host end is the supervisor's (not here)
+//   share              a host directory over virtio-9p (src/share: the guest reaches nothing outside it)
 //
 // Every device sits on virtio-pci, in plan order. Backends are opened once per thread
 // and outlive reboots (each boot builds fresh device models over them).
@@ -22,6 +23,7 @@ import { CallbackPort } from "../../chardev/stream.js";
 import { FileDisk } from "../../images/disk.js";
 import { type NetBackend, parseMac } from "../../net/index.js";
 import { openUdpLink } from "../../net/udp.js";
+import { openShare } from "../../share/index.js";
 import { VirtioBlk } from "../../virtio/blk/index.js";
 import { VirtioConsole } from "../../virtio/console/index.js";
 import type { VirtioDeviceConfig } from "../../virtio/device.js";
@@ -55,7 +57,7 @@ export async function openVmDevices(devices: readonly VmDevice[], ctx: VmDeviceC
   };
   const out: VirtioDeviceConfig[] = [];
   const keptPorts = new Map<string, CallbackPort>();
-  let blk = 0, net = 0, nicIndex = 0;
+  let blk = 0, net = 0, nicIndex = 0, p9 = 0;
   try {
     for (const d of devices) {
       switch (d.kind) {
@@ -101,6 +103,12 @@ export async function openVmDevices(devices: readonly VmDevice[], ctx: VmDeviceC
           const label = `virtio-net${net++}`;
           const mac = parseMac(d.mac);
           out.push({ transport: "virtio-pci", hostInput: true, create: (env) => new VirtioNet({ backend, mac, label, wake: () => env.wake() }) });
+          break;
+        }
+        case "share": {
+          const share = openShare({ path: d.path, tag: d.tag, readOnly: d.readonly, transport: "virtio-pci", label: `virtio-9p${p9++} (${d.tag})` });
+          closers.push(() => share.close());
+          out.push(share.config);
           break;
         }
         case "passthrough-serial":
