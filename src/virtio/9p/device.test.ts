@@ -343,6 +343,8 @@ describe("virtio-9p", () => {
     const ww = new Encoder(P9.Twrite, 8).u32(1).u64(0).u32(1).u8(1).finish();
     assert.equal(c.raw(ww).d.u32("ecode"), ERRNO.EBADF, "a write to a fid open read-only");
     assert.equal(c.errno(P9.Tread, (e) => e.u32(1).u64(2n ** 63n).u32(10)), ERRNO.EINVAL, "an absurd offset");
+    assert.equal(c.errno(P9.Tsetattr, (e) => e.u32(1).u32(8).u32(0).u32(0).u32(0).u64(2n ** 63n).u64(0).u64(0).u64(0).u64(0)), ERRNO.EFBIG, "an absurd size");
+    assert.equal(c.errno(P9.Tsetattr, (e) => e.u32(1).u32(0x20 | 0x100).u32(0).u32(0).u32(0).u64(0).u64(0).u64(0).u64(2n ** 63n).u64(0)), ERRNO.EINVAL, "an absurd time");
     assert.equal(c.errno(130 as P9, (e) => e.u32(0)), ERRNO.EOPNOTSUPP, "an unknown type");
     assert.equal(c.errno(P9.Tauth, (e) => e.u32(7).str("").str("").u32(0)), ERRNO.EOPNOTSUPP);
     assert.ok(c.dev.stats.malformed >= 6);

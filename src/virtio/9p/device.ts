@@ -199,7 +199,7 @@ export class Virtio9p implements VirtioDevice {
         ro();
         const c: { -readonly [K in keyof ShareChanges]: ShareChanges[K] } = {};
         if (valid & P9_SETATTR_MODE) c.mode = mode & PERM_MASK;
-        if (valid & P9_SETATTR_SIZE) c.size = size;
+        if (valid & P9_SETATTR_SIZE) c.size = BigInt(position(size, "EFBIG"));
         if (valid & P9_SETATTR_ATIME) c.atime = valid & P9_SETATTR_ATIME_SET ? atime : "now";
         if (valid & P9_SETATTR_MTIME) c.mtime = valid & P9_SETATTR_MTIME_SET ? mtime : "now";
         // uid and gid map to nothing (security_model=none); ctime follows any change by itself.
@@ -541,8 +541,8 @@ function qidOf(st: ShareStat): Qid {
 
 function nanos(sec: bigint, nsec: bigint): bigint { return sec * 1_000_000_000n + nsec; }
 
-/** A file offset the host can take. */
-function position(offset: bigint): number {
-  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) refuse("EINVAL", `offset ${offset} is past any file`);
+/** A file offset (or size) the host can take. */
+function position(offset: bigint, errno: ErrnoName = "EINVAL"): number {
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) refuse(errno, `offset ${offset} is past any file`);
   return Number(offset);
 }
