@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -238,6 +238,32 @@ describe("virtio-9p", () => {
     assert.equal(c.errno(P9.Tlcreate, (e) => e.u32(2).str("dropped").u32(RDWR).u32(0o644).u32(0)), ERRNO.ENOTDIR);
     assert.equal(c.errno(P9.Tsetattr, (e) => e.u32(1).u32(1).u32(0o777).u32(0).u32(0).u64(0).u64(0).u64(0).u64(0).u64(0)), ERRNO.ENOTDIR);
     assert.equal(c.errno(P9.Trenameat, (e) => e.u32(2).str("inner").u32(0).str("stolen")), ERRNO.ENOTDIR);
+    checkOutside();
+  });
+
+  test("a host racing a symlink in and out of a path while the guest reads through it: no outside byte", async () => {
+    const { c, share, outside, checkOutside } = fixture();
+    // The racer swaps sub for a symlink to the outside directory (which has an inner too) and back, without end.
+    const racer = spawn("sh", ["-c", `cd '${share}' && while :; do mv sub sub.x; ln -s '${outside}' sub; rm sub; mv sub.x sub; done`], { stdio: "ignore" });
+    const seen = new Map<string, number>();
+    try {
+      const until = Date.now() + 1500;
+      for (let fid = 1; Date.now() < until; fid++) {
+        let got = "refused";
+        try {
+          c.walk(0, fid, ["sub", "inner"]);
+          c.lopen(fid, RDONLY);
+          got = Buffer.from(c.read(fid, 0, 100)).toString();
+          c.clunk(fid);
+        } catch { /* the walk or the open met the symlink, or nothing, and was refused */ }
+        seen.set(got, (seen.get(got) ?? 0) + 1);
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      racer.kill();
+    }
+    assert.ok(!seen.has(SECRET), `the outside file was read: ${JSON.stringify([...seen])}`);
+    assert.ok((seen.get("inside\n") ?? 0) > 0, `the share's own file was read between the swaps: ${JSON.stringify([...seen])}`);
     checkOutside();
   });
 
