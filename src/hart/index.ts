@@ -1,19 +1,31 @@
-// The hart module's exports: the run loop that interleaves a machine's harts, and the
-// accessors the TypeScript host (src/machine/cpu.ts) uses. Everything the host may touch
-// goes through here; the layout of linear memory stays private to src/hart.
+// The hart module's exports: its contract with the TypeScript host (src/machine/cpu.ts).
+// The host reads from here where guest RAM and the boot ROM sit in linear memory and how
+// many harts a machine may have, the run loop that interleaves a machine's harts, the
+// accessors, and the hot loop's counters; nothing else of the layout is the host's.
 import {
-  HARTS_BASE, HART_STRIDE, ACTIVE, X, F, PC, PRIV, MIP, EXTIP, MIE, MTIMECMP, INSTRET, RUNNING,
-  WAITING, SBIMODE, ROM_OFFSET, MAX_HARTS,
+  HARTS_BASE, HART_STRIDE, ACTIVE, X, PC, PRIV, MIP, EXTIP, MIE, MTIMECMP, INSTRET, RUNNING,
+  WAITING, SBIMODE, MAX_HARTS,
 } from "./layout";
 import {
   nHarts, setGlobals, resetHart, swapIn, swapOut, hartState, updateTimer, checkInterrupts, mtime,
-  addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setMmioFaulted, setTimeOffset,
+  addTotalInstret, setSliceExecuted, exitRequested, setExitRequested, setTimeOffset,
   virtualTiming, totalInstret, instrPerTick, timeOffset, csrRead, csrWrite, setCurHart, clearCurHart,
-  flushTlb, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage, curHart, lostHart, clearLostHart,
+  flushTlb as flushCurrentTlb, curHart, lostHart, clearLostHart,
 } from "./state";
 import { exec } from "./interp";
 import { dropCode } from "./decode";
 import { ramHost } from "./mmu";
+
+// Layout: guest RAM (physical RAM_BASE) from linear-memory offset RAM_OFFSET up, the boot
+// ROM (physical ROM_BASE, ROM_SIZE bytes) at ROM_OFFSET, at most MAX_HARTS harts.
+export { RAM_OFFSET, RAM_BASE, ROM_OFFSET, ROM_BASE, ROM_SIZE, MAX_HARTS } from "./layout";
+// Counters of the hot loop (instructions executed, whatever the guest wrote to minstret,
+// TLB misses, MMIO exits, traps, interrupts, decoded instructions, claimed code pages).
+export { totalInstret, statTlbMiss, statMmio, statTrap, statIrq, statDecode, statCodePage } from "./state";
+// Why run() returned.
+export const RUN_BUDGET: i32 = 0;
+export const RUN_IDLE: i32 = 1;
+export const RUN_EXIT: i32 = 2;
 
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
@@ -32,8 +44,8 @@ export function init(harts: i32, ramBytes: u64, virt: i32, ipt: i32): void {
 
 /**
  * Run the harts round-robin for at most `budget` instructions in total, from the hart
- * whose turn is next. Returns 0 when the budget is spent, 1 when every hart is stopped or
- * waiting, 2 when the host asked to stop.
+ * whose turn is next. Returns RUN_BUDGET when the budget is spent, RUN_IDLE when every
+ * hart is stopped or waiting, RUN_EXIT when the host asked to stop.
  */
 export function run(budget: i64): i32 {
   setExitRequested(false);
@@ -67,25 +79,22 @@ export function run(budget: i64): i32 {
       swapOut();
       ran = true;
       nextHart = (h + 1) % nHarts;
-      if (exitRequested) return 2;
+      if (exitRequested) return RUN_EXIT;
     }
-    if (!ran) return 1;
+    if (!ran) return RUN_IDLE;
   }
-  return 0;
+  return RUN_BUDGET;
 }
 
 export function requestExit(): void { setExitRequested(true); }
-export function mmioFault(): void { setMmioFaulted(true); }
 
 function ptr(h: i32): u32 { return hartState(h); }
 
 export function getReg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + X + (<u32>r << 3)); }
 export function setReg(h: i32, r: i32, v: u64): void { if (r != 0) store<u64>(ptr(h) + X + (<u32>r << 3), v); }
-export function getFreg(h: i32, r: i32): u64 { return load<u64>(ptr(h) + F + (<u32>r << 3)); }
-export function getPc(h: i32): u64 { return load<u64>(ptr(h) + PC); }
 export function setPc(h: i32, v: u64): void { store<u64>(ptr(h) + PC, v); }
 export function getPriv(h: i32): i32 { return <i32>load<u64>(ptr(h) + PRIV); }
-export function setPriv(h: i32, p: i32): void { store<u64>(ptr(h) + PRIV, <u64>p); flushHart(h); }
+export function setPriv(h: i32, p: i32): void { store<u64>(ptr(h) + PRIV, <u64>p); flushTlb(h); }
 
 /** CSR access from the host runs with the hart's state swapped in, at M privilege. */
 function withHart<T>(h: i32, f: (csr: u32, v: u64) => T, csr: u32, v: u64): T {
@@ -98,8 +107,10 @@ function withHart<T>(h: i32, f: (csr: u32, v: u64) => T, csr: u32, v: u64): T {
   if (prev != h) { swapOut(); if (prev >= 0) swapIn(prev); }
   return r;
 }
+const csrCell: u32 = <u32>memory.data(8);
+/** A CSR of hart h, read at M privilege; one that does not exist reads as 0. */
 export function getCsr(h: i32, csr: i32): u64 {
-  return withHart<u64>(h, (c: u32, v: u64): u64 => csrRead(c), <u32>csr, 0);
+  return withHart<u64>(h, (c: u32, v: u64): u64 => (csrRead(c, csrCell) ? load<u64>(csrCell) : 0), <u32>csr, 0);
 }
 export function setCsr(h: i32, csr: i32, v: u64): void {
   withHart<u64>(h, (c: u32, x: u64): u64 => { csrWrite(c, x); return 0; }, <u32>csr, v);
@@ -133,27 +144,13 @@ export function setRunning(h: i32, on: i32): void {
 }
 export function isRunning(h: i32): i32 { return <i32>load<u32>(ptr(h) + RUNNING); }
 export function setSbiMode(h: i32, on: i32): void { store<u32>(ptr(h) + SBIMODE, on ? 1 : 0); }
-export function flushHart(h: i32): void {
+export function flushTlb(h: i32): void {
   const saved = curHart;
   setCurHart(h);
-  flushTlb();
+  flushCurrentTlb();
   if (saved >= 0) setCurHart(saved); else clearCurHart();
 }
-export { flushHart as flushTlb };
 export function getInstret(h: i32): u64 { return load<u64>(ptr(h) + INSTRET); }
-export function romOffset(): u32 { return ROM_OFFSET; }
-export function getStat(which: i32): u64 {
-  switch (which) {
-    case 0: return statTlbMiss;
-    case 1: return statMmio;
-    case 2: return statTrap;
-    case 3: return statIrq;
-    case 4: return statDecode;
-    case 5: return statCodePage;
-    default: return totalInstret; // instructions executed, whatever the guest wrote to minstret
-  }
-}
-
 /** The host wrote guest RAM [pa, pa+len) behind the harts' backs (DMA): forget decoded code there. */
 export function invalidateCode(pa: u64, len: u64): void {
   if (len == 0) return;

@@ -7,7 +7,7 @@
 import { ACTIVE, F, PC, PRIV, MSTATUS, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
   TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, SCRATCH_PAGE } from "./layout";
 import {
-  H, st, setSt, trapped, setTrapped, raiseException, xret, csrRead, csrWrite, csrRmwBase, csrIllegal, flushTlb,
+  H, st, setSt, raiseException, xret, csrRead, csrWrite, csrRmwBase, flushTlb, OK, TRAPPED,
   pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested, countDecode,
   PRV_U, PRV_S, MSTATUS_TW, MSTATUS_TVM,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_MISALIGNED_STORE,
@@ -73,40 +73,44 @@ import { execFp, execFma, fpLoadStoreAllowed } from "./fpops";
   }
 }
 
-/** A/AMO (chapter 8). Returns false for an illegal encoding; faults raise and set `trapped`. */
-function execAmo(insn: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): bool {
-  if (f3 != 2 && f3 != 3) return false;
+/** A/AMO (chapter 8). Returns a trap code (an illegal encoding raises illegal-instruction). */
+function execAmo(insn: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): u32 {
+  if (f3 != 2 && f3 != 3) return raiseException(CAUSE_ILLEGAL, <u64>insn);
   const isD = f3 == 3;
   const size: i32 = isD ? 8 : 4;
   const f5 = insn >> 27;
   const va = rx(rs1);
   if (f5 == 2) { // LR
-    if (rs2 != 0) return false;
+    if (rs2 != 0) return raiseException(CAUSE_ILLEGAL, <u64>insn);
     const host = atomicHost(va, size, ACC_READ);
-    if (trapped) return true;
+    if (host == 0) return TRAPPED;
     const v = isD ? load<u64>(host) : <u64><i64>load<i32>(host);
     setSt(RES_ADDR, va); setSt(RES_VAL, v);
     wx(rd, v);
-    return true;
+    return OK;
   }
   if (f5 == 3) { // SC: succeeds only if the reserved word still holds what LR saw
     const src = rx(rs2);
-    if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_STORE, va); return true; }
-    if (st(RES_ADDR) != va) { setSt(RES_ADDR, TLB_INVALID); wx(rd, 1); return true; }
+    if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_STORE, va);
+    if (st(RES_ADDR) != va) { setSt(RES_ADDR, TLB_INVALID); wx(rd, 1); return OK; }
     setSt(RES_ADDR, TLB_INVALID);
     const host = atomicHost(va, size, ACC_WRITE);
-    if (trapped) return true;
+    if (host == 0) return TRAPPED;
     const cur = isD ? load<u64>(host) : <u64><i64>load<i32>(host);
-    if (cur != st(RES_VAL)) { wx(rd, 1); return true; }
+    if (cur != st(RES_VAL)) { wx(rd, 1); return OK; }
     if (isD) store<u64>(host, src); else store<u32>(host, <u32>src);
     wx(rd, 0);
-    return true;
+    return OK;
   }
   const src = rx(rs2);
+  let v: u64 = 0;
+  switch (f5) {
+    case 0x01: case 0x00: case 0x04: case 0x0c: case 0x08: case 0x10: case 0x14: case 0x18: case 0x1c: break;
+    default: return raiseException(CAUSE_ILLEGAL, <u64>insn);
+  }
   const host = atomicHost(va, size, ACC_WRITE);
-  if (trapped) return true;
+  if (host == 0) return TRAPPED;
   const old = isD ? load<u64>(host) : <u64><i64>load<i32>(host);
-  let v: u64;
   switch (f5) {
     case 0x01: v = src; break;
     case 0x00: v = old + src; break;
@@ -116,20 +120,11 @@ function execAmo(insn: u32, rd: u32, rs1: u32, rs2: u32, f3: u32): bool {
     case 0x10: v = isD ? (<i64>old < <i64>src ? old : src) : (<i32>old < <i32>src ? old : src); break;
     case 0x14: v = isD ? (<i64>old > <i64>src ? old : src) : (<i32>old > <i32>src ? old : src); break;
     case 0x18: v = isD ? (old < src ? old : src) : (<u32>old < <u32>src ? old : src); break;
-    case 0x1c: v = isD ? (old > src ? old : src) : (<u32>old > <u32>src ? old : src); break;
-    default: return false;
+    default: v = isD ? (old > src ? old : src) : (<u32>old > <u32>src ? old : src);
   }
   if (isD) store<u64>(host, v); else store<u32>(host, <u32>v);
   wx(rd, old);
-  return true;
-}
-
-/** Take exception `cause` at `pc`; returns the handler's pc. */
-function exc(pc: u64, cause: u64, tval: u64): u64 {
-  setSt(PC, pc);
-  raiseException(cause, tval);
-  setTrapped(false);
-  return st(PC);
+  return OK;
 }
 
 // Record fields (see decode.ts). Register fields come out as byte offsets into ACTIVE.
@@ -140,24 +135,6 @@ function exc(pc: u64, cause: u64, tval: u64): u64 {
 @inline function IMM(d: u64): u64 { return <u64>(<i64>d >> 32); }
 @inline function R(off: u32): u64 { return load<u64>(ACTIVE + off); }
 @inline function W(off: u32, v: u64): void { store<u64>(ACTIVE + off, v); }
-
-/**
- * Decode the instruction at `pc` (host address `host`). Returns its record; a 32-bit
- * instruction that straddles two pages is decoded but flagged not to be cached (its
- * second half lives on another page). 0 when fetching the second half faulted.
- */
-let straddles: bool = false;
-function decodeAt(pc: u64, host: u32): u64 {
-  straddles = false;
-  const lo = <u32>load<u16>(host);
-  if ((lo & 3) != 3) return decodeCompressed(lo);
-  if ((<u32>pc & 0xfff) != 0xffe) return decode(load<u32>(host), load<u32>(host));
-  const hi = fetchHost(pc + 2);
-  if (trapped) return 0;
-  straddles = true;
-  const insn = lo | (<u32>load<u16>(hi) << 16);
-  return decode(insn, insn);
-}
 
 // Why the fast loop stopped. It calls nothing, so that V8 keeps its state in registers;
 // whatever needs a call leaves it with the pc and record of the instruction concerned.
@@ -291,6 +268,9 @@ function fastLoop(budget: i32): i32 {
   return budget - n;
 }
 
+/** The old value of a CSR, read before the write that may still find the instruction illegal. */
+const csrOld: u32 = <u32>memory.data(8);
+
 /**
  * Execute the one instruction `d` at the pc in ACTIVE through the general path: slow
  * loads and stores, atomics, CSRs, system and floating-point instructions, traps.
@@ -303,19 +283,17 @@ function slowStep(d: u64): bool {
   const op = OPC(d);
   if (op >= OP_LB && op < OP_LB + 7) {
     const k = op - OP_LB;
-    const v0 = loadSlow(R(RS1(d)) + IMM(d), 1 << (k & 3));
-    if (trapped) { setTrapped(false); return true; }
-    let v = v0;
-    if (k == 0) v = <u64><i64><i8>v;
-    else if (k == 1) v = <u64><i64><i16>v;
-    else if (k == 2) v = <u64><i64><i32>v;
-    W(RD(d), v);
+    const rd = ACTIVE + RD(d);
+    if (loadSlow(R(RS1(d)) + IMM(d), 1 << (k & 3), rd) != OK) return true;
+    const v = load<u64>(rd);
+    if (k == 0) store<u64>(rd, <u64><i64><i8>v);
+    else if (k == 1) store<u64>(rd, <u64><i64><i16>v);
+    else if (k == 2) store<u64>(rd, <u64><i64><i32>v);
     setSt(PC, pc + ilen);
     return false;
   }
   if (op >= OP_SB && op < OP_SB + 4) {
-    storeSlow(R(RS1(d)) + IMM(d), 1 << (op - OP_SB), R(RS2(d)));
-    if (trapped) { setTrapped(false); return true; }
+    if (storeSlow(R(RS1(d)) + IMM(d), 1 << (op - OP_SB), R(RS2(d))) != OK) return true;
     setSt(PC, pc + ilen);
     // An MMIO store may raise an interrupt or stop the machine.
     return exitRequested || pendingMip() != 0;
@@ -323,8 +301,7 @@ function slowStep(d: u64): bool {
   const insn = <u32>IMM(d);
   switch (op) {
     case OP_AMO:
-      if (!execAmo(insn, (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, (insn >> 12) & 7)) return illegal(<u64>insn);
-      if (trapped) { setTrapped(false); return true; }
+      if (execAmo(insn, (insn >> 7) & 31, (insn >> 15) & 31, (insn >> 20) & 31, (insn >> 12) & 7) != OK) return true;
       setSt(PC, pc + 4);
       return false;
     case OP_CSR: {
@@ -333,13 +310,12 @@ function slowStep(d: u64): bool {
       const csr = insn >> 20;
       const src: u64 = (f3 & 4) != 0 ? <u64>rs1 : rx(rs1);
       const cop = f3 & 3;
-      const old = csrRead(csr);
-      if (csrIllegal) return illegal(<u64>insn);
+      if (!csrRead(csr, csrOld)) return illegal(<u64>insn);
+      const old = load<u64>(csrOld);
       const writes = cop == 1 || rs1 != 0;
       if (writes) {
         const base = csrRmwBase(csr, old);
-        csrWrite(csr, cop == 1 ? src : cop == 2 ? base | src : base & ~src);
-        if (csrIllegal) return illegal(<u64>insn);
+        if (!csrWrite(csr, cop == 1 ? src : cop == 2 ? base | src : base & ~src)) return illegal(<u64>insn);
       }
       W(RD(d), old);
       setSt(PC, pc + 4);
@@ -349,9 +325,7 @@ function slowStep(d: u64): bool {
       const priv = st(PRIV);
       if (insn == 0x0000_0073) { // ECALL
         if (priv == PRV_S && load<u32>(ACTIVE + SBIMODE) != 0 && hostEcall(curHart) != 0) { setSt(PC, pc + 4); return true; }
-        raiseException(CAUSE_ECALL_U + priv, 0);
-        setTrapped(false);
-        return true;
+        return trap(CAUSE_ECALL_U + priv, 0);
       }
       if (insn == 0x0010_0073) return trap(CAUSE_BREAKPOINT, pc); // EBREAK
       if (insn == 0x3020_0073 || insn == 0x1020_0073) { // MRET, SRET
@@ -379,12 +353,11 @@ function slowStep(d: u64): bool {
       const va = R(RS1(d)) + IMM(d);
       const size: i32 = f3 == 3 ? 8 : 4;
       if (isStore) {
-        storeSlow(va, size, load<u64>(ACTIVE + F + RS2(d)));
-        if (trapped) { setTrapped(false); return true; }
+        if (storeSlow(va, size, load<u64>(ACTIVE + F + RS2(d))) != OK) return true;
       } else {
-        const v = loadSlow(va, size);
-        if (trapped) { setTrapped(false); return true; }
-        store<u64>(ACTIVE + F + ((<u32>d >> 5) & 0xf8), size == 8 ? v : v | 0xffff_ffff_0000_0000);
+        const fd = ACTIVE + F + ((<u32>d >> 5) & 0xf8);
+        if (loadSlow(va, size, fd) != OK) return true;
+        if (size == 4) store<u64>(fd, load<u64>(fd) | 0xffff_ffff_0000_0000);
         fpuDirty();
       }
       setSt(PC, pc + ilen);
@@ -402,13 +375,23 @@ function slowStep(d: u64): bool {
   return illegal(<u64><u32>IMM(d)); // OP_ILLEGAL: imm holds the instruction bits
 }
 
-function trap(cause: u64, tval: u64): bool { raiseException(cause, tval); setTrapped(false); return true; }
+/** Take exception `cause`; the exec call ends. */
+function trap(cause: u64, tval: u64): bool { raiseException(cause, tval); return true; }
 function illegal(bits: u64): bool { return trap(CAUSE_ILLEGAL, bits); }
-/** The instruction bits at pc, for the trap value of an instruction decoded as legal. */
+/**
+ * The instruction bits at pc, for the trap value of an instruction decoded as legal,
+ * read as they were fetched (a load could fault where the fetch did not: execute-only
+ * pages). The fetch just succeeded, so it succeeds again.
+ */
 function rawBits(pc: u64, d: u64): u64 {
-  const v = loadSlow(pc, (<u32>d >> 31) != 0 ? 2 : 4);
-  setTrapped(false);
-  return v;
+  const lo = <u64>fetch16(pc);
+  if ((<u32>d >> 31) != 0) return lo;
+  return lo | (<u64>fetch16(pc + 2) << 16);
+}
+function fetch16(va: u64): u32 {
+  const e = H + TLB_X + ((<u32>(va >> 12) & 255) << 4);
+  const host = load<u64>(e) == va >> 12 ? <u32>(va + load<u64>(e, 8)) : fetchHost(va);
+  return <u32>load<u16>(host);
 }
 
 /** Run the current hart for at most `budget` instructions; returns how many it executed. */
@@ -421,20 +404,23 @@ export function exec(budget: i32): i32 {
     setSliceExecuted(<u64>done);
     const pc = st(PC);
     if (why == EXIT_FETCH) {
-      fetchHost(pc);
-      if (trapped) { setTrapped(false); return done + 1; }
+      if (fetchHost(pc) == 0) return done + 1;
       continue;
     }
     if (why == EXIT_CODEPAGE) { codePage(<u32>(pc + exitCodeAdd) & ~0xfff); continue; }
     if (why == EXIT_DECODE) {
       const host = <u32>(pc + exitCodeAdd);
       countDecode();
-      const d = decodeAt(pc, host);
-      if (trapped) { setTrapped(false); return done + 1; }
-      if (!straddles) { store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), d); continue; }
-      // Never cached (its second half is on another page): run it once, from a scratch page.
+      const lo = <u32>load<u16>(host);
+      if ((lo & 3) != 3) { cacheRecord(pc, host, decodeCompressed(lo)); continue; }
+      if ((<u32>pc & 0xfff) != 0xffe) { const insn = load<u32>(host); cacheRecord(pc, host, decode(insn, insn)); continue; }
+      // A 32-bit instruction straddling two pages is never cached (its second half lives
+      // on another page): decode it afresh and run it once, from a scratch page.
+      const hi = fetchHost(pc + 2);
+      if (hi == 0) return done + 1;
+      const insn = lo | (<u32>load<u16>(hi) << 16);
       done++;
-      if (runStraddler(d)) return done;
+      if (runStraddler(decode(insn, insn))) return done;
       continue;
     }
     done++;
@@ -443,6 +429,9 @@ export function exec(budget: i32): i32 {
   return done;
 }
 
+@inline function cacheRecord(pc: u64, host: u32, d: u64): void {
+  store<u64>(codePage(host & ~0xfff) + ((<u32>pc & 0xffe) << 2), d);
+}
 
 /**
  * Run the one straddling instruction `d` (a 32-bit instruction across two pages) at the

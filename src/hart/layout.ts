@@ -1,7 +1,8 @@
-// Linear-memory layout of the hart module. Guest RAM starts at RAM_OFFSET (mirrored
-// in src/machine/cpu.ts); everything below is hart state. The running hart's
-// registers and CSRs are swapped into one fixed block (ACTIVE) for its turn, so the
-// hot loop addresses them with constant offsets; its TLBs stay in its own block.
+// Linear-memory layout of the hart module. Guest RAM starts at RAM_OFFSET (index.ts
+// exports it and the few other addresses the host needs); everything below is hart
+// state, and below ACTIVE the module's own static data. The running hart's registers and
+// CSRs are swapped into one fixed block (ACTIVE) for its turn, so the hot loop addresses
+// them with constant offsets; its TLBs stay in its own block.
 
 export const RAM_OFFSET: u32 = 0x0500_0000;
 export const RAM_BASE: u64 = 0x8000_0000;

@@ -8,14 +8,16 @@ import {
 } from "./layout";
 import { dropCode } from "./decode";
 import {
-  H, ramSize, st, setSt, raiseException, mmioFaulted, setMmioFaulted, countTlbMiss, countMmio,
+  H, ramSize, st, raiseException, countTlbMiss, countMmio, OK,
   PRV_M, PRV_S, PRV_U, MSTATUS_MPRV, MSTATUS_SUM, MSTATUS_MXR,
   CAUSE_FETCH_ACCESS, CAUSE_LOAD_ACCESS, CAUSE_STORE_ACCESS, CAUSE_FETCH_PAGE, CAUSE_LOAD_PAGE,
-  CAUSE_STORE_PAGE, CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE, trapped,
+  CAUSE_STORE_PAGE, CAUSE_MISALIGNED_LOAD, CAUSE_MISALIGNED_STORE,
 } from "./state";
 
-@external("env", "mmioRead") declare function mmioRead(addr: u64, size: i32): u64;
-@external("env", "mmioWrite") declare function mmioWrite(addr: u64, size: i32, val: u64): void;
+// The host answers an access outside RAM: a load writes the zero-extended value to the
+// u64 at `dst`; both return 0 for an access fault (no device there, or it refused).
+@external("env", "mmioRead") declare function mmioRead(addr: u64, size: i32, dst: u32): i32;
+@external("env", "mmioWrite") declare function mmioWrite(addr: u64, size: i32, val: u64): i32;
 
 export const ACC_FETCH: u32 = 0;
 export const ACC_READ: u32 = 1;
@@ -30,14 +32,11 @@ const PTE_A: u64 = 64;
 const PTE_D: u64 = 128;
 const PPN_MASK: u64 = (<u64>1 << 44) - 1;
 
-/** Value of the last slow-path load (when it returned 0). */
-export let slowValue: u64 = 0;
-
-function pageFault(acc: u32, va: u64): void {
-  raiseException(acc == ACC_FETCH ? CAUSE_FETCH_PAGE : acc == ACC_READ ? CAUSE_LOAD_PAGE : CAUSE_STORE_PAGE, va);
+function pageFault(acc: u32, va: u64): u32 {
+  return raiseException(acc == ACC_FETCH ? CAUSE_FETCH_PAGE : acc == ACC_READ ? CAUSE_LOAD_PAGE : CAUSE_STORE_PAGE, va);
 }
-function accessFault(acc: u32, va: u64): void {
-  raiseException(acc == ACC_FETCH ? CAUSE_FETCH_ACCESS : acc == ACC_READ ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, va);
+function accessFault(acc: u32, va: u64): u32 {
+  return raiseException(acc == ACC_FETCH ? CAUSE_FETCH_ACCESS : acc == ACC_READ ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, va);
 }
 
 /** Host address of physical RAM byte `pa`, or 0 when `pa` is not RAM. */
@@ -46,20 +45,23 @@ function accessFault(acc: u32, va: u64): void {
   return off < ramSize ? RAM_OFFSET + <u32>off : 0;
 }
 
+/** The physical address found by the last translate() that returned OK. */
+let paddr: u64 = 0;
+
 /**
- * Translate `va` for an access of kind `acc` at the current privilege.
- * Returns the physical address; on a fault raises the exception (and `trapped` is set).
+ * Translate `va` for an access of kind `acc` at the current privilege into `paddr`.
+ * Returns OK, or the trap code of the fault it raised.
  */
-export function translate(va: u64, acc: u32): u64 {
+function translate(va: u64, acc: u32): u32 {
   let priv = st(PRIV);
   const mstatus = st(MSTATUS);
   if (acc != ACC_FETCH && (mstatus & MSTATUS_MPRV) != 0 && priv == PRV_M) priv = (mstatus >> 11) & 3;
   const satp = st(SATP);
   const mode = satp >> 60;
-  if (priv == PRV_M || mode == 0) return va;
+  if (priv == PRV_M || mode == 0) { paddr = va; return OK; }
   const levels: i32 = mode == 8 ? 3 : 4;
   const vaBits: u64 = 12 + 9 * <u64>levels;
-  if (<u64>((<i64>(va << (64 - vaBits))) >> (64 - vaBits)) != va) { pageFault(acc, va); return 0; }
+  if (<u64>((<i64>(va << (64 - vaBits))) >> (64 - vaBits)) != va) return pageFault(acc, va);
   let table = (satp & PPN_MASK) << 12;
   let pte: u64 = 0;
   let pteHost: u32 = 0;
@@ -67,29 +69,30 @@ export function translate(va: u64, acc: u32): u64 {
   for (; ; level--) {
     const idx = (va >> (12 + 9 * <u64>level)) & 511;
     pteHost = ramHost(table + (idx << 3));
-    if (pteHost == 0) { accessFault(acc, va); return 0; }
+    if (pteHost == 0) return accessFault(acc, va);
     pte = load<u64>(pteHost);
-    if ((pte & PTE_V) == 0 || ((pte & PTE_R) == 0 && (pte & PTE_W) != 0) || (pte >> 54) != 0) { pageFault(acc, va); return 0; }
+    if ((pte & PTE_V) == 0 || ((pte & PTE_R) == 0 && (pte & PTE_W) != 0) || (pte >> 54) != 0) return pageFault(acc, va);
     if (pte & (PTE_R | PTE_X)) break;
-    if ((pte & (PTE_A | PTE_D | PTE_U)) != 0 || level == 0) { pageFault(acc, va); return 0; }
+    if ((pte & (PTE_A | PTE_D | PTE_U)) != 0 || level == 0) return pageFault(acc, va);
     table = ((pte >> 10) & PPN_MASK) << 12;
   }
   // Leaf: permissions (4.3.2 step 5), then superpage alignment and A/D.
   if (pte & PTE_U) {
-    if (priv == PRV_S && (acc == ACC_FETCH || (mstatus & MSTATUS_SUM) == 0)) { pageFault(acc, va); return 0; }
-  } else if (priv == PRV_U) { pageFault(acc, va); return 0; }
+    if (priv == PRV_S && (acc == ACC_FETCH || (mstatus & MSTATUS_SUM) == 0)) return pageFault(acc, va);
+  } else if (priv == PRV_U) return pageFault(acc, va);
   let ok: bool;
   if (acc == ACC_FETCH) ok = (pte & PTE_X) != 0;
   else if (acc == ACC_READ) ok = (pte & PTE_R) != 0 || ((mstatus & MSTATUS_MXR) != 0 && (pte & PTE_X) != 0);
   else ok = (pte & PTE_W) != 0;
-  if (!ok) { pageFault(acc, va); return 0; }
+  if (!ok) return pageFault(acc, va);
   const ppn = (pte >> 10) & PPN_MASK;
   const lowBits: u64 = 9 * <u64>level;
-  if (level > 0 && (ppn & ((<u64>1 << lowBits) - 1)) != 0) { pageFault(acc, va); return 0; }
+  if (level > 0 && (ppn & ((<u64>1 << lowBits) - 1)) != 0) return pageFault(acc, va);
   const need = acc == ACC_WRITE ? PTE_A | PTE_D : PTE_A;
   if ((pte & need) != need) { dropCode(pteHost & ~0xfff); store<u64>(pteHost, pte | need); }
   const pageMask: u64 = (<u64>1 << (12 + lowBits)) - 1;
-  return ((ppn << 12) & ~pageMask) | (va & pageMask);
+  paddr = ((ppn << 12) & ~pageMask) | (va & pageMask);
+  return OK;
 }
 
 /** Host page address for a physical page that may enter a TLB of kind acc, or 0. */
@@ -107,58 +110,63 @@ function hostPage(pa: u64, acc: u32): u32 {
   store<u64>(e, <u64>(host & ~0xfff) - (va & ~<u64>0xfff), 8);
 }
 
-/** Fetch slow path: host address of the instruction bytes at `va`, or 0 on a fault (trap raised). */
+/** Fetch slow path: host address of the instruction bytes at `va`, or 0 when it faulted (the trap is taken). */
 export function fetchHost(va: u64): u32 {
   countTlbMiss();
-  const pa = translate(va, ACC_FETCH);
-  if (trapped) return 0;
-  const host = hostPage(pa, ACC_FETCH);
+  if (translate(va, ACC_FETCH) != OK) return 0;
+  const host = hostPage(paddr, ACC_FETCH);
   if (host == 0) { accessFault(ACC_FETCH, va); return 0; }
   tlbFill(TLB_X, va, host);
   return host;
 }
 
-function loadOne(va: u64, size: i32): u64 {
-  const pa = translate(va, ACC_READ);
-  if (trapped) return 0;
+function loadOne(va: u64, size: i32, dst: u32): u32 {
+  const t = translate(va, ACC_READ);
+  if (t != OK) return t;
+  const pa = paddr;
   const host = hostPage(pa, ACC_READ);
   if (host) {
     tlbFill(TLB_R, va, host);
+    let v: u64;
     switch (size) {
-      case 1: return <u64>load<u8>(host);
-      case 2: return <u64>load<u16>(host);
-      case 4: return <u64>load<u32>(host);
-      default: return load<u64>(host);
+      case 1: v = <u64>load<u8>(host); break;
+      case 2: v = <u64>load<u16>(host); break;
+      case 4: v = <u64>load<u32>(host); break;
+      default: v = load<u64>(host);
     }
+    store<u64>(dst, v);
+    return OK;
   }
-  if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_LOAD, va); return 0; }
+  if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_LOAD, va);
   countMmio();
-  setMmioFaulted(false);
-  const v = mmioRead(pa, size);
-  if (mmioFaulted) { accessFault(ACC_READ, va); return 0; }
-  return v;
+  return mmioRead(pa, size, dst) ? OK : accessFault(ACC_READ, va);
 }
 
+/** The bytes of a load that crosses a page, gathered before any reaches the destination. */
+const gathered: u32 = <u32>memory.data(8);
+
 /**
- * Load slow path (TLB miss, page crossing or MMIO). Returns the zero-extended value;
- * on a fault the exception is raised and `trapped` is set. The caller stored pc first.
+ * Load slow path (TLB miss, page crossing or MMIO): the zero-extended value goes to the
+ * u64 at `dst`, which a fault leaves untouched. Returns a trap code; the caller stored pc first.
  */
-export function loadSlow(va: u64, size: i32): u64 {
+export function loadSlow(va: u64, size: i32, dst: u32): u32 {
   countTlbMiss();
-  if ((<i32>va & 0xfff) + size <= 0x1000) return loadOne(va, size);
+  if ((<i32>va & 0xfff) + size <= 0x1000) return loadOne(va, size, dst);
   // Misaligned across a page: byte by byte, as the privileged spec allows.
   let v: u64 = 0;
   for (let i = 0; i < size; i++) {
-    const b = loadOne(va + <u64>i, 1);
-    if (trapped) return 0;
-    v |= b << (<u64>i << 3);
+    const t = loadOne(va + <u64>i, 1, gathered);
+    if (t != OK) return t;
+    v |= load<u64>(gathered) << (<u64>i << 3);
   }
-  return v;
+  store<u64>(dst, v);
+  return OK;
 }
 
-function storeOne(va: u64, size: i32, v: u64): void {
-  const pa = translate(va, ACC_WRITE);
-  if (trapped) return;
+function storeOne(va: u64, size: i32, v: u64): u32 {
+  const t = translate(va, ACC_WRITE);
+  if (t != OK) return t;
+  const pa = paddr;
   const host = hostPage(pa, ACC_WRITE);
   if (host) {
     dropCode(host & ~0xfff);
@@ -169,42 +177,39 @@ function storeOne(va: u64, size: i32, v: u64): void {
       case 4: store<u32>(host, <u32>v); break;
       default: store<u64>(host, v);
     }
-    return;
+    return OK;
   }
-  if ((va & <u64>(size - 1)) != 0) { raiseException(CAUSE_MISALIGNED_STORE, va); return; }
+  if ((va & <u64>(size - 1)) != 0) return raiseException(CAUSE_MISALIGNED_STORE, va);
   countMmio();
-  setMmioFaulted(false);
-  mmioWrite(pa, size, v);
-  if (mmioFaulted) accessFault(ACC_WRITE, va);
+  return mmioWrite(pa, size, v) ? OK : accessFault(ACC_WRITE, va);
 }
 
 /** Store slow path; see loadSlow. */
-export function storeSlow(va: u64, size: i32, v: u64): void {
+export function storeSlow(va: u64, size: i32, v: u64): u32 {
   countTlbMiss();
-  if ((<i32>va & 0xfff) + size <= 0x1000) { storeOne(va, size, v); return; }
+  if ((<i32>va & 0xfff) + size <= 0x1000) return storeOne(va, size, v);
   // Check both pages first so that a fault on the second leaves memory unchanged.
-  translate(va + <u64>(size - 1), ACC_WRITE);
-  if (trapped) return;
+  const t = translate(va + <u64>(size - 1), ACC_WRITE);
+  if (t != OK) return t;
   for (let i = 0; i < size; i++) {
-    storeOne(va + <u64>i, 1, v >> (<u64>i << 3));
-    if (trapped) return;
+    const b = storeOne(va + <u64>i, 1, v >> (<u64>i << 3));
+    if (b != OK) return b;
   }
+  return OK;
 }
 
 /**
  * Host address for an atomic (LR/SC/AMO) on `va`: must be naturally aligned RAM.
- * Returns 0 with the exception raised otherwise.
+ * Returns 0 when it faulted (the trap is taken).
  */
 export function atomicHost(va: u64, size: i32, acc: u32): u32 {
   if ((va & <u64>(size - 1)) != 0) {
     raiseException(acc == ACC_READ ? CAUSE_MISALIGNED_LOAD : CAUSE_MISALIGNED_STORE, va);
     return 0;
   }
-  const pa = translate(va, acc);
-  if (trapped) return 0;
-  const host = ramHost(pa);
+  if (translate(va, acc) != OK) return 0;
+  const host = ramHost(paddr);
   if (host == 0) { accessFault(acc, va); return 0; }
   if (acc == ACC_WRITE) dropCode(host & ~0xfff);
   return host;
 }
-

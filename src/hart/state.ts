@@ -20,9 +20,7 @@ export let totalInstret: u64 = 0;
 export let curHart: i32 = -1; // the hart whose state is in ACTIVE, -1 outside a turn
 export let H: u32 = HARTS_BASE; // its block (TLBs)
 export let sliceExecuted: u64 = 0; // instructions the current hart ran in this slice so far
-export let trapped: bool = false; // set by raiseException; the hot loop reloads pc
 export let exitRequested: bool = false;
-export let mmioFaulted: bool = false;
 export let statTlbMiss: u64 = 0;
 export let statMmio: u64 = 0;
 export let statTrap: u64 = 0;
@@ -42,9 +40,7 @@ export function setCurHart(h: i32): void { curHart = h; H = HARTS_BASE + <u32>h 
 export function clearCurHart(): void { curHart = -1; }
 export function setSliceExecuted(n: u64): void { sliceExecuted = n; }
 export function addTotalInstret(n: u64): void { totalInstret += n; }
-export function setTrapped(v: bool): void { trapped = v; }
 export function setExitRequested(v: bool): void { exitRequested = v; }
-export function setMmioFaulted(v: bool): void { mmioFaulted = v; }
 export function setTimeOffset(v: u64): void { timeOffset = v; }
 export function countTlbMiss(): void { statTlbMiss++; }
 export function countMmio(): void { statMmio++; }
@@ -84,12 +80,6 @@ const SSTATUS_MASK: u64 = MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS 
 // Fields whose change alters address translation, so the TLBs must go.
 const MSTATUS_XLATE: u64 = MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM | MSTATUS_MXR;
 
-export const IRQ_SSI: u64 = 1;
-export const IRQ_MSI: u64 = 3;
-export const IRQ_STI: u64 = 5;
-export const IRQ_MTI: u64 = 7;
-export const IRQ_SEI: u64 = 9;
-export const IRQ_MEI: u64 = 11;
 const MIP_SSIP: u64 = 1 << 1;
 const MIP_STIP: u64 = 1 << 5;
 const MIP_SEIP: u64 = 1 << 9;
@@ -100,7 +90,6 @@ const M_INTS_ALL: u64 = S_INTS | (1 << 3) | MIP_MTIP | (1 << 11);
 // misa: RV64 + A C D F I M S U, exactly what this hart implements.
 export const MISA: u64 = (<u64>2 << 62) | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
 
-export const CAUSE_MISALIGNED_FETCH: u64 = 0;
 export const CAUSE_FETCH_ACCESS: u64 = 1;
 export const CAUSE_ILLEGAL: u64 = 2;
 export const CAUSE_BREAKPOINT: u64 = 3;
@@ -187,10 +176,16 @@ export function takeTrap(cause: u64, tval: u64): void {
   setPriv(toS ? PRV_S : PRV_M);
 }
 
-/** An exception at the pc stored in ACTIVE: the hot loop sees `trapped` and reloads pc. */
-export function raiseException(cause: u64, tval: u64): void {
+// Trap codes: what every slow path that may fault returns. OK when the access or the
+// instruction completed; TRAPPED when it raised an exception, which has been taken (the
+// handler's pc is in ACTIVE), so the caller only ends its work and reloads pc.
+export const OK: u32 = 0;
+export const TRAPPED: u32 = 1;
+
+/** Take exception `cause` at the pc stored in ACTIVE; returns TRAPPED. */
+export function raiseException(cause: u64, tval: u64): u32 {
   takeTrap(cause, tval);
-  trapped = true;
+  return TRAPPED;
 }
 
 @inline export function pendingMip(): u64 { return st(MIP) | st(EXTIP); }
@@ -250,7 +245,6 @@ export function xret(isM: bool): bool {
 }
 
 // ---- CSRs ----
-export let csrIllegal: bool = false;
 
 function counterAllowed(csr: u32): bool {
   const priv = st(PRIV);
@@ -261,58 +255,58 @@ function counterAllowed(csr: u32): bool {
   return true;
 }
 
-/** Read a CSR; sets csrIllegal when the access is not allowed. */
-export function csrRead(csr: u32): u64 {
-  csrIllegal = false;
+@inline function put(dst: u32, v: u64): bool { store<u64>(dst, v); return true; }
+
+/** Read a CSR into the u64 at `dst`; false (and `dst` untouched) when the access is illegal. */
+export function csrRead(csr: u32, dst: u32): bool {
   const priv = st(PRIV);
-  if (<u64>((csr >> 8) & 3) > priv) { csrIllegal = true; return 0; }
+  if (<u64>((csr >> 8) & 3) > priv) return false;
   switch (csr) {
-    case 0x001: if ((st(MSTATUS) & MSTATUS_FS) == 0) break; return st(FFLAGS);
-    case 0x002: if ((st(MSTATUS) & MSTATUS_FS) == 0) break; return st(FRM);
-    case 0x003: if ((st(MSTATUS) & MSTATUS_FS) == 0) break; return (st(FRM) << 5) | st(FFLAGS);
-    case 0xc00: case 0xc02: if (!counterAllowed(csr)) break; return st(INSTRET) + sliceExecuted;
-    case 0xc01: if (!counterAllowed(csr)) break; return mtime();
-    case 0x100: return st(MSTATUS) & SSTATUS_MASK;
-    case 0x104: return st(MIE) & st(MIDELEG);
-    case 0x105: return st(STVEC);
-    case 0x106: return st(SCOUNTEREN);
-    case 0x10a: return st(SENVCFG);
-    case 0x140: return st(SSCRATCH);
-    case 0x141: return st(SEPC);
-    case 0x142: return st(SCAUSE);
-    case 0x143: return st(STVAL);
-    case 0x144: return pendingMip() & st(MIDELEG);
+    case 0x001: if ((st(MSTATUS) & MSTATUS_FS) == 0) break; return put(dst, st(FFLAGS));
+    case 0x002: if ((st(MSTATUS) & MSTATUS_FS) == 0) break; return put(dst, st(FRM));
+    case 0x003: if ((st(MSTATUS) & MSTATUS_FS) == 0) break; return put(dst, (st(FRM) << 5) | st(FFLAGS));
+    case 0xc00: case 0xc02: if (!counterAllowed(csr)) break; return put(dst, st(INSTRET) + sliceExecuted);
+    case 0xc01: if (!counterAllowed(csr)) break; return put(dst, mtime());
+    case 0x100: return put(dst, st(MSTATUS) & SSTATUS_MASK);
+    case 0x104: return put(dst, st(MIE) & st(MIDELEG));
+    case 0x105: return put(dst, st(STVEC));
+    case 0x106: return put(dst, st(SCOUNTEREN));
+    case 0x10a: return put(dst, st(SENVCFG));
+    case 0x140: return put(dst, st(SSCRATCH));
+    case 0x141: return put(dst, st(SEPC));
+    case 0x142: return put(dst, st(SCAUSE));
+    case 0x143: return put(dst, st(STVAL));
+    case 0x144: return put(dst, pendingMip() & st(MIDELEG));
     case 0x180:
       if (priv == PRV_S && (st(MSTATUS) & MSTATUS_TVM) != 0) break;
-      return st(SATP);
-    case 0xf11: case 0xf12: case 0xf13: case 0xf15: return 0;
-    case 0xf14: return <u64>load<u32>(ACTIVE + HARTID);
-    case 0x300: return st(MSTATUS);
-    case 0x301: return MISA;
-    case 0x302: return st(MEDELEG);
-    case 0x303: return st(MIDELEG);
-    case 0x304: return st(MIE);
-    case 0x305: return st(MTVEC);
-    case 0x306: return st(MCOUNTEREN);
-    case 0x30a: return st(MENVCFG);
-    case 0x320: return st(MCOUNTINHIBIT);
-    case 0x340: return st(MSCRATCH);
-    case 0x341: return st(MEPC);
-    case 0x342: return st(MCAUSE);
-    case 0x343: return st(MTVAL);
-    case 0x344: return pendingMip();
-    case 0x3a0: return st(PMPCFG);
-    case 0x3a2: return st(PMPCFG + 8);
-    case 0xb00: case 0xb02: return st(INSTRET) + sliceExecuted;
+      return put(dst, st(SATP));
+    case 0xf11: case 0xf12: case 0xf13: case 0xf15: return put(dst, 0);
+    case 0xf14: return put(dst, <u64>load<u32>(ACTIVE + HARTID));
+    case 0x300: return put(dst, st(MSTATUS));
+    case 0x301: return put(dst, MISA);
+    case 0x302: return put(dst, st(MEDELEG));
+    case 0x303: return put(dst, st(MIDELEG));
+    case 0x304: return put(dst, st(MIE));
+    case 0x305: return put(dst, st(MTVEC));
+    case 0x306: return put(dst, st(MCOUNTEREN));
+    case 0x30a: return put(dst, st(MENVCFG));
+    case 0x320: return put(dst, st(MCOUNTINHIBIT));
+    case 0x340: return put(dst, st(MSCRATCH));
+    case 0x341: return put(dst, st(MEPC));
+    case 0x342: return put(dst, st(MCAUSE));
+    case 0x343: return put(dst, st(MTVAL));
+    case 0x344: return put(dst, pendingMip());
+    case 0x3a0: return put(dst, st(PMPCFG));
+    case 0x3a2: return put(dst, st(PMPCFG + 8));
+    case 0xb00: case 0xb02: return put(dst, st(INSTRET) + sliceExecuted);
     default:
-      if (csr >= 0x3b0 && csr < 0x3c0) return st(PMPADDR + ((csr - 0x3b0) << 3));
-      if (csr >= 0x3c0 && csr < 0x3f0) return 0; // pmpaddr16..63: not implemented, read as zero
-      if ((csr >= 0xc03 && csr <= 0xc1f)) { if (!counterAllowed(csr)) break; return 0; }
-      if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return 0;
-      if (csr == 0x3a1 || csr == 0x3a3 || (csr >= 0x3a4 && csr <= 0x3af)) { if (csr & 1) break; return 0; }
+      if (csr >= 0x3b0 && csr < 0x3c0) return put(dst, st(PMPADDR + ((csr - 0x3b0) << 3)));
+      if (csr >= 0x3c0 && csr < 0x3f0) return put(dst, 0); // pmpaddr16..63: not implemented, read as zero
+      if ((csr >= 0xc03 && csr <= 0xc1f)) { if (!counterAllowed(csr)) break; return put(dst, 0); }
+      if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return put(dst, 0);
+      if (csr == 0x3a1 || csr == 0x3a3 || (csr >= 0x3a4 && csr <= 0x3af)) { if (csr & 1) break; return put(dst, 0); }
   }
-  csrIllegal = true;
-  return 0;
+  return false;
 }
 
 /**
@@ -324,53 +318,52 @@ export function csrRmwBase(csr: u32, old: u64): u64 {
   return (old & ~MIP_SEIP) | (st(MIP) & MIP_SEIP);
 }
 
-/** Write a CSR (after a successful read of the same CSR). Sets csrIllegal on a read-only CSR. */
-export function csrWrite(csr: u32, v: u64): void {
-  csrIllegal = false;
-  if ((csr >> 10) == 3) { csrIllegal = true; return; }
+/** Write a CSR (after a successful read of the same CSR); false for a read-only CSR. */
+export function csrWrite(csr: u32, v: u64): bool {
+  if ((csr >> 10) == 3) return false;
   switch (csr) {
-    case 0x001: setSt(FFLAGS, v & 31); fpuDirty(); return;
-    case 0x002: setSt(FRM, v & 7); fpuDirty(); return;
-    case 0x003: setSt(FFLAGS, v & 31); setSt(FRM, (v >> 5) & 7); fpuDirty(); return;
-    case 0x100: writeMstatus((st(MSTATUS) & ~SSTATUS_MASK) | (v & SSTATUS_MASK)); return;
-    case 0x104: { const m = st(MIDELEG); setSt(MIE, (st(MIE) & ~m) | (v & m)); return; }
+    case 0x001: setSt(FFLAGS, v & 31); fpuDirty(); return true;
+    case 0x002: setSt(FRM, v & 7); fpuDirty(); return true;
+    case 0x003: setSt(FFLAGS, v & 31); setSt(FRM, (v >> 5) & 7); fpuDirty(); return true;
+    case 0x100: writeMstatus((st(MSTATUS) & ~SSTATUS_MASK) | (v & SSTATUS_MASK)); return true;
+    case 0x104: { const m = st(MIDELEG); setSt(MIE, (st(MIE) & ~m) | (v & m)); return true; }
     // MODE 2 and 3 are reserved: the write is ignored (WARL), as QEMU does, rather than
     // turned into a base that lands mid-instruction.
-    case 0x105: if ((v & 3) < 2) setSt(STVEC, v); return;
-    case 0x106: setSt(SCOUNTEREN, v & 0xffff_ffff); return;
-    case 0x10a: setSt(SENVCFG, 0); return;
-    case 0x140: setSt(SSCRATCH, v); return;
-    case 0x141: setSt(SEPC, v & ~<u64>1); return;
-    case 0x142: setSt(SCAUSE, v); return;
-    case 0x143: setSt(STVAL, v); return;
-    case 0x144: { const m = st(MIDELEG) & MIP_SSIP; setSt(MIP, (st(MIP) & ~m) | (v & m)); return; }
+    case 0x105: if ((v & 3) < 2) setSt(STVEC, v); return true;
+    case 0x106: setSt(SCOUNTEREN, v & 0xffff_ffff); return true;
+    case 0x10a: setSt(SENVCFG, 0); return true;
+    case 0x140: setSt(SSCRATCH, v); return true;
+    case 0x141: setSt(SEPC, v & ~<u64>1); return true;
+    case 0x142: setSt(SCAUSE, v); return true;
+    case 0x143: setSt(STVAL, v); return true;
+    case 0x144: { const m = st(MIDELEG) & MIP_SSIP; setSt(MIP, (st(MIP) & ~m) | (v & m)); return true; }
     case 0x180: {
       const mode = v >> 60;
-      if (mode != 0 && mode != 8 && mode != 9) return; // WARL: unsupported modes leave satp as it was
+      if (mode != 0 && mode != 8 && mode != 9) return true; // WARL: unsupported modes leave satp as it was
       setSt(SATP, v & ((<u64>0xf << 60) | ((<u64>1 << 44) - 1))); // ASID not implemented: reads as 0
       flushTlb();
-      return;
+      return true;
     }
-    case 0x300: writeMstatus(v); return;
-    case 0x301: return; // misa is read-only here (WARL)
-    case 0x302: setSt(MEDELEG, v & 0xb3ff); return; // no delegation of ecall-from-M
-    case 0x303: setSt(MIDELEG, v & S_INTS); return;
-    case 0x304: setSt(MIE, v & M_INTS_ALL); return;
-    case 0x305: if ((v & 3) < 2) setSt(MTVEC, v); return;
-    case 0x306: setSt(MCOUNTEREN, v & 0xffff_ffff); return;
-    case 0x30a: setSt(MENVCFG, 0); return;
-    case 0x320: setSt(MCOUNTINHIBIT, v & 0xffff_fffd); return;
-    case 0x340: setSt(MSCRATCH, v); return;
-    case 0x341: setSt(MEPC, v & ~<u64>1); return;
-    case 0x342: setSt(MCAUSE, v); return;
-    case 0x343: setSt(MTVAL, v); return;
-    case 0x344: setSt(MIP, (st(MIP) & ~S_INTS) | (v & S_INTS)); return;
-    case 0x3a0: setSt(PMPCFG, v & 0x9f9f_9f9f_9f9f_9f9f); return;
-    case 0x3a2: setSt(PMPCFG + 8, v & 0x9f9f_9f9f_9f9f_9f9f); return;
-    case 0xb00: case 0xb02: setSt(INSTRET, v - sliceExecuted); return;
+    case 0x300: writeMstatus(v); return true;
+    case 0x301: return true; // misa is read-only here (WARL)
+    case 0x302: setSt(MEDELEG, v & 0xb3ff); return true; // no delegation of ecall-from-M
+    case 0x303: setSt(MIDELEG, v & S_INTS); return true;
+    case 0x304: setSt(MIE, v & M_INTS_ALL); return true;
+    case 0x305: if ((v & 3) < 2) setSt(MTVEC, v); return true;
+    case 0x306: setSt(MCOUNTEREN, v & 0xffff_ffff); return true;
+    case 0x30a: setSt(MENVCFG, 0); return true;
+    case 0x320: setSt(MCOUNTINHIBIT, v & 0xffff_fffd); return true;
+    case 0x340: setSt(MSCRATCH, v); return true;
+    case 0x341: setSt(MEPC, v & ~<u64>1); return true;
+    case 0x342: setSt(MCAUSE, v); return true;
+    case 0x343: setSt(MTVAL, v); return true;
+    case 0x344: setSt(MIP, (st(MIP) & ~S_INTS) | (v & S_INTS)); return true;
+    case 0x3a0: setSt(PMPCFG, v & 0x9f9f_9f9f_9f9f_9f9f); return true;
+    case 0x3a2: setSt(PMPCFG + 8, v & 0x9f9f_9f9f_9f9f_9f9f); return true;
+    case 0xb00: case 0xb02: setSt(INSTRET, v - sliceExecuted); return true;
     default:
-      if (csr >= 0x3b0 && csr < 0x3c0) { setSt(PMPADDR + ((csr - 0x3b0) << 3), v & ((<u64>1 << 54) - 1)); return; }
-      return; // the rest that read successfully are read-as-zero, writes ignored
+      if (csr >= 0x3b0 && csr < 0x3c0) { setSt(PMPADDR + ((csr - 0x3b0) << 3), v & ((<u64>1 << 54) - 1)); return true; }
+      return true; // the rest that read successfully are read-as-zero, writes ignored
   }
 }
 

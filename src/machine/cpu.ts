@@ -1,19 +1,51 @@
 // The harts of one machine: a TypeScript face over the WebAssembly hot loop in src/hart/.
-// Guest RAM is the instance's linear memory from RAM_OFFSET; the host side reads and
-// writes it directly (loaders, virtqueues) and reaches hart state only through the
-// exports below, never through raw offsets, so the wasm layout stays private to src/hart.
+// The module states its own layout (src/hart/index.ts): where guest RAM and the boot ROM
+// sit in its linear memory, how many harts it runs. The host side reads and writes guest
+// RAM directly (loaders, virtqueues) and reaches hart state only through the exports,
+// never through raw offsets, so the rest of the wasm layout stays private to src/hart.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** Where guest physical RAM begins (the virt machine's DRAM base). */
-export const RAM_BASE = 0x8000_0000n;
-/** Linear-memory offset of guest RAM; everything below is hart state. Mirrors src/hart/layout.ts. */
-export const RAM_OFFSET = 0x0500_0000;
-/** mtime frequency, as on QEMU virt (timebase-frequency in the device tree). */
-export const TIMEBASE_HZ = 10_000_000;
-export const MAX_HARTS = 8;
+interface Layout {
+  ramOffset: number;
+  ramBase: bigint;
+  romOffset: number;
+  romBase: bigint;
+  romSize: number;
+  maxHarts: number;
+}
 
-/** Why run() returned. */
+type Global<T> = { value: T };
+
+const wasmPath = fileURLToPath(new URL("../../../build/hart.wasm", import.meta.url) /* from dist/src/machine */);
+const compiled = new WebAssembly.Module(readFileSync(wasmPath));
+
+/** The module's layout, read once from an instance that runs nothing (its static data fits one page). */
+function readLayout(): Layout {
+  const unused = (): never => { throw new Error("the layout probe of the hart module runs no code"); };
+  const env = { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }), mmioRead: unused, mmioWrite: unused, ecall: unused, hostTicks: unused };
+  const x = new WebAssembly.Instance(compiled, { env }).exports as unknown as LayoutExports;
+  const exits: [number, number][] = [[x.RUN_BUDGET.value, Exit.Budget], [x.RUN_IDLE.value, Exit.Idle], [x.RUN_EXIT.value, Exit.Requested]];
+  if (exits.some(([a, b]) => a !== b)) throw new Error(`${wasmPath}: run()'s exit codes are not those of cpu.ts's Exit`);
+  return {
+    ramOffset: x.RAM_OFFSET.value, ramBase: x.RAM_BASE.value, romOffset: x.ROM_OFFSET.value,
+    romBase: x.ROM_BASE.value, romSize: x.ROM_SIZE.value, maxHarts: x.MAX_HARTS.value,
+  };
+}
+
+interface LayoutExports {
+  RAM_OFFSET: Global<number>;
+  RAM_BASE: Global<bigint>;
+  ROM_OFFSET: Global<number>;
+  ROM_BASE: Global<bigint>;
+  ROM_SIZE: Global<number>;
+  MAX_HARTS: Global<number>;
+  RUN_BUDGET: Global<number>;
+  RUN_IDLE: Global<number>;
+  RUN_EXIT: Global<number>;
+}
+
+/** Why run() returned (the hart module's RUN_* codes, checked when it loads). */
 export const enum Exit {
   /** The instruction budget is spent; call run() again. */
   Budget = 0,
@@ -22,6 +54,16 @@ export const enum Exit {
   /** The host asked to stop (requestExit), e.g. the guest powered off. */
   Requested = 2,
 }
+
+const layout = readLayout();
+/** Where guest physical RAM begins (the virt machine's DRAM base). */
+export const RAM_BASE = layout.ramBase;
+/** Linear-memory offset of guest RAM; everything below is hart state. */
+export const RAM_OFFSET = layout.ramOffset;
+/** The most harts one machine (one hart module) runs. */
+export const MAX_HARTS = layout.maxHarts;
+/** mtime frequency, as on QEMU virt (timebase-frequency in the device tree). */
+export const TIMEBASE_HZ = 10_000_000;
 
 /** Privilege levels, as encoded in mstatus.MPP. */
 export const enum Priv { U = 0, S = 1, M = 3 }
@@ -48,16 +90,13 @@ export interface CpuOptions {
   instructionsPerTick?: number;
 }
 
-interface HartExports {
+interface HartExports extends LayoutExports, Record<StatName, Global<bigint>> {
   memory: WebAssembly.Memory;
   init(harts: number, ramBytes: bigint, virtualTiming: number, instrPerTick: number): void;
   run(budget: bigint): number;
   requestExit(): void;
-  mmioFault(): void;
   getReg(h: number, r: number): bigint;
   setReg(h: number, r: number, v: bigint): void;
-  getFreg(h: number, r: number): bigint;
-  getPc(h: number): bigint;
   setPc(h: number, v: bigint): void;
   getPriv(h: number): number;
   setPriv(h: number, p: number): void;
@@ -69,19 +108,14 @@ interface HartExports {
   getTimecmp(h: number): bigint;
   getMtime(): bigint;
   setMtime(v: bigint): void;
-  romOffset(): number;
   setRunning(h: number, on: number): void;
   isRunning(h: number): number;
   setSbiMode(h: number, on: number): void;
   flushTlb(h: number): void;
   getInstret(h: number): bigint;
-  getStat(which: number): bigint;
   invalidateCode(pa: bigint, len: bigint): void;
   takeLostHart(): number;
 }
-
-const wasmPath = fileURLToPath(new URL("../../../build/hart.wasm", import.meta.url) /* from dist/src/machine */);
-let compiled: WebAssembly.Module | undefined;
 
 /** One machine's harts and RAM. */
 export class Cpu {
@@ -98,27 +132,25 @@ export class Cpu {
     this.harts = opts.harts;
     const pages = Math.ceil((RAM_OFFSET + opts.ramBytes) / 65536);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    compiled ??= new WebAssembly.Module(readFileSync(wasmPath));
+    const words = new DataView(this.memory.buffer);
     const t0 = performance.now();
-    let self!: Cpu;
     const imports = {
       env: {
         memory: this.memory,
-        mmioRead: (addr: bigint, size: number): bigint => {
+        // The value goes to the u64 at linear-memory address dst (the hart's destination).
+        mmioRead: (addr: bigint, size: number, dst: number): number => {
           const v = host.mmioRead(BigInt.asUintN(64, addr), size as 1 | 2 | 4 | 8);
-          if (v === undefined) { self.x.mmioFault(); return 0n; }
-          return v;
+          if (v === undefined) return 0;
+          words.setBigUint64(dst, v, true);
+          return 1;
         },
-        mmioWrite: (addr: bigint, size: number, value: bigint): void => {
-          if (!host.mmioWrite(BigInt.asUintN(64, addr), size as 1 | 2 | 4 | 8, BigInt.asUintN(64, value))) self.x.mmioFault();
-        },
+        mmioWrite: (addr: bigint, size: number, value: bigint): number =>
+          (host.mmioWrite(BigInt.asUintN(64, addr), size as 1 | 2 | 4 | 8, BigInt.asUintN(64, value)) ? 1 : 0),
         ecall: (hart: number): number => (host.sbiCall(hart) ? 1 : 0),
         hostTicks: (): number => Math.floor((performance.now() - t0) * (TIMEBASE_HZ / 1000)),
       },
     };
-    const inst = new WebAssembly.Instance(compiled, imports);
-    this.x = inst.exports as unknown as HartExports;
-    self = this;
+    this.x = new WebAssembly.Instance(compiled, imports).exports as unknown as HartExports;
     this.ram = new Uint8Array(this.memory.buffer, RAM_OFFSET, opts.ramBytes);
     this.x.init(opts.harts, BigInt(opts.ramBytes), opts.timing === "virtual" ? 1 : 0, opts.instructionsPerTick ?? 10);
   }
@@ -130,8 +162,6 @@ export class Cpu {
 
   reg(h: number, r: number): bigint { return BigInt.asUintN(64, this.x.getReg(h, r)); }
   setReg(h: number, r: number, v: bigint): void { if (r !== 0) this.x.setReg(h, r, BigInt.asIntN(64, v)); }
-  freg(h: number, r: number): bigint { return BigInt.asUintN(64, this.x.getFreg(h, r)); }
-  pc(h: number): bigint { return BigInt.asUintN(64, this.x.getPc(h)); }
   setPc(h: number, v: bigint): void { this.x.setPc(h, BigInt.asIntN(64, v)); }
   priv(h: number): Priv { return this.x.getPriv(h) as Priv; }
   setPriv(h: number, p: Priv): void { this.x.setPriv(h, p); }
@@ -146,10 +176,10 @@ export class Cpu {
   mtime(): bigint { return BigInt.asUintN(64, this.x.getMtime()); }
   /** Virtual timing only: move mtime forward (to the next deadline when every hart waits). */
   setMtime(v: bigint): void { this.x.setMtime(BigInt.asIntN(64, v)); }
-  /** Write the boot ROM (physical 0x1000): the hart keeps it in its own memory, so fetches never leave wasm. */
+  /** Write the boot ROM (physical ROM_BASE): the hart keeps it in its own memory, so fetches never leave wasm. */
   loadRom(bytes: Uint8Array): void {
-    if (bytes.length > 0x1000) throw new RangeError(`boot ROM of ${bytes.length} bytes is larger than 4 KiB`);
-    new Uint8Array(this.memory.buffer, this.x.romOffset(), 0x1000).fill(0).set(bytes);
+    if (bytes.length > layout.romSize) throw new RangeError(`boot ROM of ${bytes.length} bytes is larger than ${layout.romSize / 1024} KiB`);
+    new Uint8Array(this.memory.buffer, layout.romOffset, layout.romSize).fill(0).set(bytes);
   }
   /** HSM: a stopped hart executes nothing until started. */
   setRunning(h: number, on: boolean): void { this.x.setRunning(h, on ? 1 : 0); }
@@ -166,8 +196,11 @@ export class Cpu {
    */
   takeLostHart(): number { return this.x.takeLostHart(); }
   /** Hot-loop counters for the benchmark: see Stat. */
-  stat(which: Stat): bigint { return BigInt.asUintN(64, this.x.getStat(which)); }
+  stat(which: Stat): bigint { return BigInt.asUintN(64, this.x[STAT_NAMES[which]].value); }
 }
 
 /** Counters kept by the hot loop (for `bench`: where the time goes). */
 export const enum Stat { TlbMiss = 0, MmioExit = 1, Trap = 2, Interrupt = 3, Decode = 4, CodePage = 5, Executed = 6 }
+/** The hart module's exported counter for each Stat. */
+const STAT_NAMES = ["statTlbMiss", "statMmio", "statTrap", "statIrq", "statDecode", "statCodePage", "totalInstret"] as const;
+type StatName = (typeof STAT_NAMES)[number];
