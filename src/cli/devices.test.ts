@@ -6,12 +6,12 @@ import { after, describe, test } from "node:test";
 import { buildGpt } from "../images/gpt.js";
 import { CliError } from "./cli-error.js";
 import { openDevices } from "../runner/devices.js";
-import { parseDrive } from "./devices.js";
+import { parseDrive, parseVirtfs } from "./devices.js";
 import { deviceOptionError, planDevices, type RunOptions } from "./run.js";
 
 /** `bulkhead run`'s device options opened as run opens them: planned, then the one device factory. */
 async function openRunDevices(o: Partial<RunOptions> & Pick<RunOptions, "timing">) {
-  const opts = { drives: [], rng: false, netdevs: [], ports: [], console: "serial" as const, ...o };
+  const opts = { drives: [], shares: [], rng: false, netdevs: [], ports: [], console: "serial" as const, ...o };
   const { devices, options } = planDevices(opts);
   try {
     return await openDevices(devices, { timing: opts.timing, nicPorts: [], portOutput: () => {} });
@@ -51,6 +51,24 @@ describe("--drive", () => {
   });
 });
 
+describe("--virtfs", () => {
+  test("QEMU's keys: local, path=, mount_tag=; writable unless readonly=on; virtio-pci unless if=", () => {
+    assert.deepEqual(parseVirtfs("local,path=/srv/x,mount_tag=host"), { path: "/srv/x", tag: "host", readOnly: false, transport: "virtio-pci", text: "local,path=/srv/x,mount_tag=host" });
+    const v = parseVirtfs("local,path=a,,b,mount_tag=t,readonly=on,security_model=none,if=virtio-mmio");
+    assert.deepEqual([v.path, v.readOnly, v.transport], ["a,b", true, "virtio-mmio"]);
+  });
+
+  test("mistakes name the option and what is wrong", () => {
+    assert.throws(() => parseVirtfs("path=a,mount_tag=t"), usage(/--virtfs path=a,mount_tag=t: the driver must be 'local'/));
+    assert.throws(() => parseVirtfs("local,mount_tag=t"), usage(/path= is missing/));
+    assert.throws(() => parseVirtfs("local,path=a"), usage(/mount_tag= is missing/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=a b"), usage(/mount_tag=a b is not 1 to 64/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=t,security_model=mapped"), usage(/only none/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=t,readonly=maybe"), usage(/readonly=maybe is not on or off/));
+    assert.throws(() => parseVirtfs("local,path=a,mount_tag=t,id=x"), usage(/unknown key 'id'/));
+  });
+});
+
 describe("openDevices", () => {
   const img = join(dir, "d.img");
   const fd = openSync(img, "w");
@@ -66,6 +84,19 @@ describe("openDevices", () => {
     assert.notEqual(a, b);
     assert.deepEqual([a.label, a.type, o.devices[2]!.create(env).type], ["virtio-blk1", 2, 4]);
     await o.close();
+  });
+
+  test("a share after the drives; a missing directory fails with one line naming it and closes what was opened", async () => {
+    const o = await openRunDevices({ drives: [parseDrive(`file=${img}`)], shares: [parseVirtfs(`local,path=${dir},mount_tag=host,if=virtio-mmio`)], rng: false, timing: "virtual" });
+    assert.deepEqual(o.devices.map((d) => d.transport), ["virtio-pci", "virtio-mmio"]);
+    const env = { timing: "virtual" as const, wake: () => {}, log: () => {} };
+    const dev = o.devices[1]!.create(env);
+    assert.deepEqual([dev.label, dev.type], ["virtio-9p0", 9]);
+    await o.close();
+    await assert.rejects(
+      openRunDevices({ drives: [], shares: [parseVirtfs(`local,path=${join(dir, "nowhere")},mount_tag=host`)], rng: false, timing: "realtime" }),
+      (e: unknown) => e instanceof CliError && e.status === 1 && /^--virtfs local,path=.*nowhere,mount_tag=host: share directory .*nowhere: .*ENOENT/.test(e.message),
+    );
   });
 
   test("all or nothing: a bad second drive fails with one line naming it", async () => {

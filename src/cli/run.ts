@@ -13,10 +13,11 @@ import { NetError } from "../net/index.js";
 import type { VmDevice } from "../rootos/plan/index.js";
 import { DeviceOpenError } from "../runner/devices.js";
 import { type RunPlan, VmRunner } from "../runner/runner.js";
+import { ShareError } from "../share/index.js";
 import { GdbServer, type GdbListen, parseGdbListen } from "../debug/server.js";
 import type { Machine } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
-import { DRIVE_HELP, type DriveSpec, drivePlan, parseDrive } from "./devices.js";
+import { DRIVE_HELP, type DriveSpec, drivePlan, parseDrive, parseVirtfs, virtfsPlan, VIRTFS_HELP, type VirtfsSpec } from "./devices.js";
 import {
   type ConsoleChoice, consolePlan, NETDEV_HELP, type NetdevSpec, netdevPlan, parseConsole, parseNetdevs, parsePorts, PORT_HELP, type PortSpec,
 } from "./io-devices.js";
@@ -45,6 +46,11 @@ options:
                          a virtio-blk disk: a raw image, or one GPT partition of it by number
                          or name; readonly=on refuses every write; if= picks the transport
                          (default virtio-pci). Repeatable: /dev/vda, /dev/vdb, ... in order
+  --virtfs ${VIRTFS_HELP}
+                         a virtio-9p share of host directory DIR, mounted in the guest with
+                         mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt; readonly=on
+                         refuses every write. The guest reaches nothing outside DIR (symlinks
+                         are its own to resolve); files are written as this user. Repeatable
   --rng                  a virtio-rng device (entropy from the host; seeded under --timing virtual)
   --netdev ${NETDEV_HELP}
                          a virtio-net NIC on a UDP link: each Ethernet frame one datagram to
@@ -93,6 +99,7 @@ export interface RunOptions {
   readonly gdb?: GdbListen;
   readonly paused: boolean;
   readonly drives: readonly DriveSpec[];
+  readonly shares: readonly VirtfsSpec[];
   readonly rng: boolean;
   readonly netdevs: readonly NetdevSpec[];
   readonly ports: readonly PortSpec[];
@@ -114,6 +121,7 @@ const OPTIONS = {
   paused: { type: "boolean", short: "S" },
   "no-reboot": { type: "boolean" },
   drive: { type: "string", multiple: true },
+  virtfs: { type: "string", multiple: true },
   rng: { type: "boolean" },
   netdev: { type: "string", multiple: true },
   port: { type: "string", multiple: true },
@@ -162,6 +170,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     ...(gdb ? { gdb } : {}),
     paused: values.paused ?? false,
     drives: (values.drive ?? []).map(parseDrive),
+    shares: (values.virtfs ?? []).map(parseVirtfs),
     rng: values.rng ?? false,
     netdevs: parseNetdevs(values.netdev ?? []),
     ports: parsePorts(values.port ?? []),
@@ -390,10 +399,11 @@ export async function runPlanOf(opts: RunOptions): Promise<RunPlan & { readonly 
 }
 
 /** The devices of --drive, --rng, --netdev, --port and --console, and the option of each. */
-export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" | "ports" | "console">): { devices: VmDevice[]; options: string[] } {
+export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" | "ports" | "console"> & Partial<Pick<RunOptions, "shares">>): { devices: VmDevice[]; options: string[] } {
   const devices: VmDevice[] = [], options: string[] = [];
   const add = (d: VmDevice, option: string) => { devices.push(d); options.push(option); };
   for (const d of opts.drives) add(drivePlan(d), `--drive ${d.text}`);
+  for (const v of opts.shares ?? []) add(virtfsPlan(v), `--virtfs ${v.text}`);
   if (opts.rng) add({ kind: "rng" }, "--rng");
   opts.netdevs.forEach((n, i) => add(netdevPlan(n, i), `--netdev ${n.text}`));
   const console = consolePlan(opts.ports, opts.console);
@@ -408,7 +418,7 @@ export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" 
 export function deviceOptionError(e: unknown, opts: Pick<RunOptions, "ports">, options: readonly string[]): unknown {
   if (!(e instanceof DeviceOpenError)) return e;
   const cause = e.cause;
-  if (!(cause instanceof ImagesError || cause instanceof NetError || cause instanceof ChardevError)) return cause;
+  if (!(cause instanceof ImagesError || cause instanceof NetError || cause instanceof ChardevError || cause instanceof ShareError)) return cause;
   // Port 0 is the terminal; port n the n-th --port.
   const port = e.device.kind === "console" && e.port !== undefined ? opts.ports[e.port - 1] : undefined;
   return new CliError(`${port ? `--port ${port.text}` : options[e.index]!}: ${cause.message}`);

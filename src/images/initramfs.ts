@@ -113,6 +113,10 @@ export interface InitramfsOptions {
  *   bulkhead.run="echo hello; cat /proc/cpuinfo"   (double or single quotes, or one word)
  *   bulkhead.run64=ZWNobyBoaQ==                    (base64 of the command: any quoting)
  *
+ * Shares (virtio-9p, `bulkhead run --virtfs ...,mount_tag=TAG`) named by
+ * bulkhead.share=TAG:DIR[,TAG2:DIR2] are mounted before the command (TAG alone: on /mnt),
+ * so `bulkhead.share=host:/mnt bulkhead.run=/mnt/tool` runs a program from the host.
+ *
  * Before the command it starts busybox uevent with /sbin/bulkhead-uevent, so named
  * virtio-console ports appear as /dev/virtio-ports/NAME (now and when added later).
  *
@@ -147,6 +151,7 @@ param() {
 run=$(param bulkhead.run)
 if v=$(param bulkhead.run64); then run=$(printf '%s' "$v" | base64 -d); fi
 mods=$(param bulkhead.modules)
+shares=$(param bulkhead.share)
 
 # --- modules
 if [ -d /lib/modules ]; then
@@ -167,6 +172,17 @@ if [ -d /lib/modules ]; then
   loaded=$(cut -d' ' -f1 /proc/modules | tr '\\n' ' ')
   [ -n "$loaded" ] && echo "bulkhead: modules loaded: $loaded"
 fi
+
+# --- shares: TAG:DIR, comma-separated (9pnet_virtio came with the devices; the kernel asks for 9p)
+for s in $(echo "$shares" | tr , ' '); do
+  tag=\${s%%:*}; dir=/mnt
+  case "$s" in *:*) dir=\${s#*:} ;; esac
+  if mkdir -p "$dir" && mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 "$tag" "$dir"; then
+    echo "bulkhead: share $tag mounted on $dir"
+  else
+    echo "bulkhead: mounting share $tag on $dir failed"
+  fi
+done
 
 # --- device links (no udev): watch for ports named later, then link those there now
 uevent /sbin/bulkhead-uevent &

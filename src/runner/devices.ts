@@ -29,6 +29,7 @@ import { FileDisk } from "../images/disk.js";
 import { type NetBackend, parseMac } from "../net/index.js";
 import { openUdpLink } from "../net/udp.js";
 import type { Timing, VmDevice } from "../rootos/plan/index.js";
+import { openShare } from "../share/index.js";
 import { VirtioBlk } from "../virtio/blk/index.js";
 import { VirtioConsole } from "../virtio/console/index.js";
 import type { VirtioDeviceConfig } from "../virtio/device.js";
@@ -75,7 +76,7 @@ export async function openDevices(devices: readonly VmDevice[], ctx: DeviceConte
   };
   const out: VirtioDeviceConfig[] = [];
   const keptPorts = new Map<string, CallbackPort>();
-  const count = { blk: 0, net: 0, nic: 0 };
+  const count = { blk: 0, net: 0, nic: 0, p9: 0 };
   for (const [i, d] of devices.entries()) {
     try {
       const config = await open(d, ctx, count, closers, keptPorts);
@@ -90,7 +91,7 @@ export async function openDevices(devices: readonly VmDevice[], ctx: DeviceConte
 
 /** One device's host end and its model's factory; undefined for the UART (not a virtio device). */
 async function open(
-  d: VmDevice, ctx: DeviceContext, count: { blk: number; net: number; nic: number },
+  d: VmDevice, ctx: DeviceContext, count: { blk: number; net: number; nic: number; p9: number },
   closers: (() => void | Promise<void>)[], keptPorts: Map<string, CallbackPort>,
 ): Promise<VirtioDeviceConfig | undefined> {
   switch (d.kind) {
@@ -138,6 +139,11 @@ async function open(
       const label = `virtio-net${count.net++}`;
       const mac = parseMac(d.mac);
       return { transport: d.transport ?? "virtio-pci", hostInput: true, create: (env) => new VirtioNet({ backend, mac, label, wake: () => env.wake() }) };
+    }
+    case "share": {
+      const share = openShare({ path: d.path, tag: d.tag, readOnly: d.readonly, transport: d.transport ?? "virtio-pci", label: `virtio-9p${count.p9++}` });
+      closers.push(() => share.close());
+      return share.config;
     }
     case "passthrough-serial":
       return undefined; // the UART: its host end is the supervisor's

@@ -1,4 +1,4 @@
-// `npm run bench` (second part) / `npm run bench:io [-- --runs N] [--only blk|net]`: virtio
+// `npm run bench` (second part) / `npm run bench:io [-- --runs N] [--only blk|net|9p]`: virtio
 // throughput side by side with QEMU (qemu-system-riscv64 -M virt, TCG, when installed),
 // same kernel and initramfs. The guests time themselves with their own clock
 // (/proc/uptime; realtime on Bulkhead, so host time on both).
@@ -6,6 +6,11 @@
 //     cpu    md5sum of 16 MiB of zeros (how fast the CPU is: the reference factor)
 //     read   dd 64 MiB from /dev/vda to /dev/null, 1 MiB blocks, O_DIRECT
 //     write  dd 64 MiB from /dev/zero to /dev/vda, 1 MiB blocks, O_DIRECT
+//   9p: one boot with a host directory shared over virtio-9p (--virtfs on Bulkhead,
+//     QEMU's -virtfs local,security_model=none: virtio-9p-pci), mounted with msize=512000:
+//     write  dd 64 MiB from /dev/zero to a new file in the share, 1 MiB blocks
+//     read   dd it back to /dev/null, 1 MiB blocks
+//     (and the same CPU loop, for when blk is not run)
 //   net: two VMs on a UDP link (--netdev udp on Bulkhead, -netdev socket,udp= with
 //     virtio-net-pci on QEMU; no offloads reach the guests either way, as QEMU offers
 //     none over a socket netdev): the sender times `dd 16 MiB of zeros | nc`, from before
@@ -15,22 +20,23 @@
 // the slower part: its ratios should be within the CPU's.
 // A benchmark, not a test: exit 0 whatever the ratios, 1 when a boot fails, 2 on bad arguments.
 import { spawnSync } from "node:child_process";
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { CachedImages } from "../../src/images/index.js";
 import { describeRun, ensureImages, freeUdpPorts, runBulkhead, runProcess, type ProcessRun } from "../support/bulkhead.js";
 
-const HELP = `usage: npm run bench:io [-- --runs N] [--only blk|net]
+const HELP = `usage: npm run bench:io [-- --runs N] [--only blk|net|9p]
 
 Timed inside the guests, on Bulkhead and on QEMU (if installed); medians and ratios:
   blk  virtio-blk sequential read and write (dd, 64 MiB, 1 MiB blocks, O_DIRECT) and a
        CPU loop (md5sum of 16 MiB)
+  9p   virtio-9p sequential write and read of a 64 MiB file in a shared host directory
   net  virtio-net between two VMs on a UDP link: 16 MiB over TCP (busybox dd | nc)
 
   --runs N          boots per machine (default 3)
-  --only blk|net    one of the two
+  --only blk|net|9p one of the three
   -h, --help        this text
 `;
 
@@ -39,11 +45,20 @@ const MIB = 64;
 const NET_MIB = 16;
 const TIMEOUT_MS = 240_000;
 const U = "u(){ cut -d' ' -f1 /proc/uptime; }";
+const CPU_LINE = "a=$(u); head -c 16777216 /dev/zero | md5sum >/dev/null; b=$(u); echo io-bench cpu $a $b";
 const BLK_COMMAND = [
   U,
-  "a=$(u); head -c 16777216 /dev/zero | md5sum >/dev/null; b=$(u); echo io-bench cpu $a $b",
+  CPU_LINE,
   `a=$(u); dd if=/dev/vda of=/dev/null bs=1M count=${MIB} iflag=direct 2>/dev/null; b=$(u); echo io-bench read $a $b`,
   `a=$(u); dd if=/dev/zero of=/dev/vda bs=1M count=${MIB} oflag=direct 2>/dev/null; b=$(u); echo io-bench write $a $b`,
+].join("\n");
+const P9_COMMAND = [
+  U,
+  CPU_LINE,
+  "mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 host /mnt",
+  `a=$(u); dd if=/dev/zero of=/mnt/f bs=1M count=${MIB} 2>/dev/null; b=$(u); echo io-bench p9write $a $b`,
+  `a=$(u); dd if=/mnt/f of=/dev/null bs=1M 2>/dev/null; b=$(u); echo io-bench p9read $a $b`,
+  "rm /mnt/f",
 ].join("\n");
 const NET = { sender: "10.0.0.1", receiver: "10.0.0.2", port: 5001 };
 /** The receiver listens as soon as its address is up (so before it can answer a ping), then stays a while for the last ACKs. */
@@ -56,9 +71,9 @@ const SEND_COMMAND = [
   `a=$(u); dd if=/dev/zero bs=64k count=${NET_MIB * 16} 2>/dev/null | nc ${NET.receiver} ${NET.port}; b=$(u); echo io-bench net $a $b`,
 ].join("\n");
 
-type Measure = "cpu" | "read" | "write" | "net";
+type Measure = "cpu" | "read" | "write" | "p9read" | "p9write" | "net";
 type Sample = Partial<Record<Measure, number>>;
-type Part = "blk" | "net";
+type Part = "blk" | "9p" | "net";
 
 function fail(message: string, status = 1): never {
   process.stderr.write(`io-bench: ${message}\n`);
@@ -76,14 +91,14 @@ function options(): { runs: number; parts: Part[] } {
   const runs = Number(values.runs ?? "3");
   if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a whole number, at least 1, not '${values.runs}'`, 2);
   const only = values.only;
-  if (only !== undefined && only !== "blk" && only !== "net") fail(`--only takes blk or net, not '${only}'`, 2);
-  return { runs, parts: only ? [only] : ["blk", "net"] };
+  if (only !== undefined && only !== "blk" && only !== "9p" && only !== "net") fail(`--only takes blk, 9p or net, not '${only}'`, 2);
+  return { runs, parts: only ? [only] : ["blk", "9p", "net"] };
 }
 
 /** Seconds per measure from the guest's "io-bench NAME START END" lines; fails unless each of `want` is there. */
 function sampleOf(name: string, r: ProcessRun, want: readonly Measure[]): Sample {
   const s: Sample = {};
-  for (const m of r.stdout.matchAll(/^io-bench (cpu|read|write|net) ([\d.]+) ([\d.]+)\r?$/gm)) s[m[1] as Measure] = Number(m[3]) - Number(m[2]);
+  for (const m of r.stdout.matchAll(/^io-bench (cpu|read|write|p9read|p9write|net) ([\d.]+) ([\d.]+)\r?$/gm)) s[m[1] as Measure] = Number(m[3]) - Number(m[2]);
   if (want.some((k) => s[k] === undefined)) fail(describeRun(`${name}: the guest did not report ${want.join(", ")}`, r));
   return s;
 }
@@ -112,12 +127,14 @@ async function netPair(name: string, vm: (command: string, local: number, remote
 interface Machine {
   readonly name: string;
   readonly blk: (disk: string) => Promise<ProcessRun>;
+  readonly p9: (dir: string) => Promise<ProcessRun>;
   readonly net: (command: string, local: number, remote: number, mac: string) => Promise<ProcessRun>;
   readonly samples: Sample[];
 }
 
 function machinesFor(images: CachedImages): Machine[] {
   const blkAppend = `console=ttyS0 bulkhead.run64=${Buffer.from(BLK_COMMAND).toString("base64")}`;
+  const p9Append = `console=ttyS0 bulkhead.run64=${Buffer.from(P9_COMMAND).toString("base64")}`;
   const qemu = (args: string[]) => runProcess(QEMU, [
     "-M", "virt", "-m", "512M", "-nographic", "-bios", "default", "-kernel", images.kernel, "-initrd", images.initrd, ...args,
   ], { timeoutMs: TIMEOUT_MS });
@@ -125,6 +142,7 @@ function machinesFor(images: CachedImages): Machine[] {
     {
       name: "Bulkhead", samples: [],
       blk: (disk) => runBulkhead(["run", "--memory", "512M", "--drive", `file=${disk}`, "--append", blkAppend], { timeoutMs: TIMEOUT_MS }),
+      p9: (dir) => runBulkhead(["run", "--memory", "512M", "--virtfs", `local,path=${dir},mount_tag=host`, "--append", p9Append], { timeoutMs: TIMEOUT_MS }),
       net: (command, local, remote, mac) => runBulkhead([
         "run", "--memory", "512M", "--netdev", `udp,local=127.0.0.1:${local},remote=127.0.0.1:${remote},mac=${mac}`, "--append", netAppend(command),
       ], { timeoutMs: TIMEOUT_MS }),
@@ -134,6 +152,7 @@ function machinesFor(images: CachedImages): Machine[] {
       blk: (disk: string) => qemu([
         "-drive", `file=${disk},if=none,id=d0,format=raw,cache=writeback`, "-device", "virtio-blk-pci,drive=d0", "-append", blkAppend,
       ]),
+      p9: (dir: string) => qemu(["-virtfs", `local,path=${dir},mount_tag=host,security_model=none`, "-append", p9Append]),
       net: (command: string, local: number, remote: number, mac: string) => qemu([
         "-netdev", `socket,id=n0,udp=127.0.0.1:${remote},localaddr=127.0.0.1:${local}`,
         "-device", `virtio-net-pci,netdev=n0,mac=${mac}`, "-append", netAppend(command),
@@ -147,6 +166,8 @@ async function main(): Promise<void> {
   const images = await ensureImages();
   const dir = mkdtempSync(join(tmpdir(), "bulkhead-io-bench-"));
   const disk = join(dir, "disk.img");
+  const share = join(dir, "share");
+  mkdirSync(share);
   const fd = openSync(disk, "w");
   ftruncateSync(fd, (MIB + 16) << 20);
   closeSync(fd);
@@ -156,6 +177,7 @@ async function main(): Promise<void> {
       for (const m of machines) {
         const sample: Sample = {};
         if (parts.includes("blk")) Object.assign(sample, sampleOf(m.name, await m.blk(disk), ["cpu", "read", "write"]));
+        if (parts.includes("9p")) Object.assign(sample, sampleOf(m.name, await m.p9(share), ["cpu", "p9read", "p9write"]));
         if (parts.includes("net")) Object.assign(sample, await netPair(m.name, m.net));
         m.samples.push(sample);
         process.stderr.write(`io-bench: ${m.name} run ${i + 1}/${runs} done\n`);
@@ -173,10 +195,16 @@ function report(machines: readonly Machine[], runs: number, parts: readonly Part
   const ratio = (k: Measure) => (q ? [`${(med(b!, k) / med(q, k)).toFixed(2)}x`] : []);
   const rows: string[][] = [["", ...machines.map((m) => m.name), ...(q ? ["QEMU is faster by"] : [])]];
   const measures: Array<{ k: Measure; label: string; cell: (s: number) => string }> = [
-    ...(parts.includes("blk") ? [
+    ...(parts.includes("blk") || parts.includes("9p") ? [
       { k: "cpu" as const, label: "cpu (md5sum 16 MiB)", cell: (s: number) => `${s.toFixed(2)} s` },
+    ] : []),
+    ...(parts.includes("blk") ? [
       { k: "read" as const, label: `virtio-blk read ${MIB} MiB`, cell: (s: number) => `${(MIB / s).toFixed(1)} MiB/s` },
       { k: "write" as const, label: `virtio-blk write ${MIB} MiB`, cell: (s: number) => `${(MIB / s).toFixed(1)} MiB/s` },
+    ] : []),
+    ...(parts.includes("9p") ? [
+      { k: "p9read" as const, label: `virtio-9p read ${MIB} MiB`, cell: (s: number) => `${(MIB / s).toFixed(1)} MiB/s` },
+      { k: "p9write" as const, label: `virtio-9p write ${MIB} MiB`, cell: (s: number) => `${(MIB / s).toFixed(1)} MiB/s` },
     ] : []),
     ...(parts.includes("net") ? [
       { k: "net" as const, label: `virtio-net TCP ${NET_MIB} MiB, VM to VM`, cell: (s: number) => `${(NET_MIB / s).toFixed(2)} MiB/s` },
@@ -184,16 +212,16 @@ function report(machines: readonly Machine[], runs: number, parts: readonly Part
   ];
   for (const { k, label, cell } of measures) rows.push([label, ...machines.map((m) => cell(med(m, k))), ...ratio(k)]);
   const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  console.log(`virtio devices, timed in the guests; medians of ${runs} run(s) each (blk: one boot; net: a pair of VMs on a UDP link)`);
+  console.log(`virtio devices, timed in the guests; medians of ${runs} run(s) each (blk, 9p: one boot each; net: a pair of VMs on a UDP link)`);
   for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join("  "));
   if (!q) { console.log(`QEMU: ${QEMU} is not installed: Bulkhead's figures only.`); return; }
-  if (!parts.includes("blk")) return;
+  if (!parts.includes("blk") && !parts.includes("9p")) return;
   const cpu = med(b!, "cpu") / med(q, "cpu");
   const device = measures.filter((m) => m.k !== "cpu").map((m) => ({ k: m.k, x: med(b!, m.k) / med(q, m.k) }));
   const worst = device.reduce((a, d) => (d.x > a.x ? d : a));
   console.log(worst.x <= cpu * 1.25
     ? `the device paths are within the CPU's factor (worst ${worst.k} ${worst.x.toFixed(2)}x vs ${cpu.toFixed(2)}x)`
-    : `${worst.k} is slower than the CPU's factor (${worst.x.toFixed(2)}x vs ${cpu.toFixed(2)}x): look at src/virtio/${worst.k === "net" ? "net and src/net" : "blk and src/images/disk.ts"}`);
+    : `${worst.k} is slower than the CPU's factor (${worst.x.toFixed(2)}x vs ${cpu.toFixed(2)}x): look at src/virtio/${worst.k === "net" ? "net and src/net" : worst.k.startsWith("p9") ? "9p and src/share" : "blk and src/images/disk.ts"}`);
 }
 
 await main();

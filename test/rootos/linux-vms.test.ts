@@ -3,7 +3,8 @@
 // (with a virtio-rng) is made to panic (echo c > /proc/sysrq-trigger) and is restarted by
 // its policy, while the other's counters keep rising, its console keeps printing and its
 // watchdog (kicked from a busybox shell loop through a virtio-console port the RootOS
-// keeps) stays quiet. Then the other is shut down with SysRq over its serial console,
+// keeps) stays quiet; it first reads a note from a host directory shared read-only over
+// virtio-9p (opened in its own thread, as its other devices). Then the other is shut down with SysRq over its serial console,
 // and powers off. A second test puts two VMs on a RootOS network: they ping each other
 // through the virtual switch, each NIC reaching it over a channel the RootOS made; one of
 // them boots Debian's kernel and initramfs from a signed bundle (verified boot) and reads
@@ -57,10 +58,13 @@ function linuxVm(name: string, command: string, over: Partial<VmPlan>): VmPlan {
 const count = (text: string, what: string) => text.split(what).length - 1;
 
 test("two Linux VMs: one panics and is restarted by policy, the other runs on; then SysRq shuts it down", { timeout: 5 * BOOT_MS }, async () => {
+  const notes = mkdtempSync(join(tmpdir(), "bulkhead-notes-"));
+  after(() => rmSync(notes, { recursive: true, force: true }));
+  writeFileSync(join(notes, "note"), "a note from the host share\n");
   sup = new Supervisor(testSystemPlan([
     // The watchdog is kicked through a virtio-console port the RootOS keeps, from a shell loop.
-    linuxVm("steady", `echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo kick > /dev/virtio-ports/watchdog; sleep 1; done`, {
-      devices: [{ kind: "console", ports: [{ name: "console" }, { name: "watchdog" }] }],
+    linuxVm("steady", `mount -t 9p -o trans=virtio,version=9p2000.L notes /mnt && cat /mnt/note; echo steady-up; i=0; while :; do i=$((i+1)); echo steady-alive $i; echo kick > /dev/virtio-ports/watchdog; sleep 1; done`, {
+      devices: [{ kind: "console", ports: [{ name: "console" }, { name: "watchdog" }] }, { kind: "share", path: notes, tag: "notes", readonly: true }],
       watchdog: { timeoutMs: 10_000, action: "restart", port: "watchdog" },
       restart: { on: ["watchdog"], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
     }),
@@ -79,6 +83,8 @@ test("two Linux VMs: one panics and is restarted by policy, the other runs on; t
   assert.deepEqual(up, [{ vm: "steady", ok: true }, { vm: "crashy", ok: true }]);
   await waitFor("both /init banners", () => s.scrollback("steady").includes(INIT_BANNER) && s.scrollback("crashy").includes(INIT_BANNER), BOOT_MS)
     .catch((e: Error) => assert.fail(`${e.message}${why("steady")}${why("crashy")}`));
+  await waitFor("steady read the host's note", () => text.steady!.includes("a note from the host share"), BOOT_MS)
+    .catch((e: Error) => assert.fail(`${e.message}${why("steady")}`));
 
   // crashy panics; the supervisor sees it, stops it after the report, and restarts it.
   await waitFor("crashy's panic", () => s.log({ vm: "crashy", kind: "fault" }).length > 0, BOOT_MS).catch((e: Error) => assert.fail(`${e.message}${why("crashy")}`));

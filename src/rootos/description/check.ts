@@ -288,6 +288,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     // devices
     const ports = new Map<string, Path>();
     const ownPartitions = new Set<string>();
+    const tags = new Map<string, Path>();
     let serial: Path | undefined;
     (vm.devices ?? []).forEach((dev, j) => {
       if (!dev) return;
@@ -337,6 +338,15 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
           return;
         case "rng":
           return;
+        case "share": {
+          if (dev.tag !== undefined) {
+            const first = tags.get(dev.tag);
+            if (first) report([...dp, "tag"], { kind: "Duplicate", what: "share tag", name: dev.tag, first: fmt(first) });
+            else tags.set(dev.tag, [...dp, "tag"]);
+          }
+          if (dev.path !== undefined && env.probe(dev.path).kind !== "dir") report([...dp, "path"], { kind: "DirMissing", what: `share '${dev.tag ?? ""}'`, path: dev.path });
+          return;
+        }
       }
     });
     if (vm.watchdog?.port !== undefined && !ports.has(vm.watchdog.port)) {

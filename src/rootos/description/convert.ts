@@ -298,6 +298,11 @@ function convertDevice(c: Converter, d: Obj, at: Path): Draft<DeviceDescription>
     case "block": return defined({ kind: "block" as const, partition: str(d.partition), readonly: bool(d.readonly) ?? false });
     case "nic": return defined({ kind: "nic" as const, network: str(d.network), mac: d.mac === undefined ? undefined : c.mac(d.mac, [...at, "mac"]) });
     case "rng": return { kind: "rng" };
+    case "share": {
+      const path = str(d.path);
+      // Read-only unless written false: a share in a deployed system is read-only by default.
+      return defined({ kind: "share" as const, path: path === undefined ? undefined : c.abs(path), tag: str(d.tag), readonly: bool(d.readonly) ?? true });
+    }
     default: return undefined;
   }
 }

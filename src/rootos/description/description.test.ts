@@ -130,6 +130,18 @@ const CASES: readonly Case[] = [
   { name: "a cached Debian image with a typo",
     yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: "debian:kernal" }\n`,
     path: "vms[0].boot.kernel", message: /^there is no cached Debian image 'debian:kernal' \(did you mean 'debian:kernel'\?\)/ },
+  { name: "a share whose directory does not exist",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: share, path: tools, tag: t }]\n")}`,
+    path: "vms[0].devices[0].path", message: /^share 't': the directory \/.*\/tools does not exist/ },
+  { name: "a share whose path is a file",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: share, path: kernel.elf, tag: t }]\n")}`,
+    path: "vms[0].devices[0].path", message: /^share 't': the directory \/.*\/kernel\.elf does not exist/ },
+  { name: "two shares with one tag",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: share, path: ., tag: t }, { virtio: share, path: debian, tag: t }]\n")}`,
+    path: "vms[0].devices[1].tag", message: /share tag 't'/ },
+  { name: "a share tag a mount command line would split",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: share, path: ., tag: 'a b' }]\n")}`,
+    path: "vms[0].devices[0].tag", message: /^must match pattern/ },
   { name: "a watchdog port that is not one of the VM's console ports",
     yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: console, ports: [shell] }]\n    watchdog: { timeout: 5s, port: wd }\n")}`,
     path: "vms[0].watchdog.port", message: /^there is no console port in this VM 'wd'; known: shell/ },
@@ -328,6 +340,14 @@ test("a description becomes deeply frozen typed data with defaults", async () =>
   assert.deepEqual(v.boot, { kind: "kernel", kernel: { kind: "file", ref: "kernel.elf", path: `${s.dir}/kernel.elf` }, firmware: "builtin" });
   assert.ok(Object.isFrozen(d) && Object.isFrozen(d.vms) && Object.isFrozen(v.cores) && Object.isFrozen(v.boot));
   assert.throws(() => { (v.cores as number[]).push(1); }, TypeError);
+});
+
+test("a share: its path from the description's directory, read-only unless written false", async () => {
+  const { plan } = await s.load(`${BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: share, path: debian, tag: images }\n      - { virtio: share, path: ., tag: rw, readonly: false }\n")}`);
+  assert.deepEqual(plan.vms[0]!.devices, [
+    { kind: "share", path: join(s.dir, "debian"), tag: "images", readonly: true },
+    { kind: "share", path: s.dir, tag: "rw", readonly: false },
+  ]);
 });
 
 test("restart on: always and never, a list, and durations", async () => {

@@ -147,7 +147,7 @@ export function describe(p: Problem): string {
     }
     case "RepeatedItem": return `${q(p.value)} is listed twice`;
     case "ThrottleChoice": return "a throttle is either { mips: N } or { share: N% }, exactly one of them";
-    case "DeviceKind": return "a device is either 'passthrough: NAME' (a board NIC or serial port) or 'virtio: console|block|nic|rng'";
+    case "DeviceKind": return "a device is either 'passthrough: NAME' (a board NIC or serial port) or 'virtio: console|block|nic|rng|share'";
     case "NotWith": return `'${p.key}' does not go with '${p.other}' (${p.why})`;
     case "Schema": return p.message;
     case "BadEndpoint": return p.message;

@@ -117,7 +117,9 @@ export type DeviceDescription =
   | { readonly kind: "console"; readonly ports: readonly { readonly name: string; readonly host?: PortHost }[] }
   | { readonly kind: "block"; readonly partition: string; readonly readonly: boolean }
   | { readonly kind: "nic"; readonly network: string; readonly mac?: string }
-  | { readonly kind: "rng" };
+  | { readonly kind: "rng" }
+  /** A host directory over virtio-9p; `path` absolute. */
+  | { readonly kind: "share"; readonly path: string; readonly tag: string; readonly readonly: boolean };
 
 export interface VmDescription {
   readonly name: string;

@@ -140,6 +140,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       }
       case "nic": return { kind: "nic", network: x.network, mac: x.mac ?? nextMac() };
       case "rng": return { kind: "rng" };
+      case "share": return { kind: "share", path: x.path, tag: x.tag, readonly: x.readonly };
     }
   });
 

@@ -18,6 +18,7 @@ export function describeDevice(d: VmDevice): string {
     case "block": return `virtio block ${d.partition ?? d.image} ${d.readonly ? "read-only" : "read-write"} (${d.disk ?? d.image} at ${size(d.offset)}, ${size(d.size)})`;
     case "nic": return `virtio nic on ${d.network} (${d.mac})`;
     case "rng": return "virtio rng";
+    case "share": return `virtio share ${d.tag} ${d.readonly ? "read-only" : "read-write"} (${d.path})`;
   }
 }
 

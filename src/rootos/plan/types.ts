@@ -117,7 +117,9 @@ export type VmDevice =
   /** virtio-net on a port of the RootOS virtual switch `network`. */
   | { readonly kind: "nic"; readonly network: string; readonly mac: string } & OnTransport
   /** virtio-rng (entropy from the host). */
-  | { readonly kind: "rng" } & OnTransport;
+  | { readonly kind: "rng" } & OnTransport
+  /** virtio-9p: the host directory `path` (absolute), mounted by `tag`. */
+  | { readonly kind: "share"; readonly path: string; readonly tag: string; readonly readonly: boolean } & OnTransport;
 
 export type VmDeviceKind = VmDevice["kind"];
 

@@ -446,57 +446,7 @@ report:
         addi sp, sp, 16
         ret
 
-# puthex(a0 = value, a1 = digits)
-puthex:
-        addi sp, sp, -32
-        sd ra, 0(sp)
-        sd s2, 8(sp)
-        sd s3, 16(sp)
-        mv s2, a0
-        mv s3, a1
-1:      addi s3, s3, -1
-        slli t0, s3, 2
-        srl a0, s2, t0
-        andi a0, a0, 15
-        la t1, hexdigits
-        add t1, t1, a0
-        lbu a0, 0(t1)
-        call putc
-        bnez s3, 1b
-        ld ra, 0(sp)
-        ld s2, 8(sp)
-        ld s3, 16(sp)
-        addi sp, sp, 32
-        ret
-
-newline:
-        li a0, 10
-        j putc
-
-# puts(a0 = NUL-terminated string)
-puts:
-        addi sp, sp, -16
-        sd ra, 0(sp)
-        sd s2, 8(sp)
-        mv s2, a0
-1:      lbu a0, 0(s2)
-        beqz a0, 2f
-        call putc
-        addi s2, s2, 1
-        j 1b
-2:      ld ra, 0(sp)
-        ld s2, 8(sp)
-        addi sp, sp, 16
-        ret
-
-# putc(a0): the 16550's THR once LSR.THRE is set
-putc:
-        li t0, UART
-1:      lbu t1, 5(t0)
-        andi t1, t1, 0x20
-        beqz t1, 1b
-        sb a0, 0(t0)
-        ret
+        .include "console.inc"
 
 # Nothing here should trap: say so and fail the run (finisher code 2).
         .balign 4
