@@ -16,7 +16,7 @@ import type { Virtqueue } from "./queue.js";
 export { newCounters, type VirtioCounters } from "./counters.js";
 
 /** Device IDs (spec §5), the `type` of a VirtioDevice. */
-export const VIRTIO_ID = { net: 1, block: 2, console: 3, entropy: 4 } as const;
+export const VIRTIO_ID = { net: 1, block: 2, console: 3, entropy: 4, gpu: 16, input: 18 } as const;
 export type VirtioType = (typeof VIRTIO_ID)[keyof typeof VIRTIO_ID] | number;
 
 /** Device status bits (spec §2.1). */
