@@ -1,4 +1,4 @@
-// virtio GPU device (virtio-gpu), 2D only: public surface. Spec: Virtio 1.2 §5.7 (feature
+// virtio GPU device (virtio-gpu), 2D only: its numbers and types. Spec: Virtio 1.2 §5.7 (feature
 // bits §5.7.3, config §5.7.4, the control and cursor queues §5.7.6). virt: on the PCIe bus
 // (00:NN.0, 1af4:1050, class display); Linux: the virtio_gpu DRM driver, with fbcon on
 // /dev/fb0 through its fbdev emulation. The device keeps the guest's resources and scanout;
