@@ -17,21 +17,7 @@
         .equ MMIO0, 0x10001000
         .equ MMIO1, 0x10002000
 
-        # virtio-mmio registers (virtio 1.2 §4.2.2)
-        .equ R_MAGIC, 0x000
-        .equ R_DRV_FEAT, 0x020
-        .equ R_DRV_FEAT_SEL, 0x024
-        .equ R_QSEL, 0x030
-        .equ R_QNUM, 0x038
-        .equ R_QREADY, 0x044
-        .equ R_QNOTIFY, 0x050
-        .equ R_STATUS, 0x070
-        .equ R_DESC_LO, 0x080
-        .equ R_DESC_HI, 0x084
-        .equ R_AVAIL_LO, 0x090
-        .equ R_AVAIL_HI, 0x094
-        .equ R_USED_LO, 0x0a0
-        .equ R_USED_HI, 0x0a4
+        .include "virtio-mmio.inc"
 
         # our rings and buffers, in RAM
         .equ DESC, 0x80100000
