@@ -11,7 +11,8 @@
 //   dpkg-deb -x DEB sets/KEY/root                                         (each package)
 //
 // A set is cached under debian/sets/KEY, KEY naming the packages and versions chosen;
-// set.json is written last, so a set without it is incomplete and is rebuilt.
+// a set is unpacked beside its place and renamed into it with its set.json, so a set
+// without one is incomplete and is rebuilt.
 
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
@@ -139,10 +140,20 @@ export async function fetchPackageSet(opts: PackageSetOptions): Promise<PackageS
     await runner.run(step, tools.dpkgDeb, ["-x", join(layout.debs, deb), root]);
   }
   for (const d of EXCLUDED) rmSync(join(root, d), { recursive: true, force: true });
+  const bytes = treeBytes(root);
+  writeFileSync(join(tmp, "set.json"), JSON.stringify({ format: 1, requested, packages: chosen, root: "root", bytes }, null, 2) + "\n");
   rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  const set: PackageSet = { format: 1, requested, packages: chosen, root: join(dir, "root"), bytes: treeBytes(join(dir, "root")) };
-  writeFileSync(join(dir, "set.json"), JSON.stringify({ ...set, root: "root" }, null, 2) + "\n");
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    // Another process unpacked the same set meanwhile: use theirs.
+    rmSync(tmp, { recursive: true, force: true });
+    const theirs = readSet(dir);
+    if (theirs === undefined) throw e;
+    step.done("unpacked by another process");
+    return theirs;
+  }
+  const set: PackageSet = { format: 1, requested, packages: chosen, root: join(dir, "root"), bytes };
   step.done(`${formatBytes(set.bytes)} in ${set.root}`);
   return set;
 }
