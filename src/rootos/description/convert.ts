@@ -196,6 +196,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
   const throttle = isObj(v.throttle) ? v.throttle : undefined;
   const watchdog = isObj(v.watchdog) ? v.watchdog : undefined;
   const upgrade = isObj(v.upgrade) ? v.upgrade : undefined;
+  const debug = isObj(v.debug) ? v.debug : undefined;
   const restart = isObj(v.restart) ? v.restart : {};
   const backoff = isObj(restart.backoff) ? restart.backoff : {};
   let share: number | undefined;
@@ -236,6 +237,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
       backoff: defined({ initialMs, maxMs, factor: backoff.factor === undefined ? 2 : typeof backoff.factor === "number" && backoff.factor >= 1 ? backoff.factor : undefined }),
     }),
     autostart: bool(v.autostart) ?? true,
+    debug: debug && defined({ gdb: typeof debug.gdb === "number" ? debug.gdb : undefined, hold: bool(debug.hold) ?? false }),
   });
 }
 
