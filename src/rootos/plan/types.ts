@@ -217,6 +217,14 @@ export interface VmPlan {
   readonly restart: RestartPlan;
   /** `bulkhead up` starts it. */
   readonly autostart: boolean;
+  /** undefined: no GDB port unless `gdb VM PORT` opens one (docs/debugging.md). */
+  readonly debug?: DebugPlan;
+}
+
+/** A VM's debugger: a GDB port on 127.0.0.1 (0: a free one), and whether it waits for gdb before its first instruction. */
+export interface DebugPlan {
+  readonly gdb?: number;
+  readonly hold: boolean;
 }
 
 /** One GPT partition of a board disk, where it is in the image. */
