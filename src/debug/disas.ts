@@ -616,7 +616,7 @@ export function disassemble(read: ByteReader, addr: bigint, count: number): Insn
 }
 
 /** One listing line: address, raw bytes, instruction; as objdump lays it out, without tabs. */
-export function formatInsn(i: Insn): string {
+export function formatInsn(i: Pick<Insn, "addr" | "hex" | "mnemonic" | "operands" | "comment">): string {
   const ops = [i.operands, i.comment].filter((s) => s !== "").join(" ");
   return `${i.addr.toString(16).padStart(16, "0")}:  ${i.hex.padEnd(20)}${ops ? i.mnemonic.padEnd(10) + ops : i.mnemonic}`;
 }
