@@ -147,6 +147,8 @@ interface Row { readonly name: string; readonly args: string; readonly match: nu
 // 0 = literal 0 when last. C operands: Cs Ct = rs1' rs2' (x8-x15), CU = rd, Cc = sp, CV = rs2,
 // Co = CI immediate, Cu = c.lui immediate, C> = shift, Ck Cl Cm Cn CM CN = lw/ld/lwsp/ldsp/swsp/sdsp
 // offsets, CK CL = addi4spn/addi16sp immediates, Cp Ca = CB / CJ targets, CD CT = frs2' frs2.
+// The last column names a check (CHECKS), or `rm`: two rows, without and with a rounding mode.
+// `@amo` and `@fp s|d` stand for the generated rows of the A extension and of F / D.
 const TABLE = `
 unimp      -           0000      ffff
 unimp      -           c0001073  ffffffff
@@ -299,18 +301,12 @@ fsw        T,q(s)      00002027  0000707f
 fmv.x.w    d,S         e0000053  fff0707f
 fmv.w.x    D,s         f0000053  fff0707f
 @fp s
-fcvt.s.w   D,s         d0007053  fff0707f
-fcvt.s.w   D,s,m       d0000053  fff0007f
-fcvt.s.wu  D,s         d0107053  fff0707f
-fcvt.s.wu  D,s,m       d0100053  fff0007f
-fcvt.l.s   d,S         c0207053  fff0707f
-fcvt.l.s   d,S,m       c0200053  fff0007f
-fcvt.lu.s  d,S         c0307053  fff0707f
-fcvt.lu.s  d,S,m       c0300053  fff0007f
-fcvt.s.l   D,s         d0207053  fff0707f
-fcvt.s.l   D,s,m       d0200053  fff0007f
-fcvt.s.lu  D,s         d0307053  fff0707f
-fcvt.s.lu  D,s,m       d0300053  fff0007f
+fcvt.s.w   D,s         d0000053  fff0007f  rm
+fcvt.s.wu  D,s         d0100053  fff0007f  rm
+fcvt.l.s   d,S         c0200053  fff0007f  rm
+fcvt.lu.s  d,S         c0300053  fff0007f  rm
+fcvt.s.l   D,s         d0200053  fff0007f  rm
+fcvt.s.lu  D,s         d0300053  fff0007f  rm
 fld        CD,Cl(Cs)   2000      e003
 fld        D,Cn(Cc)    2002      e003
 fld        D,o(s)      00003007  0000707f
@@ -321,17 +317,12 @@ fsd        T,q(s)      00003027  0000707f
 fcvt.d.w   D,s         d2000053  fff0707f
 fcvt.d.wu  D,s         d2100053  fff0707f
 fcvt.d.s   D,S         42000053  fff0707f
-fcvt.s.d   D,S         40107053  fff0707f
-fcvt.s.d   D,S,m       40100053  fff0007f
-fcvt.l.d   d,S         c2207053  fff0707f
-fcvt.l.d   d,S,m       c2200053  fff0007f
-fcvt.lu.d  d,S         c2307053  fff0707f
-fcvt.lu.d  d,S,m       c2300053  fff0007f
+fcvt.s.d   D,S         40100053  fff0007f  rm
+fcvt.l.d   d,S         c2200053  fff0007f  rm
+fcvt.lu.d  d,S         c2300053  fff0007f  rm
 fmv.x.d    d,S         e2000053  fff0707f
-fcvt.d.l   D,s         d2207053  fff0707f
-fcvt.d.l   D,s,m       d2200053  fff0007f
-fcvt.d.lu  D,s         d2307053  fff0707f
-fcvt.d.lu  D,s,m       d2300053  fff0007f
+fcvt.d.l   D,s         d2200053  fff0007f  rm
+fcvt.d.lu  D,s         d2300053  fff0007f  rm
 fmv.d.x    D,s         f2000053  fff0707f
 c.unimp    -           0000      ffff
 c.nop      Co          0001      ef83
@@ -369,6 +360,15 @@ sfence.vma s,t         12000073  fe007fff
 wfi        -           10500073  ffffffff
 `;
 
+/**
+ * An op with a rounding mode (`rm` in TABLE): a row without it for the dynamic mode, then one
+ * with it; `mask` leaves the rm field out.
+ */
+function rmRows(name: string, args: string, match: number, mask: number): string[] {
+  const h = (v: number): string => (v >>> 0).toString(16);
+  return [`${name} ${args} ${h(match | 0x7000)} ${h(mask | 0x7000)}`, `${name} ${args},m ${h(match)} ${h(mask)}`];
+}
+
 /** The rows F and D share (`@fp s|d`), the format in bits 26:25: 00 single, 01 double. */
 function fpRows(suffix: string): string[] {
   const fmt = suffix === "d" ? 0x02000000 : 0;
@@ -379,11 +379,7 @@ function fpRows(suffix: string): string[] {
   const f = (op: string): string => `${op}.${suffix}`;
   for (const [op, m] of [["fmv", 0x20000053], ["fneg", 0x20001053], ["fabs", 0x20002053]] as const) row(f(op), "D,U", m | fmt, 0xfe00707f, "eq");
   for (const [op, m] of [["fsgnj", 0x20000053], ["fsgnjn", 0x20001053], ["fsgnjx", 0x20002053]] as const) row(f(op), "D,S,T", m | fmt, 0xfe00707f);
-  // An op with a rounding mode: without it when dynamic, else with it.
-  const rm = (op: string, args: string, m: number, mask: number): void => {
-    row(f(op), args, m | fmt | 0x7000, mask | 0x7000);
-    row(f(op), `${args},m`, m | fmt, mask);
-  };
+  const rm = (op: string, args: string, m: number, mask: number): void => { r.push(...rmRows(f(op), args, m | fmt, mask)); };
   for (const [op, m] of [["fadd", 0x00000053], ["fsub", 0x08000053], ["fmul", 0x10000053], ["fdiv", 0x18000053]] as const) rm(op, "D,S,T", m, 0xfe00007f);
   rm("fsqrt", "D,S", 0x58000053, 0xfff0007f);
   row(f("fmin"), "D,S,T", 0x28000053 | fmt, 0xfe00707f);
@@ -415,10 +411,10 @@ function amoRows(): string[] {
 }
 
 const ROWS: readonly Row[] = TABLE.trim().split("\n").flatMap((line) => {
-  const [name, args] = line.trim().split(/\s+/);
+  const [name, args, match, mask, flag] = line.trim().split(/\s+/);
   if (name === "@amo") return amoRows();
   if (name === "@fp") return fpRows(args!);
-  return [line];
+  return flag === "rm" ? rmRows(name!, args!, parseInt(match!, 16), parseInt(mask!, 16)) : [line];
 }).map((line) => {
   const [name, args, match, mask, check] = line.trim().split(/\s+/) as [string, string, string, string, string?];
   const fn = check ? CHECKS[check] : undefined;
