@@ -16,7 +16,7 @@ import {
 import { bytes, cap, choice, count, device, duration, fields, name, port, size, stream, tcpPort, u64, vm } from "./params.js";
 import { argsFromWords, type Supplied } from "./words.js";
 
-export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info"];
+export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info", "console"];
 
 /** A lifecycle command on one VM: `NAME VM`, POST /v1/vms/{vm}/NAME. */
 function lifecycle(verb: "start" | "stop" | "pause" | "resume" | "reset", help: string): Command {

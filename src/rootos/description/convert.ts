@@ -238,6 +238,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
     }),
     autostart: bool(v.autostart) ?? true,
     debug: debug && defined({ gdb: typeof debug.gdb === "number" ? debug.gdb : undefined, hold: bool(debug.hold) ?? false }),
+    consoleLog: bool(v.console_log) ?? false,
   });
 }
 
