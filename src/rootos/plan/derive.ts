@@ -183,8 +183,8 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     ...(upgradeOf(vm) ? { upgrade: upgradeOf(vm)! } : {}),
     restart: vm.restart,
     autostart: vm.autostart,
-    ...(vm.debug ? { debug: vm.debug } : {}),
     consoleLog: vm.consoleLog,
+    ...(vm.debug ? { debug: vm.debug } : {}),
   }));
 
   const taken = vms.map((vm) => ({ start: Number(vm.boardRam.base) - base, end: Number(vm.boardRam.base) - base + vm.ramBytes }));
