@@ -10,7 +10,7 @@ import { formatThrottle } from "../../runner/pacer.js";
 import type { Supervisor, VmInfo } from "../supervisor/supervisor.js";
 import { command, route, type Command, type CommandResult } from "./command.js";
 import {
-  formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
+  disasView, DISAS_MAX, formatDisas, formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
   formatWhere, measurementsOf,
 } from "./format.js";
 import { bytes, cap, choice, count, device, duration, fields, name, port, size, stream, tcpPort, u64, vm } from "./params.js";
@@ -192,6 +192,23 @@ export const COMMANDS: readonly Command[] = [
     async run(sup, a) {
       const t = await sup.translate(a.vm, a.va, a.hart ?? 0);
       return { data: t, text: formatTranslate(a.vm, t) };
+    },
+  }),
+  command({
+    name: "disas", help: "N instructions (default 16) at ADDR in a VM, RV64GC as GNU objdump prints them: virtual through hart 0's MMU, or physical (phys)",
+    params: {
+      vm: vm(), addr: u64("the first instruction's address (virtual, or physical with phys)"),
+      n: count("a number of instructions", `how many instructions (default 16, at most ${DISAS_MAX})`, { optional: true }),
+      space: choice(["phys", "virt"] as const, "an address space", "the address spaces", "phys: a physical address; virt (default): through the MMU", { optional: true, metavar: "phys" }),
+    },
+    routes: [route("GET /v1/vms/{vm}/disas")],
+    async run(sup, a) {
+      const n = a.n ?? 16;
+      if (!(n >= 1 && n <= DISAS_MAX)) throw new RootosError({ kind: "BadArgument", command: "disas", argument: String(n), why: `N is 1 to ${DISAS_MAX} instructions`, param: "n" });
+      // The longest encoding is 22 bytes: enough for n of any length, in one read (mem's path).
+      const m = await sup.mem(a.vm, a.addr, n * 22, a.space === "phys");
+      const d = disasView(m, n);
+      return { data: d, text: formatDisas(a.vm, d) };
     },
   }),
 ];
