@@ -5,7 +5,7 @@
 //
 //   new VmThread ──▶ started(boot 1) ──▶ … reset/started(boot n) … ──▶ end (once)
 import { type MessagePort, Worker } from "node:worker_threads";
-import type { MachineExit } from "../../machine/machine.js";
+import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
 import type { Throttle } from "../plan/index.js";
 import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
@@ -91,7 +91,10 @@ export class VmThread {
     if (this.ended) return Promise.resolve(this.latest ?? emptyStats());
     return this.request("stats", (id) => ({ type: "stats", id }));
   }
-  reset(): Promise<WorkerStats> { return this.request("reset", (id) => ({ type: "reset", id })); }
+  /** Cold reboot; from `machine` when given, its image buffers (`transfer`) moved into the thread. */
+  reset(machine?: MachineConfig, transfer: readonly ArrayBuffer[] = []): Promise<WorkerStats> {
+    return this.request("reset", (id) => ({ type: "reset", id, ...(machine ? { machine } : {}) }), transfer);
+  }
 
   /** Hard stop: the machine stops after its current instruction; a thread that does not answer in time is terminated. */
   stop(reason: string): Promise<VmEnd> {
@@ -114,18 +117,18 @@ export class VmThread {
     return new Promise((res) => this.endWaiters.push(res));
   }
 
-  private request(what: string, make: (id: number) => ToWorker): Promise<WorkerStats> {
+  private request(what: string, make: (id: number) => ToWorker, transfer: readonly ArrayBuffer[] = []): Promise<WorkerStats> {
     if (this.ended) return Promise.reject(new RootosError({ kind: "VmGone", vm: this.vm, request: what }));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, what });
-      this.send(make(id));
+      this.send(make(id), transfer);
     });
   }
 
-  private send(m: ToWorker): void {
+  private send(m: ToWorker, transfer: readonly ArrayBuffer[] = []): void {
     if (this.ended) return;
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, [...transfer]);
   }
 
   private onMessage(m: FromWorker): void {
