@@ -24,6 +24,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { MessagePort } from "node:worker_threads";
 import { parseBundle } from "../../images/bundle.js";
 import { type BootImages, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
+import { UploadStore } from "./uploads.js";
 import { VmConsoles, openPersistLog } from "./consoles.js";
 import { type Control, type ControlAction, type ControlEvent, type LoadFor, newControl, step, type TimerName } from "./controller.js";
 import { errnoText, RootosError } from "./errors.js";
@@ -90,10 +91,13 @@ export class Supervisor {
   private readonly upgrades: Upgrades | undefined;
   /** The event log as text in the persistent partition (board.persist), open while the supervisor runs. */
   private readonly persistLog: TextLog | undefined;
+  /** The boot images `create` was given (kernel=@FILE), kept while the supervisor runs. */
+  private readonly uploads: UploadStore;
 
   constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.current = plan;
     this.opts = opts;
+    this.uploads = new UploadStore(opts.uploadDir);
     this.events = new EventLog(opts.eventLog === undefined ? defaultEventLogPath() : opts.eventLog);
     const record: EventLog["record"] = (...a) => this.events.record(...a);
     if (plan.board.persist) this.persistLog = openPersistLog(this.events, plan.board.persist);
@@ -256,8 +260,16 @@ export class Supervisor {
     try {
       if (this.closed) throw new RootosError({ kind: "Closed" });
       if (this.vms.has(name)) throw new RootosError({ kind: "BadArgument", command: "create", argument: name, why: "a VM of that name exists already" });
-      const edit = await this.edit("create", (e) => e.create(spec, cwd));
-      this.adopt(edit);
+      // Uploaded images are written first, so that the checks read them as any file; a refusal removes them.
+      const staged = await this.uploads.stage(name, spec);
+      try {
+        const edit = await this.edit("create", (e) => e.create(staged.spec, cwd));
+        this.adopt(edit);
+      } catch (e) {
+        await staged.discard();
+        throw e;
+      }
+      staged.keep();
       this.events.record("command", name, `${what}: ok`, { command: "create", ok: true });
       return this.info(name);
     } catch (e) {
@@ -335,6 +347,7 @@ export class Supervisor {
     for (const r of this.vms.values()) await r.consoles.close();
     await this.networks.close();
     this.upgrades?.close();
+    await this.uploads.close();
     this.events.record("info", undefined, "supervisor down");
     this.events.close();
     try {
