@@ -38,7 +38,7 @@ export class UploadStore {
   private readonly kept: string[] = [];
 
   /** `dir`: where uploads go (undefined: this RootOS takes none, and says so). */
-  constructor(private readonly dir: string | undefined) {}
+  constructor(private readonly dir: string | undefined, private readonly maxBytes = MAX_UPLOAD_IMAGE_BYTES) {}
 
   /**
    * Write the uploads in `spec` (a create's VM, boot keys at the top or under boot), each
@@ -52,7 +52,7 @@ export class UploadStore {
       for (const [key, v] of Object.entries(at)) {
         if (!(v instanceof Upload)) continue;
         if (!FILE_KEYS.includes(key)) refuse(`${key}=@${v.name}`, `only a boot image can be uploaded (${FILE_KEYS.join(", ")})`);
-        if (v.bytes.length > MAX_UPLOAD_IMAGE_BYTES) refuse(`${key}=@${v.name}`, `${v.bytes.length} bytes, more than the ${MAX_UPLOAD_IMAGE_BYTES >> 20} MiB a boot image may have`);
+        if (v.bytes.length > this.maxBytes) refuse(`${key}=@${v.name}`, `${v.bytes.length} bytes, more than the ${this.maxBytes} a boot image may have`);
         if (v.bytes.length === 0) refuse(`${key}=@${v.name}`, "the file is empty");
         found.push({ at, key, role: key, up: v });
       }
