@@ -61,7 +61,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   lifecycle("pause", "freeze a VM: no instruction retires until resume"),
   lifecycle("resume", "let a paused VM run again"),
-  lifecycle("reset", "reboot a VM cold: fresh RAM and devices from the same plan"),
+  lifecycle("reset", "reboot a VM cold: fresh RAM and devices from the same plan, its boot images read and verified again"),
   command({
     name: "throttle", help: "cap a VM's speed: instructions per µs (e.g. 50), or a share of one host core (e.g. 25%); off removes the cap",
     params: { vm: vm(), cap: cap("MIPS (50), a share of one host core (25%), or off") },
