@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -46,9 +46,13 @@ test("refused before anything is written: an upload at another key, an empty or 
   const store = new UploadStore(join(dir, "b"), 16);
   await assert.rejects(store.stage("v", { os: up("x") }), (e) => /^os=@x: only a boot image can be uploaded/.test(why(e)));
   await assert.rejects(store.stage("v", { kernel: up("k"), devices: [{ virtio: "share", path: up("p") }] }), (e) => /^devices\.0\.path=@p: only a boot image/.test(why(e)));
+  await assert.rejects(store.stage("v", { kernel: up("k"), boot: { kernel: up("k") } }), (e) => /^kernel=@k: kernel is given twice/.test(why(e)));
   await assert.rejects(store.stage("v", { kernel: up("k", 0) }), (e) => /^kernel=@k: the file is empty/.test(why(e)));
   await assert.rejects(store.stage("v", { kernel: up("k", 17) }), (e) => /^kernel=@k: 17 bytes, more than the 16 a boot image may have/.test(why(e)));
   await assert.rejects(new UploadStore(undefined).stage("v", { kernel: up("k") }), (e) => /keeps no uploads/.test(why(e)));
+  writeFileSync(join(dir, "file"), "");
+  await assert.rejects(new UploadStore(join(dir, "file", "uploads")).stage("v", { kernel: up("k") }),
+    (e) => e instanceof RootosError && /^create: refused, nothing changed: the uploads cannot be kept in .*file\/uploads: a part of the path is not a directory/.test(e.message));
   assert.throws(() => readdirSync(join(dir, "b")), /ENOENT/);
   assert.equal(JSON.stringify({ kernel: up("Image", 9) }), '{"kernel":"@Image (9 bytes)"}', "the event log writes a name, not the bytes");
 });

@@ -10,7 +10,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FILE_KEYS } from "../description/index.js";
-import { RootosError } from "./errors.js";
+import { errnoText, RootosError } from "./errors.js";
 
 /** The largest boot image `create` takes (a kernel, an initrd, a bundle). */
 export const MAX_UPLOAD_IMAGE_BYTES = 256 << 20;
@@ -45,7 +45,7 @@ export class UploadStore {
    * replaced by its file's path. BadArgument for an upload anywhere else, or too big.
    */
   async stage(vm: string, spec: Data): Promise<Staged> {
-    const found: { at: Data; key: string; role: string; up: Upload }[] = [];
+    const found: { at: Data; key: string; up: Upload }[] = [];
     const boot = isData(spec.boot) ? { ...spec.boot } : undefined;
     const next: Data = { ...spec, ...(boot ? { boot } : {}) };
     for (const at of boot ? [next, boot] : [next]) {
@@ -54,25 +54,32 @@ export class UploadStore {
         if (!FILE_KEYS.includes(key)) refuse(`${key}=@${v.name}`, `only a boot image can be uploaded (${FILE_KEYS.join(", ")})`);
         if (v.bytes.length > this.maxBytes) refuse(`${key}=@${v.name}`, `${v.bytes.length} bytes, more than the ${this.maxBytes} a boot image may have`);
         if (v.bytes.length === 0) refuse(`${key}=@${v.name}`, "the file is empty");
-        found.push({ at, key, role: key, up: v });
+        if (found.some((f) => f.key === key)) refuse(`${key}=@${v.name}`, `${key} is given twice (at the top and under boot)`);
+        found.push({ at, key, up: v });
       }
     }
     const stray = findUpload(next, found.map((f) => f.up));
     if (stray) refuse(`${stray.path}=@${stray.up.name}`, `only a boot image can be uploaded (${FILE_KEYS.join(", ")})`);
     if (found.length === 0) return { spec, discard: async () => {}, keep: () => {} };
     if (!this.dir) throw new RootosError({ kind: "BadArgument", command: "create", argument: `${found[0]!.key}=@${found[0]!.up.name}`, why: "this RootOS keeps no uploads (it has no state directory)" });
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const home = await mkdtemp(join(this.dir, `${safeName(vm)}-`));
+    const cannot = (e: unknown): RootosError => new RootosError({ kind: "Refused", command: "create", reasons: [`the uploads cannot be kept in ${this.dir}: ${errnoText(e)}`] });
+    let home: string;
+    try {
+      await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      home = await mkdtemp(join(this.dir, `${safeName(vm)}-`));
+    } catch (e) {
+      throw cannot(e);
+    }
     const discard = () => rm(home, { recursive: true, force: true });
     try {
       for (const f of found) {
-        const path = join(home, `${f.role}-${safeName(f.up.name)}`);
+        const path = join(home, `${f.key}-${safeName(f.up.name)}`);
         await writeFile(path, f.up.bytes, { flag: "wx", mode: 0o600 });
         f.at[f.key] = path;
       }
     } catch (e) {
       await discard();
-      throw e;
+      throw cannot(e);
     }
     return { spec: next, discard, keep: () => { this.kept.push(home); } };
   }
