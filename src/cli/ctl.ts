@@ -143,6 +143,7 @@ async function sendFiles(target: ApiTarget, c: Command, name: string, args: read
       parts.set(part, v);
       return `@${part}`;
     }
+    if (Array.isArray(v)) return v.map(named);
     return typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, named(x)])) : v;
   };
   return postForm(target, routeUrl(c, c.routes.find((r) => r.method === "POST")!, given), { [name]: named(value) }, parts);

@@ -134,7 +134,7 @@ vms:
   const stored = () => readdirSync(uploads, { recursive: true, encoding: "utf8" }).sort();
   try {
     await sys.waitFor(/base: started/, "base started");
-    const made = await sys.ok(["create", "dev", "cores=1", "memory=16M", "kernel=@./my kernel;v2.elf", "firmware=none"], work);
+    const made = await sys.ok(["create", "dev", "cores=[1]", "memory=16M", "kernel=@./my kernel;v2.elf", "firmware=none"], work);
     assert.match(made, /^dev: created/);
     const [home, ...rest] = stored();
     assert.match(home!, /^dev-[A-Za-z0-9]{6}$/);
