@@ -9,9 +9,9 @@
 //
 // A reboot is cold: a fresh Machine (new RAM, harts and device models) over the same
 // device backends, which outlive it; a host reset may bring a new MachineConfig (the
-// boot images read again), which the guest's own reboots then keep. The runner paces every slice (pause, throttle),
-// routes console input to the machine of the moment, counts across reboots, and closes
-// the backends when the run ends, however it ends.
+// boot images read again), which the guest's own reboots then keep. The runner paces
+// every slice (pause, throttle), routes console input to the machine of the moment,
+// counts across reboots, and closes the backends when the run ends, however it ends.
 import type { MessagePort } from "node:worker_threads";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit } from "../machine/machine.js";
 import type { Throttle, VmDevice } from "../rootos/plan/index.js";
