@@ -13,7 +13,7 @@ import { formatDevices, formatInfo, formatList, formatMeasurements, formatSlots,
 import { bytes, cap, choice, count, device, duration, fields, name, port, stream, vm } from "./params.js";
 import { argsFromWords, type Supplied } from "./words.js";
 
-export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info"];
+export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info", "console"];
 
 /** A lifecycle command on one VM: `NAME VM`, POST /v1/vms/{vm}/NAME. */
 function lifecycle(verb: "start" | "stop" | "pause" | "resume" | "reset", help: string): Command {

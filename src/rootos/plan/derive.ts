@@ -183,6 +183,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     ...(upgradeOf(vm) ? { upgrade: upgradeOf(vm)! } : {}),
     restart: vm.restart,
     autostart: vm.autostart,
+    consoleLog: vm.consoleLog,
   }));
 
   const taken = vms.map((vm) => ({ start: Number(vm.boardRam.base) - base, end: Number(vm.boardRam.base) - base + vm.ramBytes }));

@@ -17,7 +17,7 @@ import { errnoText, RootosError } from "./errors.js";
  * wrong in a VM (panic, watchdog expiry, device fault, thread death); restart: the policy
  * acted; info: anything else worth keeping (a guest reboot, a shutdown time-out).
  */
-export type LogKind = "state" | "command" | "check" | "fault" | "restart" | "info";
+export type LogKind = "state" | "command" | "check" | "fault" | "restart" | "info" | "console";
 
 export interface LogEntry {
   readonly seq: number;

@@ -1,0 +1,158 @@
+// The reference system end to end (examples/gateway.yaml beside examples/cloud.yaml, two
+// `bulkhead up --headless`, linked by the board NIC's UDP cable), with Debian's kernel,
+// busybox and nftables as the judges: the HMI fetches from the cloud's web server through
+// the gateway's NAT; a port the rule set forbids is refused; the cloud cannot open a
+// connection to the HMI; `nft list ruleset` shows the example's rules; the cloud's
+// collector receives the real-time executive's status lines, which the gateway read from
+// the persistent partition, read-only for it. Realtime timing: the VMs talk to each other.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type WebSocket from "ws";
+import { openSocket } from "../../src/api/client.js";
+import { cli, ensureImages, freeUdpPorts, repoRoot } from "../support/bulkhead.js";
+
+let dir: string;
+const ups: ChildProcess[] = [];
+const sockets: WebSocket[] = [];
+
+before(async () => {
+  await ensureImages();
+  dir = mkdtempSync(join(tmpdir(), "bulkhead-gateway-"));
+  cpSync(join(repoRoot, "examples/gateway"), join(dir, "gateway"), { recursive: true });
+  // The cable on ports free now, instead of the example's fixed 7101/7102.
+  const [a, b] = await freeUdpPorts(2);
+  for (const f of ["gateway.yaml", "cloud.yaml"]) {
+    const text = readFileSync(join(repoRoot, "examples", f), "utf8").replaceAll("127.0.0.1:7101", `127.0.0.1:${a}`).replaceAll("127.0.0.1:7102", `127.0.0.1:${b}`);
+    writeFileSync(join(dir, f), text.replace("../schema/", `${repoRoot}schema/`));
+  }
+}, { timeout: 15 * 60_000 });
+
+after(async () => {
+  for (const s of sockets) s.terminate();
+  await Promise.all(ups.map((c) => new Promise<void>((res) => {
+    if (c.exitCode !== null || c.signalCode !== null) return res();
+    c.once("exit", () => res());
+    c.kill("SIGTERM");
+    setTimeout(() => c.kill("SIGKILL"), 20_000).unref();
+  })));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function freeTcpPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((res) => s.listen(0, "127.0.0.1", res));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((res) => s.close(res));
+  return port;
+}
+
+/** `bulkhead up --headless FILE` with its own API port, state and log. */
+async function up(file: string): Promise<{ api: string; out: () => string }> {
+  const api = `127.0.0.1:${await freeTcpPort()}`;
+  const name = file.replace(/\.yaml$/, "");
+  const child = spawn(process.execPath, [cli, "up", "--headless", "--api", api, "--log", join(dir, `${name}.events.log`), join(dir, file)], {
+    cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, XDG_STATE_HOME: join(dir, `${name}.state`) },
+  });
+  ups.push(child);
+  let out = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => { out += d; });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => { out += d; });
+  return { api, out: () => out };
+}
+
+/** A VM's serial console over the API: what it printed, and commands typed into it. */
+class Console {
+  text = "";
+  private ws!: WebSocket;
+  constructor(readonly vm: string, private readonly up: { api: string; out: () => string }) {}
+
+  async open(ms: number): Promise<this> {
+    const end = Date.now() + ms;
+    for (;;) {
+      try {
+        this.ws = await openSocket({ address: this.up.api }, `/v1/vms/${this.vm}/console`, (d) => { this.text += d.toString("latin1").replace(/\r/g, ""); });
+        sockets.push(this.ws);
+        return this;
+      } catch (e) {
+        if (Date.now() > end) throw new Error(`${this.vm}'s console did not open: ${(e as Error).message}\n${this.up.out().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  async waitFor(re: RegExp, ms: number, from = 0): Promise<RegExpMatchArray> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const m = this.text.slice(from).match(re);
+      if (m) return m;
+      if (Date.now() > end) throw new Error(`no ${re} on ${this.vm}'s console after ${ms} ms:\n${this.text.slice(-3000)}\n--- bulkhead up\n${this.up.out().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Type `cmd`; resolves with what it printed up to its end marker. */
+  async run(cmd: string, ms = 60_000): Promise<string> {
+    const tag = `done-${Math.random().toString(36).slice(2, 8)}`;
+    const from = this.text.length;
+    this.ws.send(`${cmd}; echo "${tag}=$?"\n`);
+    const m = await this.waitFor(new RegExp(`\\n${tag}=(\\d+)`), ms, from);
+    const out = this.text.slice(from, from + m.index!);
+    return `${out}\nstatus=${m[1]}`;
+  }
+}
+
+test("the gateway: NAT for the HMI, the rule set's refusals, nothing in from the cloud, the RT log shipped from the persistent partition",
+  { timeout: 12 * 60_000 }, async () => {
+    const cloudUp = await up("cloud.yaml");
+    const gwUp = await up("gateway.yaml");
+    const cloud = await new Console("cloud", cloudUp).open(120_000);
+    const gateway = await new Console("gateway", gwUp).open(120_000);
+    const hmi = await new Console("hmi", gwUp).open(120_000);
+    await cloud.waitFor(/cloud: up/, 5 * 60_000);
+    await gateway.waitFor(/gateway: up/, 5 * 60_000);
+    const lease = await hmi.waitFor(/hmi: (10\.10\.0\.\d+)\/24 from the gateway/, 5 * 60_000);
+    await hmi.waitFor(/hmi: up/, 60_000);
+    const hmiIp = lease[1]!;
+
+    // Out through NAT: the cloud's page; the cloud sees the gateway's address, not the HMI's.
+    const fetched = await hmi.run("wget -q -T 10 -O - http://198.51.100.1/");
+    assert.match(fetched, /hello from the cloud\s+status=0/, fetched);
+    // A port the rule set does not allow out: reset at the gateway at once.
+    const forbidden = await hmi.run("nc -w 5 198.51.100.1 5140 </dev/null");
+    assert.match(forbidden, /Connection refused[^]*status=1/, forbidden);
+
+    // The rule set as the example wrote it.
+    const rules = await gateway.run("nft list ruleset");
+    assert.match(rules, /chain forward \{\s+type filter hook forward priority filter; policy drop;/, rules);
+    assert.match(rules, /iifname "lan" oifname "wan" tcp dport \{ 80, 443 \} accept/, rules);
+    assert.match(rules, /oifname "wan" masquerade/, rules);
+
+    // Nothing in: a listener on the HMI that the gateway itself reaches, and the cloud does not.
+    await hmi.run("httpd -p 8080 -h /etc/hmi");
+    const inside = await gateway.run(`wget -q -T 5 -O /dev/null http://${hmiIp}:8080/start.sh`);
+    assert.match(inside, /status=0/, `the HMI's listener is up (from the gateway): ${inside}`);
+    const inbound = await cloud.run(`ip route add 10.10.0.0/24 via 198.51.100.2; nc -w 5 ${hmiIp} 8080 </dev/null`);
+    assert.match(inbound, /status=1/, inbound);
+    const toGateway = await cloud.run("nc -w 5 198.51.100.2 80 </dev/null");
+    assert.match(toGateway, /status=1/, toGateway);
+
+    // The persistent partition is read-only for the gateway.
+    const write = await gateway.run("for b in /sys/block/vd*; do head -c 32 /dev/${b##*/} | grep -q 'bulkhead RootOS' && d=/dev/${b##*/}; done; " +
+      "echo x | dd of=$d bs=1 count=1 conv=notrunc,fsync");
+    assert.match(write, /(Operation not permitted|Read-only file system|Permission denied)[^]*status=1/, write);
+
+    // The executive's status lines, from the RootOS's log on the persistent partition, at the cloud.
+    const end = Date.now() + 120_000;
+    let collected = "";
+    while (Date.now() < end) {
+      collected = await cloud.run("grep -c ' rt .*console .*rt: t=' /var/log/collected");
+      if (/^[1-9]\d*$/m.test(collected)) break;
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    assert.match(collected, /^[1-9]\d*\s+status=0/m, `the cloud collected no rt status line: ${collected}`);
+  });
