@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -116,8 +116,13 @@ describe("virtio-9p with Debian's v9fs", { timeout: BOOT_TIMEOUT_MS + 30_000 }, 
   it("one boot: run from the share, write what the host sees, read-only refuses, no escape", { timeout: BOOT_TIMEOUT_MS + 10_000 }, async (t) => {
     const outsideBefore = readFileSync(join(outside, "secret"), "utf8");
     // The host answers the guest's request to change a file while the guest waits for it.
+    // Once, and whole (a new file renamed over the old): a rewrite every tick would let the
+    // guest's second read fall between a truncation and its write.
     const watcher = setInterval(() => {
-      if (existsSync(join(share, "please-change"))) writeFileSync(join(share, "changing"), "after\n");
+      if (!existsSync(join(share, "please-change"))) return;
+      clearInterval(watcher);
+      writeFileSync(join(scratch, "changing.new"), "after\n");
+      renameSync(join(scratch, "changing.new"), join(share, "changing"));
     }, 20);
     const args = [
       "run", "--timing", "virtual", "--memory", "256M", "--kernel", kernel, "--initrd", initrd,
