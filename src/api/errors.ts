@@ -75,7 +75,7 @@ const API_STATUS: { readonly [K in ApiErrorInfo["kind"]]: number } = {
 /** How a RootosError answers: the request was wrong (4xx), or the system failed to do it (5xx). */
 const ROOTOS_STATUS: { readonly [K in RootosError["info"]["kind"]]: number } = {
   NoSuchVm: 404, IllegalTransition: 409, BadArgument: 400, UnknownCommand: 400,
-  Refused: 409, NotEditable: 409, Verification: 409, UpgradeRefused: 409, BootImage: 500, StartFailed: 500, VmGone: 500, EventLog: 500, Closed: 503,
+  Refused: 409, NotEditable: 409, Verification: 409, UpgradeRefused: 409, DebugRefused: 409, DebugPort: 409, BootImage: 500, StartFailed: 500, VmGone: 500, EventLog: 500, Closed: 503,
 };
 
 /** The HTTP API's error: `info.kind` for code, `message` for people, `status` for HTTP. */

@@ -10,7 +10,8 @@ import { cachedImages } from "../images/store.js";
 import { createMissingDisks } from "../rootos/board/disks.js";
 import { DEFAULT_SYSTEM, DescriptionEditor, DescriptionError, formatIssue, parseDuration } from "../rootos/description/index.js";
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultEventLogPath, defaultStateDir, formatLogEntry, Supervisor } from "../rootos/supervisor/index.js";
-import { runShell } from "../shell/shell.js";
+import { runWords } from "../rootos/commands/index.js";
+import { runShell, splitWords } from "../shell/shell.js";
 import { CliError, usageError } from "./cli-error.js";
 
 export const UP_HELP = `usage: bulkhead up [options] [FILE]
@@ -76,8 +77,10 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
 
   // Test hook (docs/upgrades.md): pause this many ms after each 64 KiB written to a slot, so a test can kill the RootOS mid-write.
   const slowSlots = Number(process.env.BULKHEAD_TEST_SLOW_SLOT_WRITE ?? 0);
-  const sup = new Supervisor(plan, {
+  const sup: Supervisor = new Supervisor(plan, {
     editor, eventLog: values.log ?? defaultEventLogPath(), uploadDir: join(defaultStateDir(), "uploads"), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
+    // gdb's `monitor CMD` on a VM's port: a shell command line.
+    monitor: async (line) => (await runWords(sup, splitWords(line))).text,
   });
   let server: ApiServer | undefined;
   if (api) {

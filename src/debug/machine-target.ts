@@ -3,6 +3,11 @@
 // virtual timing nothing advances anyway; in realtime timing mtime is set back, on every
 // resume, to what it read when the VM stopped, so the guest never sees the stopped
 // interval (no RCU stall, no missed deadline), as under QEMU's gdbstub.
+//
+// Two things can hold a VM, each on its own: gdb (all-stop: a breakpoint, a step, Ctrl-C)
+// and the system's halt (hold(), the RootOS's `halt`), which gdb does not see: a VM gdb
+// let run stays still while the system is halted, and runs on at `continue`. The clock
+// stops when the first hold begins and goes on when the last one ends.
 import { Cpu, DebugStop, Priv, RAM_BASE } from "../machine/cpu.js";
 import type { Machine, MachineDebugger, MachineExit } from "../machine/machine.js";
 import { walk } from "./walk.js";
@@ -17,9 +22,16 @@ type State = "running" | "stopped" | "ended";
 export class MachineTarget implements DebugTarget, MachineDebugger {
   readonly harts: number;
   onStop: ((e: StopEvent) => void) | undefined;
+  /** Told when the VM becomes still (held by either) or runs again. */
+  onStill: ((still: boolean) => void) | undefined;
   private state: State;
+  /** The system's halt holds it (hold()). */
+  private held = false;
+  /** A step gdb asked for while the system was halted: it runs at release. */
+  private pendingStep: number | undefined;
   private release: (() => void) | undefined;
-  /** mtime when the VM stopped (realtime timing: restored on resume). */
+  /** The clock is stopped; mtime when it stopped (realtime timing: restored when it runs again). */
+  private frozen = false;
   private frozenAt = 0n;
   private readonly cpu: Cpu;
   private readonly breaks = new Set<bigint>();
@@ -34,26 +46,48 @@ export class MachineTarget implements DebugTarget, MachineDebugger {
     this.cpu = machine.cpu;
     this.harts = this.cpu.harts;
     this.state = "running";
-    if (hold) this.freeze();
+    if (hold) { this.freeze(); this.state = "stopped"; }
     machine.attachDebugger(this);
   }
 
   get stopped(): boolean { return this.state === "stopped"; }
+  /** Held by gdb or by the system's halt: no instruction runs. */
+  get still(): boolean { return this.state === "stopped" || this.held; }
+  get systemHeld(): boolean { return this.held; }
+  get machineOf(): Machine { return this.machine; }
+
+  /** The system's halt (true) or continue (false): the VM stops at its next instruction boundary, unseen by gdb. */
+  hold(on: boolean): void {
+    if (this.state === "ended" || this.held === on) return;
+    if (on) {
+      this.freeze();
+      this.held = true;
+      this.machine.kick();
+      return;
+    }
+    this.held = false;
+    const h = this.pendingStep;
+    this.pendingStep = undefined;
+    if (h !== undefined) this.step(h);
+    else this.letRun();
+  }
 
   // ---- MachineDebugger ----
   gate(): void | Promise<void> {
-    if (this.state !== "stopped") return;
+    if (!this.still) return;
     return new Promise<void>((res) => { this.release = res; });
   }
-  holds(): boolean { return this.state === "stopped"; }
+  holds(): boolean { return this.still; }
   debugStop(): void {
     const s = this.cpu.debugStop();
     this.freeze();
+    this.state = "stopped";
     if (s.kind === DebugStop.Break) this.report({ kind: "break", hart: s.hart });
     else this.report(this.watchEvent(s.hart, s.kind, s.addr));
   }
   ended(exit: MachineExit): void {
     this.state = "ended";
+    this.held = false;
     this.release?.();
     this.release = undefined;
     const code = exit.kind === "poweroff" ? 0 : exit.kind === "fail" ? exit.code : exit.kind === "reset" ? 0 : 1;
@@ -142,19 +176,16 @@ export class MachineTarget implements DebugTarget, MachineDebugger {
 
   resume(): void {
     if (this.state !== "stopped") return;
-    this.thaw();
     this.state = "running";
-    const r = this.release;
-    this.release = undefined;
-    r?.();
-    this.machine.kick();
+    this.letRun();
   }
 
   step(hart: number): void {
     if (this.state !== "stopped") return;
-    this.thaw();
+    if (this.held) { this.pendingStep = hart; return; }
+    if (this.machine.config.timing === "realtime") this.cpu.setMtime(this.frozenAt);
     const r = this.cpu.step(hart);
-    this.freeze();
+    this.frozenAt = this.cpu.mtime();
     if (r === DebugStop.WatchWrite || r === DebugStop.WatchRead) {
       const s = this.cpu.debugStop();
       this.report(this.watchEvent(s.hart, s.kind, s.addr));
@@ -163,7 +194,9 @@ export class MachineTarget implements DebugTarget, MachineDebugger {
 
   interrupt(): void {
     if (this.state !== "running") return;
+    this.pendingStep = undefined;
     this.freeze();
+    this.state = "stopped";
     this.machine.kick();
     this.report({ kind: "interrupt", hart: 0 });
   }
@@ -180,8 +213,8 @@ export class MachineTarget implements DebugTarget, MachineDebugger {
     this.breaks.clear();
     this.watches.clear();
     this.onStop = undefined;
-    this.machine.attachDebugger(undefined);
-    this.resume();
+    this.pendingStep = undefined;
+    this.resume(); // stays attached: a system halt still holds it
   }
 
   kill(): void {
@@ -197,15 +230,24 @@ export class MachineTarget implements DebugTarget, MachineDebugger {
   // ---- helpers ----
   private validHart(h: number): boolean { return Number.isInteger(h) && h >= 0 && h < this.harts; }
 
+  /** The VM is about to be still: stop its clock (once, whoever holds it first). */
   private freeze(): void {
-    if (this.state === "stopped") return;
-    this.state = "stopped";
+    if (this.frozen) return;
+    this.frozen = true;
     this.frozenAt = this.cpu.mtime();
+    this.onStill?.(true);
   }
 
-  /** Realtime: the guest's clock goes on from where it stopped. */
-  private thaw(): void {
+  /** Run again unless something still holds it; realtime: the guest's clock goes on from where it stopped. */
+  private letRun(): void {
+    if (this.still || this.state === "ended" || !this.frozen) return;
+    this.frozen = false;
     if (this.machine.config.timing === "realtime") this.cpu.setMtime(this.frozenAt);
+    const r = this.release;
+    this.release = undefined;
+    r?.();
+    this.machine.kick();
+    this.onStill?.(false);
   }
 
   private report(e: StopEvent): void { this.onStop?.(e); }

@@ -31,6 +31,11 @@ export const RUN_IDLE: i32 = 1;
 export const RUN_EXIT: i32 = 2;
 export const RUN_DEBUG: i32 = 3;
 
+// The host's other threads reach this loop only through memory they share with it: a
+// poke (a pause, a halt, a debugger's Ctrl-C waiting in the VM's mailbox) is read once per
+// turn and ends the slice there, at an instruction boundary, instead of a slice later.
+@external("env", "hostPoked") declare function hostPoked(): i32;
+
 /** Instructions a hart runs before the next one gets its turn. */
 const TURN: i64 = 20000;
 /**
@@ -86,7 +91,7 @@ export function run(budget: i64): i32 {
       ran = true;
       nextHart = (h + 1) % nHarts;
       if (debugStop != 0) return RUN_DEBUG;
-      if (exitRequested) return RUN_EXIT;
+      if (exitRequested || hostPoked() != 0) return RUN_EXIT;
     }
     if (!ran) return RUN_IDLE;
   }

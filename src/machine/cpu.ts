@@ -23,7 +23,7 @@ const compiled = new WebAssembly.Module(readFileSync(wasmPath));
 /** The module's layout, read once from an instance that runs nothing (its static data fits one page). */
 function readLayout(): Layout {
   const unused = (): never => { throw new Error("the layout probe of the hart module runs no code"); };
-  const env = { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }), mmioRead: unused, mmioWrite: unused, ecall: unused, hostTicks: unused };
+  const env = { memory: new WebAssembly.Memory({ initial: 1, maximum: 1 }), mmioRead: unused, mmioWrite: unused, ecall: unused, hostTicks: unused, hostPoked: unused };
   const x = new WebAssembly.Instance(compiled, { env }).exports as unknown as LayoutExports;
   const exits: [number, number][] = [[x.RUN_BUDGET.value, Exit.Budget], [x.RUN_IDLE.value, Exit.Idle], [x.RUN_EXIT.value, Exit.Requested], [x.RUN_DEBUG.value, Exit.Debug]];
   if (exits.some(([a, b]) => a !== b)) throw new Error(`${wasmPath}: run()'s exit codes are not those of cpu.ts's Exit`);
@@ -94,6 +94,12 @@ export interface CpuOptions {
   timing: "realtime" | "virtual";
   /** Instructions per mtime tick in virtual timing (10 => a 100 MIPS virtual CPU at 10 MHz). */
   instructionsPerTick?: number;
+  /**
+   * A cell another thread sets (Atomics.store 1) after posting this VM a message that
+   * should not wait for the slice to end: run() returns Exit.Requested at the next turn
+   * boundary (at most a turn, 20 k instructions, later) and the cell is cleared.
+   */
+  poke?: Int32Array;
 }
 
 interface HartExports extends LayoutExports, Record<StatName, Global<bigint>> {
@@ -151,6 +157,7 @@ export class Cpu {
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const words = new DataView(this.memory.buffer);
     const t0 = performance.now();
+    const poke = opts.poke;
     const imports = {
       env: {
         memory: this.memory,
@@ -165,6 +172,7 @@ export class Cpu {
           (host.mmioWrite(BigInt.asUintN(64, addr), size as 1 | 2 | 4 | 8, BigInt.asUintN(64, value)) ? 1 : 0),
         ecall: (hart: number): number => (host.sbiCall(hart) ? 1 : 0),
         hostTicks: (): number => Math.floor((performance.now() - t0) * (TIMEBASE_HZ / 1000)),
+        hostPoked: poke ? (): number => Atomics.exchange(poke, 0, 0) : (): number => 0,
       },
     };
     this.x = new WebAssembly.Instance(compiled, imports).exports as unknown as HartExports;

@@ -138,6 +138,8 @@ export interface MachineDeps {
   readonly wallClockNs?: () => bigint;
   /** Paces the run loop (pause, throttle: src/rootos); default: every slice at once, SLICE_INSTRUCTIONS long. */
   readonly pacer?: MachinePacer;
+  /** A cell another thread sets to end the current slice early (CpuOptions.poke). */
+  readonly poke?: Int32Array;
 }
 
 /**
@@ -235,6 +237,7 @@ export class Machine {
     const cpuOpts: CpuOptions = {
       harts: config.harts, ramBytes: config.ramBytes, timing: config.timing,
       ...(config.instructionsPerTick !== undefined ? { instructionsPerTick: config.instructionsPerTick } : {}),
+      ...(deps.poke ? { poke: deps.poke } : {}),
     };
     this.cpu = deps.createCpu ? deps.createCpu(cpuOpts, host) : createWasmCpu(cpuOpts, host);
     const cpu = this.cpu;
@@ -401,6 +404,7 @@ export class Machine {
           const next = this.pacer.nextSlice();
           budget = typeof next === "number" ? next : await next;
           if (this.exit) break;
+          if (this.debugger?.holds()) continue; // stopped while the pacer waited: back to the gate
         }
         this.feedUart();
         const r = this.cpu.run(budget);

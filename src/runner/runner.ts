@@ -35,6 +35,12 @@ export interface RunPlan {
   readonly noReboot?: boolean;
   /** ms between the keys of a SysRq sequence (each is a break then the key); default SYSRQ_GAP_MS. */
   readonly sysrqGapMs?: number;
+  /**
+   * A cell over a SharedArrayBuffer that the RootOS sets after posting this VM a command
+   * (MachineDeps.poke): the slice under way ends at the next turn, so a pause, a halt or
+   * a debugger's Ctrl-C takes effect within microseconds, not a 5 M-instruction slice later.
+   */
+  readonly poke?: Int32Array;
 }
 
 /** Where a run's output and events go. */
@@ -124,7 +130,7 @@ export class VmRunner {
           console: { write: (bytes) => { this.consoleOut += bytes.length; this.host.console(bytes); } },
           devices: this.opened.devices,
           log: (line) => this.host.deviceLog(line),
-        }, { pacer: this.pacer });
+        }, { pacer: this.pacer, ...(this.plan.poke ? { poke: this.plan.poke } : {}) });
         this.machine = m;
         this.boots++;
         if (this.inputClosed) m.closeInput();

@@ -2,7 +2,8 @@
 // the data the API returns.
 import { formatBytesExact } from "../../machine/size.js";
 import { formatThrottle } from "../../runner/pacer.js";
-import type { SlotsInfo, UpgradeResult, VmInfo, VmStats } from "../supervisor/supervisor.js";
+import type { SlotsInfo, SystemDebugView, UpgradeResult, VmInfo, VmStats } from "../supervisor/supervisor.js";
+import type { MemView, RegsView, TranslateView } from "../../debug/vm-debug.js";
 
 /** `list` as a table. */
 export function formatList(vms: readonly VmInfo[]): string {
@@ -72,4 +73,57 @@ export function formatStats(s: VmStats): string {
     `  ${s.interrupts} interrupts, ${s.traps} traps, ${s.mmioExits} MMIO exits, ${s.sbiCalls} SBI calls, ${s.tlbMisses} TLB misses`,
     `  console ${s.consoleOut} bytes out, ${s.consoleIn} in; ${s.starts} starts, ${s.restarts} policy restarts, guest boots ${s.boots}, ${s.watchdogKicks} watchdog kicks`,
   ].join("\n");
+}
+
+const X_ABI = ["zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+  "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"];
+
+/** `where`, `halt`, `continue`: every hart of every VM, one line each. */
+export function formatWhere(w: SystemDebugView): string {
+  const rows = [["VM", "STATE", "DEBUG", "HART", "PC", "PRIV", "HART STATE", "SATP"]];
+  for (const v of w.vms) {
+    if (!v.debug) { rows.push([v.vm, v.state, "-", "-", "-", "-", "-", "-"]); continue; }
+    for (const h of v.debug.harts) {
+      const dbg = v.debug.state + (v.debug.gdbAttached ? ", gdb" : "");
+      rows.push([v.vm, v.state, dbg, String(h.hart), h.pc, h.priv, h.state, h.satp]);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")).join("\n");
+  return `system ${w.halted ? "halted" : "running"}\n${table}`;
+}
+
+/** `regs VM [HART]`: the hart's state line, x0-x31 four a line, the key CSRs. */
+export function formatRegs(vm: string, r: RegsView): string {
+  const x = r.x.map((v, i) => `${`x${i}/${X_ABI[i]}`.padEnd(8)} ${v.padStart(18)}`);
+  const lines = [`${vm} hart ${r.hart}: pc ${r.pc}, ${r.priv}-mode, ${r.state}, satp ${r.satp}`];
+  for (let i = 0; i < 32; i += 4) lines.push("  " + x.slice(i, i + 4).join("  "));
+  const csrs = Object.entries(r.csrs).map(([n, v]) => `${n.padEnd(8)} ${v.padStart(18)}`);
+  for (let i = 0; i < csrs.length; i += 4) lines.push("  " + csrs.slice(i, i + 4).join("  "));
+  return lines.join("\n");
+}
+
+/** `mem VM ADDR LEN [phys]`: 16 bytes a line, hex and ASCII. */
+export function formatMem(vm: string, m: MemView, asked: number): string {
+  const bytes = Buffer.from(m.hex, "hex");
+  const base = BigInt(m.addr);
+  const lines = [`${vm} ${m.physical ? "physical" : `virtual (hart ${m.hart}'s MMU)`} ${m.addr}, ${bytes.length} of ${asked} bytes${bytes.length < asked ? " (the rest is not RAM or not mapped)" : ""}`];
+  for (let i = 0; i < bytes.length; i += 16) {
+    const row = bytes.subarray(i, i + 16);
+    const hexes = [...row].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+    const ascii = [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("");
+    lines.push(`${(base + BigInt(i)).toString(16).padStart(16, "0")}  ${hexes.padEnd(47)}  ${ascii}`);
+  }
+  return lines.join("\n");
+}
+
+/** `translate VM VA`: the walk level by level, each PTE with its flags, then the physical address or the fault. */
+export function formatTranslate(vm: string, t: TranslateView): string {
+  const mode = BigInt(t.satp) >> 60n;
+  const lines = [`${vm} hart ${t.hart}: ${t.va} through satp ${t.satp} (${mode === 0n ? "Bare" : mode === 8n ? "Sv39" : mode === 9n ? "Sv48" : `mode ${mode}`})`];
+  for (const s of t.steps) lines.push(`  level ${s.level}: PTE at ${s.pteAddr} = ${s.pte}  ${s.flags}  ppn ${s.ppn}`);
+  if (t.kind === "bare") lines.push(`  no paging: physical ${t.pa}`);
+  else if (t.kind === "mapped") lines.push(`  -> physical ${t.pa} (a ${formatBytesExact(Number(BigInt(t.pageSize!)))} page)`);
+  else lines.push(`  fault: ${t.reason}`);
+  return lines.join("\n");
 }

@@ -194,6 +194,20 @@ export function cap<Opt extends boolean = false>(help: string, opts: Options<Opt
   }, help, opts);
 }
 
+/** A TCP port to listen on (0: a free one), or `off`. JSON: the number, or the same text. */
+export function tcpPort<Opt extends boolean = false>(help: string, opts: Options<Opt> = {}): Param<number | "off", NoInfer<Opt>> {
+  const parse = (text: string): number | "off" => {
+    const t = text.trim().toLowerCase();
+    if (t === "off") return "off";
+    if (!/^\d{1,5}$/.test(t) || Number(t) > 65535) throw new ParamError(text, "not a TCP port (0 to 65535; 0 picks a free one) or off");
+    return Number(t);
+  };
+  return param({
+    type: "tcp-port", metavar: "PORT|off", expect: "a TCP port (0..65535, 0: a free one), or \"off\"", example: 1234,
+    schema: { type: ["integer", "string"] }, fromWords: (w) => parse(one(w)), fromJson: textForm(parse), complete: () => ["off"],
+  }, help, opts);
+}
+
 /** KEY=VALUE words as the description's data (description/edit.ts), as the YAML would have it. */
 function fieldsOf(words: readonly string[]): Record<string, unknown> {
   try {

@@ -9,8 +9,11 @@ import { formatLogEntry, type LogKind } from "../supervisor/event-log.js";
 import { formatThrottle } from "../../runner/pacer.js";
 import type { Supervisor, VmInfo } from "../supervisor/supervisor.js";
 import { command, route, type Command, type CommandResult } from "./command.js";
-import { formatDevices, formatInfo, formatList, formatMeasurements, formatSlots, formatStats, formatUpgrade, measurementsOf } from "./format.js";
-import { bytes, cap, choice, count, device, duration, fields, name, port, stream, vm } from "./params.js";
+import {
+  formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
+  formatWhere, measurementsOf,
+} from "./format.js";
+import { bytes, cap, choice, count, device, duration, fields, name, port, size, stream, tcpPort, u64, vm } from "./params.js";
 import { argsFromWords, type Supplied } from "./words.js";
 
 export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info", "console"];
@@ -125,6 +128,70 @@ export const COMMANDS: readonly Command[] = [
     async run(sup, a) {
       const attachment = sup.attachConsole(a.vm, a.io, a.port !== undefined ? { port: a.port } : {});
       return { data: { vm: a.vm, port: a.port ?? null }, text: `[attached to ${a.vm}${a.port ? ` port ${a.port}` : ""}: Ctrl-] detaches]`, attachment };
+    },
+  }),
+  // ---- the debugger (docs/debugging.md) ----
+  command({
+    name: "gdb", help: "open a GDB port on a VM (127.0.0.1:PORT; none given or 0: a free one) for gdb-multiarch's target remote, or close it (off)",
+    params: { vm: vm(), port: tcpPort("a TCP port on 127.0.0.1 (0: a free one), or off", { optional: true }) },
+    routes: [route("PUT /v1/vms/{vm}/gdb"), route("POST /v1/vms/{vm}/gdb")],
+    async run(sup, a) {
+      const r = await sup.gdb(a.vm, a.port === "off" ? undefined : a.port ?? 0);
+      return { data: r, text: r.port === null ? `${r.vm}: gdb port closed` : `${r.vm}: gdb port 127.0.0.1:${r.port} (gdb-multiarch -ex 'target remote :${r.port}')` };
+    },
+  }),
+  command({
+    name: "halt", help: "halt the whole system: every hart of every VM stops at an instruction boundary, every clock frozen, until continue",
+    params: {}, routes: [route("POST /v1/system/halt")],
+    async run(sup) {
+      const w = await sup.halt();
+      return { data: w, text: formatWhere(w) };
+    },
+  }),
+  command({
+    name: "continue", help: "let every VM run on, together, from where halt stopped it",
+    params: {}, routes: [route("POST /v1/system/continue")],
+    async run(sup) {
+      const w = await sup.continue();
+      return { data: w, text: formatWhere(w) };
+    },
+  }),
+  command({
+    name: "where", help: "every hart of every VM: pc, privilege, state, satp, and whether it is halted or stopped by gdb",
+    params: {}, routes: [route("GET /v1/system/where")],
+    async run(sup) {
+      const w = await sup.where();
+      return { data: w, text: formatWhere(w) };
+    },
+  }),
+  command({
+    name: "regs", help: "a hart's registers: x0-x31, pc, privilege and the key CSRs (halt first for a still picture)",
+    params: { vm: vm(), hart: count("a hart number", "which hart (default 0)", { optional: true, metavar: "HART" }) },
+    routes: [route("GET /v1/vms/{vm}/regs")],
+    async run(sup, a) {
+      const r = await sup.regs(a.vm, a.hart ?? 0);
+      return { data: r, text: formatRegs(a.vm, r) };
+    },
+  }),
+  command({
+    name: "mem", help: "LEN bytes of a VM's memory at ADDR, in hex and ASCII: virtual through hart 0's MMU, or physical (phys)",
+    params: {
+      vm: vm(), addr: u64("the address (virtual, or physical with phys)"), len: size("how many bytes (at most 64K)", { metavar: "LEN" }),
+      space: choice(["phys", "virt"] as const, "an address space", "the address spaces", "phys: a physical address; virt (default): through the MMU", { optional: true, metavar: "phys" }),
+    },
+    routes: [route("GET /v1/vms/{vm}/mem")],
+    async run(sup, a) {
+      const m = await sup.mem(a.vm, a.addr, a.len, a.space === "phys");
+      return { data: m, text: formatMem(a.vm, m, a.len) };
+    },
+  }),
+  command({
+    name: "translate", help: "a virtual address through a hart's page tables (its satp): each level's PTE with its flags, then the physical address or the fault",
+    params: { vm: vm(), va: u64("the virtual address", { metavar: "VA" }), hart: count("a hart number", "whose satp (default 0)", { optional: true, metavar: "HART" }) },
+    routes: [route("GET /v1/vms/{vm}/translate")],
+    async run(sup, a) {
+      const t = await sup.translate(a.vm, a.va, a.hart ?? 0);
+      return { data: t, text: formatTranslate(a.vm, t) };
     },
   }),
 ];

@@ -196,6 +196,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
   const throttle = isObj(v.throttle) ? v.throttle : undefined;
   const watchdog = isObj(v.watchdog) ? v.watchdog : undefined;
   const upgrade = isObj(v.upgrade) ? v.upgrade : undefined;
+  const debug = isObj(v.debug) ? v.debug : undefined;
   const restart = isObj(v.restart) ? v.restart : {};
   const backoff = isObj(restart.backoff) ? restart.backoff : {};
   let share: number | undefined;
@@ -237,6 +238,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
     }),
     autostart: bool(v.autostart) ?? true,
     consoleLog: bool(v.console_log) ?? false,
+    debug: debug && defined({ gdb: typeof debug.gdb === "number" ? debug.gdb : undefined, hold: bool(debug.hold) ?? false }),
   });
 }
 

@@ -184,6 +184,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     restart: vm.restart,
     autostart: vm.autostart,
     consoleLog: vm.consoleLog,
+    ...(vm.debug ? { debug: vm.debug } : {}),
   }));
 
   const taken = vms.map((vm) => ({ start: Number(vm.boardRam.base) - base, end: Number(vm.boardRam.base) - base + vm.ramBytes }));

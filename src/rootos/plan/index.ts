@@ -3,7 +3,7 @@
 export type {
   BoardPlan, BootFile, ConsolePortPlan, Criticality, DiskPlan, NetworkPlan, NicHost, PartitionPlan, PortHost,
   RestartCause, RestartPlan, SystemPlan, Throttle, Timing, VmBoot, VmDevice, VmDeviceKind, VmPlan, WatchdogAction,
-  WatchdogPlan, PartitionRangePlan, SlotsPlan, UpgradePlan, VirtioTransport,
+  WatchdogPlan, PartitionRangePlan, SlotsPlan, UpgradePlan, VirtioTransport, DebugPlan,
 } from "./types.js";
 export { describeBoot, describeDevice } from "./describe.js";
 export { derivePlan, type DeriveEnv } from "./derive.js";

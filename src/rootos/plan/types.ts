@@ -219,6 +219,14 @@ export interface VmPlan {
   readonly autostart: boolean;
   /** Each line of its serial console is an event-log entry (kind console). */
   readonly consoleLog: boolean;
+  /** undefined: no GDB port unless `gdb VM PORT` opens one (docs/debugging.md). */
+  readonly debug?: DebugPlan;
+}
+
+/** A VM's debugger: a GDB port on 127.0.0.1 (0: a free one), and whether it waits for gdb before its first instruction. */
+export interface DebugPlan {
+  readonly gdb?: number;
+  readonly hold: boolean;
 }
 
 /** One GPT partition of a board disk, where it is in the image. */

@@ -125,6 +125,8 @@ export type ControlEvent =
   | { readonly kind: "kick"; readonly via: "console" | "port" }
   | { readonly kind: "panic"; readonly line: string }
   | { readonly kind: "panic-end" }
+  /** A debugger (gdb, or the system's halt) holds the VM, or let it go: its watchdog waits meanwhile. */
+  | { readonly kind: "held"; readonly on: boolean }
   | { readonly kind: "timer"; readonly timer: TimerName; readonly token: number }
   /** Stop it (if a thread runs) to boot it again: an upgrade's or a rollback's restart. */
   | { readonly kind: "restart"; readonly why: string }
@@ -226,6 +228,11 @@ class Machine {
       case "kick": return this.kick(e.via);
       case "panic": return this.panic(e.line);
       case "panic-end": if (this.s.timers.panic !== undefined) this.stopForPanic(); return;
+      case "held":
+        // A stopped guest cannot kick; on release it gets a full timeout (a paused VM's waits for resume).
+        if (e.on) this.watchdog(suspendWatchdog);
+        else if (this.s.life !== "paused") this.watchdog(resumeWatchdog);
+        return;
       case "timer": return this.timer(e.timer, e.token);
       case "restart": return this.restartThread(e.why);
       case "reboot": return this.reboot(e.why, e.for);

@@ -29,6 +29,10 @@ export type RootosErrorInfo =
   | { readonly kind: "NotEditable"; readonly command: string }
   /** An upgrade (a signed bundle for a VM's inactive slot) was refused; the active slot is untouched. `reason`: the check that failed. */
   | { readonly kind: "UpgradeRefused"; readonly vm: string; readonly why: string; readonly reason: string }
+  /** The VM's debugger side refused a request (no machine running, no such hart, a debugger already attached). */
+  | { readonly kind: "DebugRefused"; readonly vm: string; readonly why: string }
+  /** A debug port could not be opened (the port is taken, the address is not loopback). */
+  | { readonly kind: "DebugPort"; readonly vm?: string; readonly listen: string; readonly why: string }
   /** The supervisor was closed. */
   | { readonly kind: "Closed" };
 
@@ -58,6 +62,10 @@ function describe(e: RootosErrorInfo): string {
       return `${e.command}: this system has no description to change (start it with bulkhead up FILE)`;
     case "UpgradeRefused":
       return `upgrade of VM '${e.vm}' refused: ${e.why} (its active slot is untouched)`;
+    case "DebugRefused":
+      return `VM '${e.vm}': ${e.why}`;
+    case "DebugPort":
+      return `${e.vm ? `VM '${e.vm}': ` : ""}gdb port ${e.listen}: ${e.why}`;
     case "Closed":
       return "the supervisor is shut down";
   }

@@ -14,6 +14,7 @@ import type { ImageFile } from "../../boot/loader.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import type { RunnerStats, RunPlan } from "../../runner/runner.js";
 import type { Throttle } from "../plan/index.js";
+import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
 
 /** A boot image's bytes, moved (not copied) into the worker. */
 export type WorkerImage = ImageFile;
@@ -23,7 +24,24 @@ export interface WorkerInit extends RunPlan {
   readonly vm: string;
   /** One per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
   readonly nicPorts: readonly MessagePort[];
+  /**
+   * The RootOS sets it (Atomics.store 1) after posting a command that should not wait for
+   * the slice under way (RunPlan.poke); made by VmThread.
+   */
+  readonly poke?: Int32Array;
+  /** The description's debug.hold (the first machine waits for gdb), and whether the system is halted now. */
+  readonly debug: { readonly holdFirst: boolean; readonly halted: boolean };
 }
+
+/** A look at a VM for the debugger commands (regs, mem, translate, where), answered by `answer`. */
+export type DebugQuery =
+  | { readonly what: "view" }
+  | { readonly what: "regs"; readonly hart: number }
+  | { readonly what: "mem"; readonly addr: bigint; readonly len: number; readonly physical: boolean; readonly hart: number }
+  | { readonly what: "translate"; readonly va: bigint; readonly hart: number };
+
+/** What each DebugQuery answers. */
+export interface DebugAnswers { view: VmDebugView; regs: RegsView; mem: MemView; translate: TranslateView }
 
 export type ToWorker =
   /** Console input, for the guest's UART (or SBI console before the guest uses the UART). */
@@ -42,7 +60,19 @@ export type ToWorker =
    */
   | { readonly type: "reset"; readonly id: number; readonly machine?: MachineConfig }
   /** Hard stop: the machine stops after the current instruction; the worker sends `exit`. */
-  | { readonly type: "stop"; readonly reason: string };
+  | { readonly type: "stop"; readonly reason: string }
+  /** gdb connected to the VM's port (the RootOS keeps the socket): the worker answers with `answer` (an error when refused). */
+  | { readonly type: "gdb-open"; readonly id: number }
+  /** Bytes from gdb, relayed as they came. */
+  | { readonly type: "gdb-input"; readonly bytes: Uint8Array }
+  /** gdb's connection is gone. */
+  | { readonly type: "gdb-close" }
+  /** The system's halt and continue: every hart stops at an instruction boundary, or runs on. */
+  | { readonly type: "halt"; readonly id: number }
+  | { readonly type: "continue"; readonly id: number }
+  | { readonly type: "debug-query"; readonly id: number; readonly query: DebugQuery }
+  /** The RootOS's answer to a `monitor` request. */
+  | { readonly type: "monitor-reply"; readonly id: number; readonly text: string; readonly ok: boolean };
 
 /** A VM's counters, as its runner counts them. */
 export type WorkerStats = RunnerStats;
@@ -56,6 +86,16 @@ export type FromWorker =
   /** A device model's message about the guest's use of it (a bad request; rate-limited by the device). */
   | { readonly type: "device-log"; readonly line: string }
   | { readonly type: "reply"; readonly id: number; readonly stats: WorkerStats }
+  /** The answer to gdb-open, halt, continue or a debug-query: a value, or why it was refused. */
+  | { readonly type: "answer"; readonly id: number; readonly value?: unknown; readonly error?: string }
+  /** Bytes for gdb. */
+  | { readonly type: "gdb-output"; readonly bytes: Uint8Array }
+  /** The stub ended gdb's session (detach, kill, the machine ended): close the connection. */
+  | { readonly type: "gdb-end" }
+  /** The VM became still (held by gdb or the halt) or runs again: its watchdog waits meanwhile. */
+  | { readonly type: "still"; readonly on: boolean }
+  /** gdb's `monitor CMD`: run a RootOS command; the RootOS answers with monitor-reply. */
+  | { readonly type: "monitor"; readonly id: number; readonly command: string }
   /** The machine reset (a guest reboot, or the host's reset command); a new one follows. */
   | { readonly type: "reset"; readonly by: "guest" | "host" }
   /** The machine ended; the worker is done. */

@@ -37,15 +37,17 @@ import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import type { TextLog } from "../persist/text-log.js";
 import type {
-  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
 } from "./types.js";
 import type { UpgradeReceiver } from "./upgrade-port.js";
 import { Upgrades } from "./upgrades.js";
 import { emptyStats, VmThread } from "./vm-thread.js";
+import { GdbRelay, type RelayLink } from "../../debug/relay.js";
+import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
 
 export { SHUTDOWN_SYSRQ, describeEnd } from "./controller.js";
 export type {
-  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
 } from "./types.js";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -70,6 +72,8 @@ class VmRuntime {
   readonly startWaiters: { resolve(): void; reject(e: Error): void }[] = [];
   /** Its upgrade port's receiver (upgrade.port). */
   receiver: UpgradeReceiver | undefined;
+  /** Its GDB port (debug.gdb, `gdb VM PORT`): the listener outlives its threads. */
+  gdb: GdbRelay | undefined;
 
   constructor(readonly plan: VmPlan, consoles: (r: VmRuntime) => VmConsoles, before?: VmRuntime) {
     this.ctl = newControl(plan, Date.now(), before?.ctl);
@@ -93,6 +97,8 @@ export class Supervisor {
   private readonly persistLog: TextLog | undefined;
   /** The boot images `create` was given (kernel=@FILE), kept while the supervisor runs. */
   private readonly uploads: UploadStore;
+  /** The system is halted (`halt`): every VM's harts hold, and a VM that starts meanwhile starts held. */
+  private halted = false;
 
   constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.current = plan;
@@ -160,6 +166,10 @@ export class Supervisor {
 
   /** Start every autostart VM (safety first, then realtime, then general; description order within). */
   async up(): Promise<UpResult[]> {
+    for (const r of this.vms.values()) {
+      const port = r.plan.debug?.gdb;
+      if (port !== undefined) await this.gdb(r.plan.name, port).catch((e: Error) => this.events.record("fault", r.plan.name, e.message));
+    }
     const rank: Record<Criticality, number> = { safety: 0, realtime: 1, general: 2 };
     const order = [...this.vms.values()].filter((r) => r.plan.autostart).sort((a, b) => rank[a.plan.criticality] - rank[b.plan.criticality]);
     const results = await Promise.allSettled(order.map((r) => this.start(r.plan.name)));
@@ -331,10 +341,74 @@ export class Supervisor {
     return this.get(vm).consoles.attach(sink, opts);
   }
 
+  // ---- the debugger (docs/debugging.md) -------------------------------------------------
+
+  /**
+   * Open a GDB port on the VM (127.0.0.1:`port`, 0: a free one), or with undefined close
+   * it. The port stays while the VM restarts; gdb attaches to whichever thread runs it.
+   */
+  async gdb(vm: string, port: number | undefined): Promise<{ readonly vm: string; readonly port: number | null }> {
+    return this.command(vm, "gdb", [port === undefined ? "off" : String(port)], async (r) => {
+      r.gdb?.close();
+      r.gdb = undefined;
+      if (port === undefined) return { vm, port: null };
+      try {
+        r.gdb = await GdbRelay.open(port, () => this.relayLink(r), (line) => this.events.record("info", vm, line));
+      } catch (e) {
+        throw new RootosError({ kind: "DebugPort", vm, listen: `127.0.0.1:${port}`, why: errnoText(e) });
+      }
+      this.events.record("info", vm, `gdb port open on 127.0.0.1:${r.gdb.port} (gdb-multiarch -ex 'target remote :${r.gdb.port}')`, { gdbPort: r.gdb.port });
+      return { vm, port: r.gdb.port };
+    });
+  }
+
+  /** Halt the whole system: every hart of every running VM stops at an instruction boundary, its clock frozen. */
+  async halt(): Promise<SystemDebugView> {
+    this.halted = true;
+    await Promise.allSettled(this.liveThreads().map((t) => t.halt()));
+    this.events.record("command", undefined, "halt: ok", { command: "halt", args: [], ok: true });
+    return this.where();
+  }
+
+  /** Let every VM run again, together, from where the halt stopped it. */
+  async continue(): Promise<SystemDebugView> {
+    this.halted = false;
+    await Promise.allSettled(this.liveThreads().map((t) => t.continue()));
+    this.events.record("command", undefined, "continue: ok", { command: "continue", args: [], ok: true });
+    return this.where();
+  }
+
+  /** Every VM: its state and, when it runs, each hart's pc, privilege, state and satp. */
+  async where(): Promise<SystemDebugView> {
+    const vms = await Promise.all([...this.vms.values()].map(async (r) => {
+      let debug: VmDebugView | null = null;
+      try {
+        if (r.thread?.alive) debug = await r.thread.debugQuery({ what: "view" });
+      } catch { /* it ended, or has no machine yet: its state says so */ }
+      return { vm: r.plan.name, state: r.ctl.life, debug };
+    }));
+    return { halted: this.halted, vms };
+  }
+
+  async regs(vm: string, hart = 0): Promise<RegsView> {
+    return this.thread(vm).debugQuery({ what: "regs", hart });
+  }
+
+  /** `len` bytes (at most 64 KiB) at `addr`: virtual through `hart`'s MMU, or physical. */
+  async mem(vm: string, addr: bigint, len: number, physical: boolean, hart = 0): Promise<MemView> {
+    if (!(len >= 1 && len <= 65536)) throw new RootosError({ kind: "BadArgument", command: "mem", argument: String(len), why: "a length is 1 to 65536 bytes" });
+    return this.thread(vm).debugQuery({ what: "mem", addr, len, physical, hart });
+  }
+
+  async translate(vm: string, va: bigint, hart = 0): Promise<TranslateView> {
+    return this.thread(vm).debugQuery({ what: "translate", va, hart });
+  }
+
   /** Stop every VM (hard), cancel pending restarts, close the event log. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const r of this.vms.values()) { r.gdb?.close(); r.gdb = undefined; }
     this.events.record("info", undefined, "supervisor shutting down: stopping every VM");
     const ends: Promise<unknown>[] = [];
     for (const r of this.vms.values()) {
@@ -468,6 +542,24 @@ export class Supervisor {
       r.thread?.portInput(port!, new TextEncoder().encode(`${line}\n`));
     }, (bundle) => this.upgradeFromPort(r, port!, bundle));
     return r;
+  }
+
+  private liveThreads(): VmThread[] {
+    return [...this.vms.values()].flatMap((r) => (r.thread?.alive ? [r.thread] : []));
+  }
+
+  /** The VM's running thread, for a debugger's look; DebugRefused when it has none. */
+  private thread(vm: string): VmThread {
+    const r = this.get(vm);
+    if (!r.thread?.alive) throw new RootosError({ kind: "DebugRefused", vm, why: `it is ${r.ctl.life}: there is nothing to look at (start it)` });
+    return r.thread;
+  }
+
+  /** The GDB port's way into the VM's thread of the moment. */
+  private relayLink(r: VmRuntime): RelayLink | undefined {
+    const t = r.thread;
+    if (!t?.alive) return undefined;
+    return { open: () => t.gdbOpen(), input: (b) => t.gdbInput(b), close: () => t.gdbClose() };
   }
 
   private get(vm: string): VmRuntime {
@@ -633,6 +725,7 @@ export class Supervisor {
       machine: workerMachineConfig(r.plan, images),
       devices: r.plan.devices,
       nicPorts: [...r.nics.ports],
+      debug: { holdFirst: r.plan.debug?.hold ?? false, halted: this.halted },
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
@@ -648,9 +741,14 @@ export class Supervisor {
       },
       deviceLog: (line) => { if (r.thread === thread) this.events.record("fault", vm, `device: ${line}`, { fault: "device" }); },
       reset: (by) => { if (r.thread === thread) this.fire(r, { kind: "reset", by }); },
+      gdbOutput: (bytes) => { if (r.thread === thread) r.gdb?.output(bytes); },
+      gdbEnded: () => { if (r.thread === thread) r.gdb?.endSession(); },
+      still: (on) => { if (r.thread === thread) this.fire(r, { kind: "held", on }); },
+      monitor: (line) => (this.opts.monitor ? this.opts.monitor(line) : Promise.reject(new Error("no RootOS command line here"))),
       end: (end) => {
         if (r.thread !== thread) return;
         r.thread = undefined;
+        r.gdb?.endSession();
         r.lastStats = ("stats" in end ? end.stats : undefined) ?? thread.lastStats ?? r.lastStats;
         this.fire(r, { kind: "ended", end });
       },

@@ -9,6 +9,7 @@ import type { BootImages, BootTrust, VerifiedBoot } from "./boot-images.js";
 import type { VmState } from "./lifecycle.js";
 import type { WorkerStats } from "./protocol.js";
 import type { WatchdogState } from "./watchdog.js";
+import type { VmDebugView } from "../../debug/vm-debug.js";
 
 export interface SupervisorOptions {
   /** The event log file; null keeps it in memory only; default defaultEventLogPath(). */
@@ -34,6 +35,14 @@ export interface SupervisorOptions {
   readonly upgradeRestartDelayMs?: number;
   /** Quiet time that ends a bundle on an upgrade port (default 1 s). */
   readonly upgradePortGapMs?: number;
+  /** gdb's `monitor CMD` on a VM's port: run a RootOS shell command line, its output as text. */
+  readonly monitor?: (line: string) => Promise<string>;
+}
+
+/** `where`, `halt`, `continue`: the system's debug state, every VM's harts. */
+export interface SystemDebugView {
+  readonly halted: boolean;
+  readonly vms: readonly { readonly vm: string; readonly state: VmState; readonly debug: VmDebugView | null }[];
 }
 
 /** An upgrade that was installed: the target restarts from `slot` on trial. */

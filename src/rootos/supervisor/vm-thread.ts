@@ -8,7 +8,7 @@ import { type MessagePort, Worker } from "node:worker_threads";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
 import type { Throttle } from "../plan/index.js";
-import type { FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
+import type { DebugAnswers, DebugQuery, FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
 
 /** How a VM's thread ended. */
 export type VmEnd =
@@ -33,6 +33,14 @@ export interface VmThreadEvents {
   reset(by: "guest" | "host"): void;
   /** The thread is gone; called exactly once. */
   end(end: VmEnd): void;
+  /** Bytes from the VM's GDB stub for the attached debugger. */
+  gdbOutput?(bytes: Uint8Array): void;
+  /** The stub ended the debugger's session. */
+  gdbEnded?(): void;
+  /** The VM became still (gdb or the halt holds it) or runs again. */
+  still?(on: boolean): void;
+  /** gdb's `monitor CMD`: a RootOS command's output (a rejection: its error). */
+  monitor?(command: string): Promise<string>;
 }
 
 export interface VmThreadOptions {
@@ -45,7 +53,7 @@ export interface VmThreadOptions {
 /** The worker script: compiled beside this file. */
 export const VM_WORKER_URL = new URL("./vm-worker.js", import.meta.url);
 
-type Pending = { resolve(s: WorkerStats): void; reject(e: Error): void; what: string };
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; what: string };
 
 export class VmThread {
   private readonly worker: Worker;
@@ -57,6 +65,8 @@ export class VmThread {
   private killReason: string | undefined;
   private readonly endWaiters: ((e: VmEnd) => void)[] = [];
   private killTimer: NodeJS.Timeout | undefined;
+  /** The thread's poke cell (WorkerInit.poke): set after a message that should end the slice under way. */
+  private readonly poke = new Int32Array(new SharedArrayBuffer(4));
 
   /** `transfer`: the image buffers and MessagePorts in `init`, moved into the thread rather than copied. */
   constructor(
@@ -66,7 +76,7 @@ export class VmThread {
     transfer: (ArrayBuffer | MessagePort)[] = [],
     private readonly opts: VmThreadOptions = {},
   ) {
-    this.worker = new Worker(opts.workerUrl ?? VM_WORKER_URL, { workerData: init, transferList: transfer, name: `vm ${vm}`, stdout: false, stderr: false });
+    this.worker = new Worker(opts.workerUrl ?? VM_WORKER_URL, { workerData: { ...init, poke: this.poke }, transferList: transfer, name: `vm ${vm}`, stdout: false, stderr: false });
     this.worker.on("message", (m: FromWorker) => this.onMessage(m));
     this.worker.on("error", (e) => this.end({ kind: "crash", message: `its thread died: ${e?.message ?? String(e)}`, beforeStart: !this.started }));
     this.worker.on("exit", (code) => {
@@ -96,10 +106,21 @@ export class VmThread {
     return this.request("reset", (id) => ({ type: "reset", id, ...(machine ? { machine } : {}) }), transfer);
   }
 
+  /** gdb connected to the VM's port: resolves when its stub is there; rejects (BadArgument-worthy text) when refused. */
+  gdbOpen(): Promise<void> { return this.ask<void>("gdb-open", (id) => ({ type: "gdb-open", id })); }
+  gdbInput(bytes: Uint8Array): void { this.send({ type: "gdb-input", bytes }, true); }
+  gdbClose(): void { this.send({ type: "gdb-close" }, true); }
+  /** The system's halt: resolves once the VM will run no instruction more (the slice under way ends within a turn). */
+  halt(): Promise<void> { return this.ask<void>("halt", (id) => ({ type: "halt", id })); }
+  continue(): Promise<void> { return this.ask<void>("continue", (id) => ({ type: "continue", id })); }
+  debugQuery<Q extends DebugQuery>(query: Q): Promise<DebugAnswers[Q["what"]]> {
+    return this.ask(query.what, (id) => ({ type: "debug-query", id, query }));
+  }
+
   /** Hard stop: the machine stops after its current instruction; a thread that does not answer in time is terminated. */
   stop(reason: string): Promise<VmEnd> {
     if (this.ended) return Promise.resolve(this.ended);
-    this.send({ type: "stop", reason });
+    this.send({ type: "stop", reason }, true);
     this.killTimer ??= setTimeout(() => this.kill(`${reason} (the thread did not stop in time: terminated)`), this.opts.stopGraceMs ?? 2000);
     return this.whenEnded();
   }
@@ -118,17 +139,24 @@ export class VmThread {
   }
 
   private request(what: string, make: (id: number) => ToWorker, transfer: readonly ArrayBuffer[] = []): Promise<WorkerStats> {
+    return this.ask<WorkerStats>(what, make, transfer);
+  }
+
+  /** A request answered by `reply` (stats) or `answer` (a value, or a refusal: DebugRefused). */
+  private ask<T>(what: string, make: (id: number) => ToWorker, transfer: readonly ArrayBuffer[] = []): Promise<T> {
     if (this.ended) return Promise.reject(new RootosError({ kind: "VmGone", vm: this.vm, request: what }));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, what });
-      this.send(make(id), transfer);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, what });
+      this.send(make(id), true, transfer);
     });
   }
 
-  private send(m: ToWorker, transfer: readonly ArrayBuffer[] = []): void {
+  /** Post `m` (moving `transfer`); `poke`: and end the slice under way, so it is handled within a turn, not a slice later. */
+  private send(m: ToWorker, poke = false, transfer: readonly ArrayBuffer[] = []): void {
     if (this.ended) return;
     this.worker.postMessage(m, [...transfer]);
+    if (poke) Atomics.store(this.poke, 0, 1);
   }
 
   private onMessage(m: FromWorker): void {
@@ -152,6 +180,29 @@ export class VmThread {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
         p?.resolve(m.stats);
+        return;
+      }
+      case "answer": {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.error !== undefined) p?.reject(new RootosError({ kind: "DebugRefused", vm: this.vm, why: m.error }));
+        else p?.resolve(m.value);
+        return;
+      }
+      case "gdb-output":
+        guard(() => this.events.gdbOutput?.(m.bytes));
+        return;
+      case "gdb-end":
+        guard(() => this.events.gdbEnded?.());
+        return;
+      case "still":
+        guard(() => this.events.still?.(m.on));
+        return;
+      case "monitor": {
+        const run = this.events.monitor;
+        const answer = (text: string, ok: boolean): void => this.send({ type: "monitor-reply", id: m.id, text, ok }, true);
+        if (!run) { answer("no RootOS command line here", false); return; }
+        run(m.command).then((text) => answer(text, true), (e: Error) => answer(e?.message ?? String(e), false));
         return;
       }
       case "reset":

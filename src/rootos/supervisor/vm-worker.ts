@@ -6,10 +6,14 @@
 // terminates the thread.
 //
 // Commands are handled between slices: the run loop yields to the event loop after each
-// one, so a pause takes effect before the next instruction retires.
+// one, and the RootOS pokes the slice under way to end at its next turn (RunPlan.poke),
+// so a pause, a halt or gdb's Ctrl-C takes effect within a turn. The debugger's side of
+// the VM (src/debug/vm-debug.ts: the GDB stub, halt, the looks) lives here, beside the
+// machine it reads; the RootOS keeps only the sockets.
 import { parentPort, workerData } from "node:worker_threads";
+import { DebugRefusal, VmDebug } from "../../debug/vm-debug.js";
 import { VmRunner } from "../../runner/runner.js";
-import type { FromWorker, ToWorker, WorkerInit } from "./protocol.js";
+import type { DebugQuery, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { emptyStats } from "./vm-thread.js";
 
 async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Promise<void> {
@@ -17,6 +21,34 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
   let runner: VmRunner | undefined;
   // Commands that come before the devices are open wait for the runner.
   const early: ToWorker[] = [];
+  const monitors = new Map<number, { resolve(text: string): void; reject(e: Error): void }>();
+  let nextMonitor = 1;
+  const debug = new VmDebug({
+    gdbOutput: (bytes) => port.postMessage({ type: "gdb-output", bytes } satisfies FromWorker, [bytes.buffer as ArrayBuffer]),
+    gdbEnded: () => post({ type: "gdb-end" }),
+    still: (on) => post({ type: "still", on }),
+    monitor: (command) => new Promise((resolve, reject) => {
+      const id = nextMonitor++;
+      monitors.set(id, { resolve, reject });
+      post({ type: "monitor", id, command });
+    }),
+  }, init.debug);
+  const answer = (id: number, f: () => unknown): void => {
+    try {
+      post({ type: "answer", id, value: f() });
+    } catch (e) {
+      if (!(e instanceof DebugRefusal)) throw e;
+      post({ type: "answer", id, error: e.message });
+    }
+  };
+  const query = (q: DebugQuery): unknown => {
+    switch (q.what) {
+      case "view": return debug.view();
+      case "regs": return debug.regs(q.hart);
+      case "mem": return debug.mem(q.addr, q.len, q.physical, q.hart);
+      case "translate": return debug.translate(q.va, q.hart);
+    }
+  };
   const handle = (m: ToWorker): void => {
     if (!runner) { early.push(m); return; }
     const reply = (id: number) => post({ type: "reply", id, stats: runner!.stats() });
@@ -30,6 +62,18 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
       case "stats": reply(m.id); return;
       case "reset": runner.reset(m.machine); reply(m.id); return;
       case "stop": runner.stop(m.reason); return;
+      case "gdb-open": { const refused = debug.gdbOpen(); post({ type: "answer", id: m.id, ...(refused ? { error: refused } : {}) }); return; }
+      case "gdb-input": debug.gdbInput(m.bytes); return;
+      case "gdb-close": debug.gdbClose(); return;
+      case "halt": debug.halt(); post({ type: "answer", id: m.id }); return;
+      case "continue": debug.continue(); post({ type: "answer", id: m.id }); return;
+      case "debug-query": answer(m.id, () => query(m.query)); return;
+      case "monitor-reply": {
+        const w = monitors.get(m.id);
+        monitors.delete(m.id);
+        if (m.ok) w?.resolve(m.text); else w?.reject(new Error(m.text));
+        return;
+      }
     }
   };
   port.on("message", handle);
@@ -39,7 +83,7 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
       console: (bytes) => port.postMessage({ type: "console", bytes } satisfies FromWorker, [bytes.buffer as ArrayBuffer]),
       portOutput: (p, bytes) => post({ type: "port-output", port: p, bytes }),
       deviceLog: (line) => post({ type: "device-log", line }),
-      started: (boot) => post({ type: "started", boot }),
+      started: (boot, machine) => { debug.started(machine); post({ type: "started", boot }); },
       reset: (by) => post({ type: "reset", by }),
     }, init.nicPorts);
     for (const m of early.splice(0)) handle(m);
