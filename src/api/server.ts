@@ -16,11 +16,12 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./address.js"
 import { authorize, isLoopback } from "./auth.js";
 import { checkBrowser, checkBodySize, servedNames } from "./guard.js";
 import { ApiError, errorReply } from "./errors.js";
+import { isForm, parseForm } from "./form.js";
 import { matchRoute, type HttpReply, type Route, type SocketSession } from "./routes.js";
 
 /** Request bodies are commands: small. */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** An uploaded bundle (POST /v1/vms/{vm}/upgrade); the VM's slot size bounds it further. */
+/** An uploaded bundle (POST /v1/vms/{vm}/upgrade; the VM's slot size bounds it further), or a form with files (POST /v1/vms). */
 export const MAX_UPLOAD_BYTES = 1 << 30;
 /** The largest WebSocket message taken (console input: a paste). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
@@ -91,7 +92,14 @@ async function answer(sup: Supervisor, guard: Guard, req: IncomingMessage, res: 
     const url = new URL(req.url ?? "/", "http://api");
     const { route, params } = matchRoute(req.method ?? "GET", url.pathname, false);
     const http = route as Extract<Route, { kind: "http" }>;
-    checkBodySize(req, http.body === "bytes" ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
+    const form = isForm(req.headers["content-type"]);
+    if (form && !http.files) throw new ApiError({ kind: "BadBody", why: `${http.path} takes ${http.body === "bytes" ? "the bytes themselves (application/octet-stream)" : "JSON"}, not multipart/form-data` });
+    checkBodySize(req, http.body === "bytes" || form ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
+    if (form) {
+      const { json, files } = await parseForm(await readBody(req, MAX_UPLOAD_BYTES), req.headers["content-type"]!, MAX_BODY_BYTES);
+      reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body: json, files }));
+      return;
+    }
     const body = http.body === "json" ? await readJson(req) : http.body === "bytes" ? await readBody(req, MAX_UPLOAD_BYTES) : undefined;
     reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body }));
   } catch (e) {

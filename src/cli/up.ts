@@ -3,13 +3,13 @@
 // for, start the supervisor and the management API, boot every autostart VM, then open
 // the RootOS shell, or with --headless run as a service until SIGTERM or SIGINT, which
 // shut every VM down (SysRq power-off, then hard after a time-out).
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { type ApiServer, DEFAULT_API_ADDRESS, parseApiAddress, startApi } from "../api/index.js";
 import { cachedImages } from "../images/store.js";
 import { createMissingDisks } from "../rootos/board/disks.js";
 import { DEFAULT_SYSTEM, DescriptionEditor, DescriptionError, formatIssue, parseDuration } from "../rootos/description/index.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultEventLogPath, formatLogEntry, Supervisor } from "../rootos/supervisor/index.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultEventLogPath, defaultStateDir, formatLogEntry, Supervisor } from "../rootos/supervisor/index.js";
 import { runWords } from "../rootos/commands/index.js";
 import { runShell, splitWords } from "../shell/shell.js";
 import { CliError, usageError } from "./cli-error.js";
@@ -78,7 +78,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   // Test hook (docs/upgrades.md): pause this many ms after each 64 KiB written to a slot, so a test can kill the RootOS mid-write.
   const slowSlots = Number(process.env.BULKHEAD_TEST_SLOW_SLOT_WRITE ?? 0);
   const sup: Supervisor = new Supervisor(plan, {
-    editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
+    editor, eventLog: values.log ?? defaultEventLogPath(), uploadDir: join(defaultStateDir(), "uploads"), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
     // gdb's `monitor CMD` on a VM's port: a shell command line.
     monitor: async (line) => (await runWords(sup, splitWords(line))).text,
   });
@@ -104,7 +104,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   for (const r of results) process.stderr.write(`bulkhead: ${r.vm}: ${r.ok ? "started" : `did not start: ${r.error}`}\n`);
 
   if (headless) await untilSignal();
-  else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(dirname(defaultEventLogPath()), "history") });
+  else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(defaultStateDir(), "history") });
   process.stderr.write("bulkhead: shutting the system down\n");
   if (headless) await shutdownAll(sup, shutdownMs);
   await server?.close();

@@ -64,7 +64,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   lifecycle("pause", "freeze a VM: no instruction retires until resume"),
   lifecycle("resume", "let a paused VM run again"),
-  lifecycle("reset", "reboot a VM cold: fresh RAM and devices from the same plan"),
+  lifecycle("reset", "reboot a VM cold: fresh RAM and devices from the same plan, its boot images read and verified again"),
   command({
     name: "throttle", help: "cap a VM's speed: instructions per µs (e.g. 50), or a share of one host core (e.g. 25%); off removes the cap",
     params: { vm: vm(), cap: cap("MIPS (50), a share of one host core (25%), or off") },
@@ -90,9 +90,9 @@ export const COMMANDS: readonly Command[] = [
     run: async (sup, a) => devicesNow(await sup.unassign(a.vm, a.device)),
   }),
   command({
-    name: "create", help: "add a VM from free cores and memory, written as in the description: create rt2 cores=1 memory=16M kernel=rt.elf firmware=none (cores=N takes N free cores); start it with start",
-    params: { name: name("the new VM's name"), spec: fields("the VM, as an entry of vms in the description (boot keys at the top: kernel=FILE)", { cores: 1, memory: "16M", kernel: "rt.elf" }) },
-    routes: [route("POST /v1/vms")],
+    name: "create", help: "add a VM from free cores and memory, written as in the description: create rt2 cores=1 memory=16M kernel=rt.elf firmware=none (cores=N takes N free cores; kernel=@FILE uploads the file from where the command runs); start it with start",
+    params: { name: name("the new VM's name"), spec: fields("the VM, as an entry of vms in the description (boot keys at the top: kernel=FILE, or kernel=@FILE to upload it)", { cores: 1, memory: "16M", kernel: "rt.elf" }, { files: true }) },
+    routes: [route("POST /v1/vms", "result")],
     async run(sup, a) {
       const info = await sup.create({ name: a.name, ...a.spec });
       return { data: info, text: formatInfo(info) };
