@@ -2,7 +2,7 @@
 // of the command table: POST /v1/vms/VM/pause, PUT .../throttle), its console, its screen
 // when it has a display, and its boot: the measured-boot digests, its A/B slots and an
 // upgrade. A refused command shows the RootOS's own message and changes nothing.
-import { api, ApiFailure } from "./api.js";
+import { api } from "./api.js";
 import { VmConsole } from "./console.js";
 import { bytes, h } from "./dom.js";
 import { VmScreen } from "./screen.js";
@@ -82,13 +82,19 @@ export class VmPanel {
   private async loadBoot(): Promise<void> {
     const vm = encodeURIComponent(this.info.name);
     const [m, slots] = await Promise.allSettled([
-      api<{ value: string; entries: { stage: string; name: string; digest: string }[] } | null>("GET", `/v1/vms/${vm}/measurements`),
+      api<{ verifiedBoot: VmInfo["verifiedBoot"]; measurements: VmInfo["measurements"] }>("GET", `/v1/vms/${vm}/measurements`),
       api<SlotsInfo>("GET", `/v1/vms/${vm}/slots`),
     ]);
-    const why = (r: PromiseRejectedResult): string => (r.reason instanceof ApiFailure || r.reason instanceof Error ? r.reason.message : String(r.reason));
-    const measured = m.status === "rejected" ? h("p", {}, why(m)) : m.value === null || m.value.entries.length === 0 ? h("p", {}, "not measured yet (the VM has not started)")
-      : h("table", { class: "digests" }, h("tbody", {}, ...m.value.entries.map((e) => h("tr", {}, h("td", {}, e.stage), h("td", {}, e.name), h("td", {}, h("code", {}, e.digest)))),
-        h("tr", {}, h("td", {}, "chained"), h("td", {}), h("td", {}, h("code", {}, m.value.value)))));
+    const why = (r: PromiseRejectedResult): string => (r.reason instanceof Error ? r.reason.message : String(r.reason));
+    let measured: HTMLElement;
+    if (m.status === "rejected") measured = h("p", {}, why(m));
+    else if (m.value.measurements === null) measured = h("p", {}, "not measured yet (the VM has not started)");
+    else {
+      const log = m.value.measurements, vb = m.value.verifiedBoot;
+      measured = h("div", {}, h("p", {}, vb ? `verified bundle ${vb.bundle} version ${vb.version}, signed by '${vb.key}'` : "unsigned images (allowed)"),
+        h("table", { class: "digests" }, h("tbody", {}, ...log.entries.map((e) => h("tr", {}, h("td", {}, e.stage), h("td", {}, h("code", {}, `sha256:${e.digest}`), h("br"), h("small", {}, e.name)))),
+          h("tr", {}, h("td", {}, "chained"), h("td", {}, h("code", {}, log.value))))));
+    }
     const file = h("input", { type: "file", "aria-label": `${this.info.name}: a signed bundle to install` });
     const upgrade = h("button", { type: "button", onclick: () => void this.upgrade(file) }, "upgrade");
     const slotView = slots.status === "rejected" ? h("p", {}, why(slots))
