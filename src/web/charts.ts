@@ -1,6 +1,5 @@
 // Live charts with uPlot, one line per VM in its colour: MIPS, interrupts per second,
-// virtio bytes per second (read and written, every device), and, for a VM whose stats
-// carry them, the real-time executive's worst jitter and its missed deadlines. Rates come
+// virtio bytes per second (read and written, every device). Rates come
 // from the difference of two samples of a counter; a counter that went down (the VM
 // started again, its thread's counters from 0) gives no point for that sample.
 import uPlot from "uplot";
@@ -17,16 +16,10 @@ interface Metric {
   readonly rate: boolean;
 }
 
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-/** The rt executive's numbers, when the VM's stats have them (stats.rt). */
-const rt = (s: VmStats, key: string): number | undefined => num((s["rt"] as Record<string, unknown> | undefined)?.[key]);
-
 const METRICS: readonly Metric[] = [
   { title: "MIPS", value: (s) => s.mips, rate: false },
   { title: "interrupts / s", value: (s) => s.interrupts, rate: true },
   { title: "virtio bytes / s", value: (s) => s.devices.reduce((n, d) => n + d.bytesRead + d.bytesWritten, 0), rate: true },
-  { title: "rt jitter, worst (µs)", value: (s) => rt(s, "jitterMaxUs"), rate: false },
-  { title: "rt deadline misses / s", value: (s) => rt(s, "misses"), rate: true },
 ];
 
 class Chart {
@@ -37,29 +30,25 @@ class Chart {
 
   constructor(private readonly metric: Metric, private readonly vms: readonly string[], private readonly width: number) {
     // The VMs' colours are named in the caption (the legend of uPlot is for a cursor this page does not use).
-    this.element = h("figure", { class: "chart", "data-points": 0, hidden: true }, h("figcaption", {}, metric.title, ...vms.flatMap((vm, i) =>
+    this.element = h("figure", { class: "chart", "data-points": 0 }, h("figcaption", {}, metric.title, ...vms.flatMap((vm, i) =>
       [" ", h("i", { class: "swatch", style: `background:${colourOf(i)}`, "aria-hidden": "true" }), ` ${vm}`])));
     this.data = [[], ...vms.map(() => [])];
   }
 
   push(t: number, stats: ReadonlyMap<string, VmStats>): void {
-    let any = false;
     const row = this.vms.map((vm) => {
       const s = stats.get(vm);
       const v = s ? this.metric.value(s) : undefined;
       if (v === undefined) return null;
-      any = true;
       if (!this.metric.rate) return v;
       const before = this.last.get(vm);
       this.last.set(vm, { t, v });
       return before && v >= before.v && t > before.t ? (v - before.v) / (t - before.t) : null;
     });
-    if (!any && this.plot === undefined) return; // nothing to show (no rt executive): stay hidden
     this.data[0]!.push(t);
     row.forEach((v, i) => this.data[i + 1]!.push(v));
     if (this.data[0]!.length > KEEP) for (const col of this.data) col.shift();
     if (this.plot === undefined) {
-      this.element.hidden = false;
       this.plot = new uPlot({
         width: this.width, height: 100, legend: { show: false }, cursor: { show: false },
         scales: { x: { time: true } },
