@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildInitramfs, DEFAULT_MODULES } from "../images/initramfs.js";
+import { fetchPackageSet } from "../images/packages.js";
 import { countModules, fetchDebianImages } from "../images/debian.js";
 import { ImagesError } from "../images/errors.js";
 import { formatBytes, type ProgressOut } from "../images/progress.js";
@@ -33,7 +34,7 @@ the host's apt is not changed), unpacked as Debian ships it, plus busybox initra
   list        what is cached: versions, sizes, paths
   path WHAT   print one path (kernel, initrd, opensbi-dynamic, opensbi-jump, uboot,
               modules, busybox, cache)
-  initramfs   build a busybox initramfs: --out FILE [--modules a,b] [--load a,b] [--init FILE]
+  initramfs   build a busybox initramfs: --out FILE [--modules a,b] [--load a,b] [--packages a,b] [--init FILE]
 
 Cache: $BULKHEAD_CACHE, else $XDG_CACHE_HOME/bulkhead, else ~/.cache/bulkhead.
 Run 'bulkhead images SUBCOMMAND --help' for a subcommand's options.
@@ -80,7 +81,7 @@ Print the absolute path of one cached image, for scripts:
   -h, --help  this text
 `;
 
-const INITRAMFS_HELP = `usage: bulkhead images initramfs --out FILE [--modules a,b] [--load a,b] [--init FILE]
+const INITRAMFS_HELP = `usage: bulkhead images initramfs --out FILE [--modules a,b] [--load a,b] [--packages a,b] [--init FILE]
 
 Build a busybox initramfs from the fetched images: busybox-static with applet links,
 /dev/console, the modules with their dependencies (modules.dep, and soft dependencies
@@ -96,6 +97,10 @@ on the console.
   --modules LIST   comma-separated modules to carry (default: ${DEFAULT_MODULES.join(",")};
                    '' for none)
   --load LIST      modules to carry and load at boot whatever the devices
+  --packages LIST  Debian packages to carry (nftables,iproute2): apt resolves their
+                   dependencies in the private apt state of 'images fetch', and each
+                   package is unpacked as Debian ships it (no maintainer scripts; its
+                   documentation left out); cached by the set of versions apt chose
   --init FILE      use FILE as /init instead of the default script
   -h, --help       this text
 `;
@@ -129,7 +134,7 @@ export async function runImages(
       case "fetch": return await fetch(rest, io);
       case "list": return list(rest, io);
       case "path": return path(rest, io);
-      case "initramfs": return initramfs(rest, io);
+      case "initramfs": return await initramfs(rest, io);
       case "-h": case "--help": case "help":
         io.out.write(HELP);
         return 0;
@@ -261,9 +266,10 @@ function path(args: readonly string[], io: ImagesIo): number {
   return 0;
 }
 
-function initramfs(args: readonly string[], io: ImagesIo): number {
+async function initramfs(args: readonly string[], io: ImagesIo): Promise<number> {
   const r = parse(args, {
     out: { type: "string", short: "o" }, modules: { type: "string" }, load: { type: "string" }, init: { type: "string" },
+    packages: { type: "string" },
   },
     INITRAMFS_HELP, io);
   if (r === undefined) return 0;
@@ -279,13 +285,18 @@ function initramfs(args: readonly string[], io: ImagesIo): number {
     if (!existsSync(initArg)) throw new ImagesCliError(`--init ${initArg}: no such file`, 1);
     init = readFileSync(initArg, "utf8");
   }
+  const packagesArg = r.values.packages as string | undefined;
   const images = cachedImages(cacheRoot(io.env));
+  const set = packagesArg === undefined ? undefined
+    : await fetchPackageSet({ names: names(packagesArg), cache: cacheRoot(io.env), env: io.env, out: io.err });
   const gzip = out.endsWith(".gz");
   const buf = buildInitramfs({
     busybox: images.busybox, modulesDir: images.modulesDir, modules, load, gzip, ...(init !== undefined ? { init } : {}),
+    ...(set !== undefined ? { packages: set.root } : {}),
   });
   writeFileSync(out, buf);
   io.out.write(`${out}: ${formatBytes(buf.length)}${gzip ? " gzipped" : ""} newc, kernel ${images.kernelVersion}, ` +
-    `modules: ${modules.length ? modules.join(" ") : "none"}${load.length ? `, loaded at boot: ${load.join(" ")}` : ""}${init !== undefined ? `, /init from ${initArg}` : ""}\n`);
+    `modules: ${modules.length ? modules.join(" ") : "none"}` +
+    `${set !== undefined ? `, packages: ${set.packages.map((p) => `${p.name} ${p.version}`).join(", ")}` : ""}${load.length ? `, loaded at boot: ${load.join(" ")}` : ""}${init !== undefined ? `, /init from ${initArg}` : ""}\n`);
   return 0;
 }

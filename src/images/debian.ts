@@ -13,16 +13,13 @@
 //
 // then builds the default initramfs and writes manifest.json last. Layout: store.ts.
 
-import { spawn } from "node:child_process";
-import {
-  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
-  accessSync, constants as fsc,
-} from "node:fs";
-import { delimiter, join, relative } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import {
   formatSourcesStanza, pickDebianSource, readHostSources, parseDeb822, HOST_SOURCE_FILES, type AptSource, type HostSourceFiles,
 } from "./apt-sources.js";
 import { ImagesError } from "./errors.js";
+import { findFetchTools, HostRunner } from "./host-tools.js";
 import { buildInitramfs, DEFAULT_MODULES, defaultInitDigest } from "./initramfs.js";
 import { Progress, formatBytes, type ProgressOut, type Step } from "./progress.js";
 import {
@@ -81,7 +78,7 @@ export async function fetchDebianImages(opts: FetchOptions = {}): Promise<FetchR
   }
 
   const tools = findFetchTools(env);
-  const runner = new Runner(env, opts.verbose === true, progress.tty);
+  const runner = new HostRunner(env, opts.verbose === true, progress.tty);
 
   // Start clean, keeping apt's lists (apt refreshes them incrementally).
   for (const p of [layout.manifest, layout.initrd, layout.debs, layout.pkgs]) rmSync(p, { recursive: true, force: true });
@@ -253,7 +250,7 @@ Acquire::Languages "none";
 
 interface PackageInfo { version: string; size: number; depends?: string }
 
-async function showPackages(runner: Runner, step: Step, aptCache: string, conf: string, names: readonly string[]) {
+async function showPackages(runner: HostRunner, step: Step, aptCache: string, conf: string, names: readonly string[]) {
   let out: string;
   try {
     out = await runner.run(step, aptCache, ["-c", conf, "show", "--no-all-versions", ...names]);
@@ -320,74 +317,4 @@ function dirBytes(dir: string): number {
     }
   } catch { /* not created yet */ }
   return n;
-}
-
-// ---- host tools
-
-export interface FetchTools { aptGet: string; aptCache: string; dpkgDeb: string; depmod: string }
-
-/** Look up an executable in PATH, then the sbin directories (depmod lives in /sbin, often not on a user's PATH). */
-export function findTool(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = [...(env.PATH ?? "").split(delimiter).filter((d) => d), "/usr/sbin", "/sbin"];
-  for (const d of dirs) {
-    const p = join(d, name);
-    try {
-      accessSync(p, fsc.X_OK);
-      if (statSync(p).isFile()) return p;
-    } catch { /* next */ }
-  }
-  return undefined;
-}
-
-/** All host tools `fetch` needs, checked before any download. */
-export function findFetchTools(env: NodeJS.ProcessEnv = process.env): FetchTools {
-  const aptGet = findTool("apt-get", env);
-  const aptCache = findTool("apt-cache", env);
-  if (aptGet === undefined || aptCache === undefined) throw new ImagesError({ kind: "NoApt" });
-  const dpkgDeb = findTool("dpkg-deb", env);
-  if (dpkgDeb === undefined) throw new ImagesError({ kind: "ToolMissing", tool: "dpkg-deb", pkg: "dpkg" });
-  const depmod = findTool("depmod", env);
-  if (depmod === undefined) throw new ImagesError({ kind: "ToolMissing", tool: "depmod", pkg: "kmod" });
-  return { aptGet, aptCache, dpkgDeb, depmod };
-}
-
-/** Runs host commands, feeding their output to the current step on a terminal. */
-class Runner {
-  constructor(private readonly env: NodeJS.ProcessEnv, private readonly verbose: boolean, private readonly tty: boolean) {}
-
-  run(step: Step, cmd: string, args: string[], o: { cwd?: string; quietUpdates?: boolean } = {}): Promise<string> {
-    const shown = `${cmd.slice(cmd.lastIndexOf("/") + 1)} ${args.join(" ")}`;
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, {
-        cwd: o.cwd, env: { ...this.env, LC_ALL: "C", DEBIAN_FRONTEND: "noninteractive" }, stdio: ["ignore", "pipe", "pipe"],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      const started = Date.now();
-      const tick = this.tty && !o.quietUpdates
-        ? setInterval(() => step.update(`${((Date.now() - started) / 1000).toFixed(0)} s`), 500) : undefined;
-      child.stdout.on("data", (b: Buffer) => {
-        out.push(b);
-        if (this.verbose) process.stderr.write(b);
-      });
-      child.stderr.on("data", (b: Buffer) => {
-        err.push(b);
-        if (this.verbose) process.stderr.write(b);
-      });
-      child.on("error", (e) => {
-        if (tick) clearInterval(tick);
-        step.fail();
-        reject(new ImagesError({ kind: "CommandFailed", command: shown, status: null, output: e.message }));
-      });
-      child.on("close", (status) => {
-        if (tick) clearInterval(tick);
-        const stdout = Buffer.concat(out).toString("utf8");
-        if (status === 0) return resolve(stdout);
-        step.fail();
-        const text = (Buffer.concat(err).toString("utf8") + "\n" + stdout).split("\n")
-          .filter((l) => /^(E:|W:|dpkg-deb|depmod)/.test(l) || l.toLowerCase().includes("error"));
-        reject(new ImagesError({ kind: "CommandFailed", command: shown, status, output: text.slice(-4).join(" | ") }));
-      });
-    });
-  }
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { findTool } from "./debian.js";
+import { findTool } from "./host-tools.js";
 import { extlinuxConf, writeDiskImage, type DiskImageLayout } from "./disk-image.js";
 import { ImagesError } from "./errors.js";
 

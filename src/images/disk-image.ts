@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { findTool } from "./debian.js";
+import { findTool } from "./host-tools.js";
 import { ImagesError } from "./errors.js";
 import { buildGpt, type GptPartition, LEGACY_BIOS_BOOTABLE } from "./gpt.js";
 

@@ -10,6 +10,7 @@ export type ImagesErrorInfo =
   | { kind: "NoDebianSource"; looked: string[] }
   | { kind: "NoRiscv64"; mirror: string }
   | { kind: "PackageMissing"; pkg: string }
+  | { kind: "BadPackageName"; name: string; why: string }
   | { kind: "CommandFailed"; command: string; status: number | null; output: string }
   | { kind: "UnexpectedPackage"; pkg: string; detail: string }
   | { kind: "UnknownModule"; module: string; modulesDir: string }
@@ -44,6 +45,9 @@ function describe(e: ImagesErrorInfo): string {
     case "PackageMissing":
       return `package ${e.pkg} is not in the riscv64 package lists of stable: run ./bin/bulkhead images fetch --force ` +
         "to refresh them; if it persists the mirror is incomplete";
+    case "BadPackageName":
+      return e.name === "" ? `no Debian package named: ${e.why} (as in --packages nftables,iproute2)`
+        : `bad Debian package name '${e.name}': ${e.why} (as in --packages nftables,iproute2)`;
     case "CommandFailed":
       return `${e.command} failed (${e.status === null ? "killed" : `exit ${e.status}`})` +
         (e.output ? `: ${e.output}` : "");

@@ -7,6 +7,8 @@ export { ImagesError, type ImagesErrorInfo } from "./errors.js";
 export { cachedImages, cacheRoot, debianLayout, readManifest, type CachedImages, type Manifest } from "./store.js";
 export { fetchDebianImages, type FetchOptions, type FetchResult } from "./debian.js";
 export { ensureImages } from "./ensure.js";
+export { ensureBuiltInitramfs, type InitramfsSpec } from "./built-initramfs.js";
+export { fetchPackageSet, type PackageSet } from "./packages.js";
 export {
   buildInitramfs, defaultInit, DEFAULT_MODULES, INIT_BANNER, RUN_DONE_PREFIX,
   type InitramfsOptions, type InitramfsFile,

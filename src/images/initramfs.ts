@@ -12,6 +12,9 @@
 //                                  modules.dep and modules.alias trimmed to them, so
 //                                  busybox modprobe (and the kernel's requests) work
 //   /etc/bulkhead/modules          modules to insmod at boot: absolute paths, in order
+//   /usr/..., /lib -> usr/lib      with Debian packages (packages.ts): their unpacked root,
+//                                  merged-/usr as Debian lays it out; the modules then sit
+//                                  in /usr/lib/modules, reached through /lib
 //   /sbin/bulkhead-uevent          the device links udev would make (/dev/virtio-ports/NAME),
 //                                  run by the default /init and by busybox uevent
 //
@@ -23,6 +26,7 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { CpioWriter } from "./cpio.js";
+import { addTree } from "./packages.js";
 import { readModuleIndex, resolveModules, trimModulesAlias, trimModulesDep, type KernelModule } from "./modules.js";
 
 /** First line the default /init prints; tests and `bulkhead run` look for it. */
@@ -100,6 +104,8 @@ export interface InitramfsOptions {
   /** the /init script text; default: `defaultInit()` */
   init?: string;
   extraFiles?: readonly InitramfsFile[];
+  /** an unpacked root of Debian packages (packages.ts: fetchPackageSet) to carry */
+  packages?: string;
   /** gzip the archive (Debian's kernel accepts both) */
   gzip?: boolean;
 }
@@ -127,7 +133,8 @@ export interface InitramfsOptions {
 export function defaultInit(): string {
   return `#!/bin/sh
 # /init of a bulkhead initramfs (src/images/initramfs.ts).
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+# /usr first: Debian's programs, where an image carries them, before busybox's applets.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -219,6 +226,10 @@ export function buildInitramfs(opts: InitramfsOptions): Buffer {
     w.dir(d, d === "tmp" ? 0o1777 : d === "root" ? 0o700 : 0o755);
   }
   w.charDevice("dev/console", 5, 1, 0o600);
+  if (opts.packages !== undefined) {
+    addTree(w, opts.packages);
+    w.symlink("lib", "usr/lib");
+  }
 
   const busybox = typeof opts.busybox === "string" ? readFileSync(opts.busybox) : opts.busybox;
   w.file("bin/busybox", busybox, 0o755);
@@ -232,7 +243,7 @@ export function buildInitramfs(opts: InitramfsOptions): Buffer {
     if (opts.modulesDir === undefined) throw new TypeError("buildInitramfs: modules given without modulesDir");
     const index = readModuleIndex(opts.modulesDir);
     const chosen = resolveModules(index, modules);
-    const root = `lib/modules/${basename(opts.modulesDir)}`;
+    const root = `${opts.packages !== undefined ? "usr/lib" : "lib"}/modules/${basename(opts.modulesDir)}`;
     for (const m of chosen) w.file(`${root}/${m.path}`, readFileSync(join(opts.modulesDir, m.path)), 0o644);
     w.file(`${root}/modules.dep`, trimModulesDep(index, chosen));
     w.file(`${root}/modules.alias`, trimModulesAlias(index, chosen));

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { findTool } from "../../src/images/debian.js";
+import { findTool } from "../../src/images/host-tools.js";
 import { describeRun, ensureImages, runBulkhead } from "../support/bulkhead.js";
 
 const TIMEOUT_MS = 120_000;

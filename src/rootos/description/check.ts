@@ -29,6 +29,8 @@ export interface CheckEnv {
   probe(path: string): Probe;
   /** Debian's cached images, or why they are missing; undefined when the description names none. */
   readonly debian?: CachedImages | { readonly error: string };
+  /** The initramfs images built for `initrd: { debian: [...] }` by their ref: the file, or why it could not be built. */
+  readonly initramfs?: ReadonlyMap<string, string | { readonly error: string }>;
   /** The GPT of an existing disk image, or why it has none; default: every image is unpartitioned. */
   gpt?(path: string): GptTable | { readonly error: string };
   /** A signed bundle's manifest (unverified), or why it cannot be read; default: peekBundle(). */
@@ -125,6 +127,11 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
   const checkFile = (ref: Draft<FileRef> | undefined, what: string, path: Path): void => {
     if (ref?.kind === "debian") {
       if (env.debian && "error" in env.debian) report(path, { kind: "DebianImages", ref: ref.ref ?? "", message: env.debian.error });
+      return;
+    }
+    if (ref?.kind === "initramfs") {
+      const built = env.initramfs?.get(ref.ref ?? "");
+      if (built !== undefined && typeof built !== "string") report(path, { kind: "DebianImages", ref: ref.ref ?? "", message: built.error });
       return;
     }
     if (ref?.path === undefined) return;

@@ -11,7 +11,7 @@ import type { Criticality, RestartCause, Timing, WatchdogAction } from "../plan/
 import type { PathSegment, Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
 import {
-  DEBIAN_IMAGES, type BootDescription, type DebianImage, type DeviceDescription, type Draft, type FileRef,
+  DEBIAN_IMAGES, type BootDescription, type DebianImage, type DeviceDescription, type Draft, type FileRef, type InitramfsRef,
   type SystemDescription, type UnsignedPolicy, type VmDescription,
 } from "./types.js";
 
@@ -62,7 +62,7 @@ class Converter {
     return typeof v === "string" ? parseDuration(v) : undefined;
   }
 
-  file(v: unknown, path: Path): FileRef | undefined {
+  file(v: unknown, path: Path): Exclude<FileRef, InitramfsRef> | undefined {
     if (typeof v !== "string" || v === "") return undefined;
     if (v.startsWith("debian:")) {
       const image = v.slice("debian:".length);
@@ -277,11 +277,26 @@ function convertBoot(c: Converter, b: Obj, at: Path): Draft<BootDescription> {
   return defined({
     kind: "kernel" as const,
     kernel: c.file(b.kernel, [...at, "kernel"]),
-    initrd: b.initrd === undefined ? undefined : c.file(b.initrd, [...at, "initrd"]),
+    initrd: b.initrd === undefined ? undefined
+      : isObj(b.initrd) ? builtInitramfs(b.initrd) : c.file(b.initrd, [...at, "initrd"]),
     append: str(b.append),
     firmware: fw === undefined || fw === "builtin" ? "builtin" as const : fw === "none" ? "none" as const : c.file(fw, [...at, "firmware"]),
     unsigned,
   });
+}
+
+/** `initrd: { debian, modules, load }`; the schema has checked the names. */
+function builtInitramfs(o: Obj): InitramfsRef {
+  const names = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
+  const packages = [...new Set(names(o.debian))].sort();
+  const modules = o.modules === undefined ? undefined : names(o.modules);
+  const load = names(o.load);
+  const parts = [
+    ...(packages.length ? [`debian: ${packages.join(", ")}`] : []),
+    ...(modules !== undefined ? [`modules: ${modules.join(", ") || "none"}`] : []),
+    ...(load.length ? [`load: ${load.join(", ")}`] : []),
+  ];
+  return { kind: "initramfs", ref: `initramfs(${parts.join("; ")})`, packages, ...(modules !== undefined ? { modules } : {}), load };
 }
 
 function convertDevice(c: Converter, d: Obj, at: Path): Draft<DeviceDescription> | undefined {

@@ -369,6 +369,24 @@ test("Debian's images are asked for only when named, and a failure to get them i
   ]);
 });
 
+test("an initrd built from Debian's packages: built once per distinct content, its path in the plan, a failure an issue at its key", async () => {
+  const built: string[] = [];
+  const yaml = (initrd: string) => `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: "debian:kernel", initrd: ${initrd} }\n`;
+  const { plan } = await s.load(yaml("{ debian: [nftables, libc6], load: [nf_tables] }"),
+    { buildInitramfs: async (ref) => { built.push(ref.ref); assert.deepEqual([ref.packages, ref.modules, ref.load], [["libc6", "nftables"], undefined, ["nf_tables"]]); return s.debian.initrd; } });
+  assert.deepEqual(built, ["initramfs(debian: libc6, nftables; load: nf_tables)"]);
+  const boot = plan.vms[0]!.boot;
+  assert.equal(boot.mode === "direct" ? boot.initrd?.path : undefined, s.debian.initrd);
+  const issues = await s.issues(yaml("{ debian: [nftables], modules: [nf_tablez] }"),
+    { buildInitramfs: async () => { throw new Error("kernel module 'nf_tablez' is not in modules.dep"); } });
+  assert.deepEqual(issues.map((i) => [i.path, i.message]), [
+    ["vms[0].boot.initrd", "initramfs(debian: nftables; modules: nf_tablez) is not available: kernel module 'nf_tablez' is not in modules.dep"],
+  ]);
+  const bad = await s.issues(yaml("{ debian: ['-o=Dir::Etc=/'] }"), { buildInitramfs: async () => assert.fail("not built") });
+  assert.equal(bad.length, 1);
+  assert.deepEqual([bad[0]!.path, bad[0]!.message], ["vms[0].boot.initrd.debian[0]", "'-o=Dir::Etc=/' is not a Debian package name (lower-case letters, digits, '+', '-' and '.', as in nftables)"]);
+});
+
 test("the schema, the reference page and the examples agree: every key is documented, every example names the schema", async () => {
   const { readFileSync, readdirSync } = await import("node:fs");
   const root = new URL("../../../../", import.meta.url);

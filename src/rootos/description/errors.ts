@@ -75,7 +75,7 @@ export type Problem =
   | { readonly kind: "PersistIsSlots"; readonly partition: string };
 
 /** Formats the schema names (its definitions), for BadFormat. */
-export type Format = "size" | "duration" | "name" | "portHost" | "mac" | "percent" | "offset" | "file";
+export type Format = "size" | "duration" | "name" | "portHost" | "mac" | "percent" | "offset" | "file" | "debianPackage" | "kernelModule";
 
 const FORMAT_TEXT: Record<Format, string> = {
   size: "is not a size with a unit (write e.g. 512M or 2G)",
@@ -86,6 +86,8 @@ const FORMAT_TEXT: Record<Format, string> = {
   percent: "is not a percentage (write e.g. 25%)",
   offset: "is not an offset (a size such as 1G, or a number such as 0x4000_0000)",
   file: "is not a file name",
+  debianPackage: "is not a Debian package name (lower-case letters, digits, '+', '-' and '.', as in nftables)",
+  kernelModule: "is not a kernel module name (as in nf_tables)",
 };
 
 /** 0x8000_0000, as the memory map is written. */

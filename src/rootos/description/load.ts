@@ -17,7 +17,7 @@ import { convertDescription } from "./convert.js";
 import { DescriptionError, describe, formatPath, type DescriptionIssue, type PathSegment } from "./errors.js";
 import { parseYaml, type ParsedYaml, type RawIssue } from "./parse.js";
 import { checkShape } from "./shape.js";
-import type { Draft, SystemDescription } from "./types.js";
+import type { Draft, InitramfsRef, SystemDescription } from "./types.js";
 
 /** The system `bulkhead up` and `bulkhead validate` use when given no file. */
 export const DEFAULT_SYSTEM = fileURLToPath(new URL("../../../../examples/mixed-criticality.yaml", import.meta.url));
@@ -28,6 +28,11 @@ export interface LoadOptions {
    * Default: src/images ensureImages(), which fetches them on first use, as `bulkhead run` does.
    */
   readonly debianImages?: () => Promise<CachedImages>;
+  /**
+   * Builds the initramfs of an `initrd: { debian: [...] }` and returns its path. Default:
+   * src/images ensureBuiltInitramfs(), which fetches and caches what it needs.
+   */
+  readonly buildInitramfs?: (spec: InitramfsRef) => Promise<string>;
   /** What is at a host path; default: the host's file system. */
   readonly probe?: (path: string) => Probe;
   /** Whether a file is an ELF; default: reads its header (see DeriveEnv). */
@@ -95,6 +100,16 @@ export async function loadSystemData(
       debian = { error: (e as Error).message };
     }
   }
+  const initramfs = new Map<string, string | { error: string }>();
+  // Built only for a description of the right shape: building fetches packages.
+  for (const ref of shape.length === 0 ? builtInitramfsRefs(draft) : []) {
+    if (initramfs.has(ref.ref)) continue;
+    try {
+      initramfs.set(ref.ref, await (opts.buildInitramfs ?? defaultBuildInitramfs)(ref));
+    } catch (e) {
+      initramfs.set(ref.ref, { error: (e as Error).message });
+    }
+  }
   const gpts = new Map<string, { size: number; gpt: GptTable } | { error: string }>();
   const gpt = (path: string): GptTable | { error: string } => {
     let t = gpts.get(path);
@@ -102,7 +117,8 @@ export async function loadSystemData(
     return "error" in t ? t : t.gpt;
   };
   const bundles = bundleCache();
-  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, bundle: bundles.peek, ...(debian ? { debian } : {}), ...(opts.missingDisksOk ? { missingDisksOk: true } : {}) });
+  const checks = checkDescription(draft, { probe: opts.probe ?? probePath, gpt, bundle: bundles.peek, ...(debian ? { debian } : {}),
+    ...(initramfs.size ? { initramfs } : {}), ...(opts.missingDisksOk ? { missingDisksOk: true } : {}) });
   const all = [...shape, ...valueIssues, ...checks];
   if (all.length > 0) fail(all);
 
@@ -113,6 +129,7 @@ export async function loadSystemData(
   const plan = derivePlan(description, {
     ...(debian && !("error" in debian) ? { debian } : {}),
     existingImages: images,
+    initramfs: new Map([...initramfs].filter((e): e is [string, string] => typeof e[1] === "string")),
     bundles: bundles.read,
     ...(opts.isElf ? { isElf: opts.isElf } : {}),
   });
@@ -159,6 +176,19 @@ function readImageGpt(path: string): { size: number; gpt: GptTable } | { error: 
 async function defaultDebianImages(): Promise<CachedImages> {
   const images = await import("../../images/index.js");
   return images.ensureImages();
+}
+
+async function defaultBuildInitramfs(ref: InitramfsRef): Promise<string> {
+  const images = await import("../../images/index.js");
+  return images.ensureBuiltInitramfs(ref);
+}
+
+/** The `initrd: { debian: [...] }` of every VM. */
+function builtInitramfsRefs(d: Draft<SystemDescription>): InitramfsRef[] {
+  return (d.vms ?? []).flatMap((vm) => {
+    const b = vm?.boot;
+    return b?.kind === "kernel" && b.initrd?.kind === "initramfs" ? [b.initrd as InitramfsRef] : [];
+  });
 }
 
 function namesDebianImage(d: Draft<SystemDescription>): boolean {

@@ -11,10 +11,22 @@ import type { Criticality, RestartPlan, Throttle, Timing, WatchdogAction } from 
 export const DEBIAN_IMAGES = ["kernel", "initrd", "opensbi", "opensbi-jump", "uboot"] as const;
 export type DebianImage = (typeof DEBIAN_IMAGES)[number];
 
-/** A file the description names: a host file, or one of Debian's cached images. */
+/** A file the description names: a host file, one of Debian's cached images, or an initramfs built from Debian's packages. */
 export type FileRef =
   | { readonly kind: "file"; readonly ref: string; /** absolute */ readonly path: string }
-  | { readonly kind: "debian"; readonly ref: string; readonly image: DebianImage };
+  | { readonly kind: "debian"; readonly ref: string; readonly image: DebianImage }
+  | InitramfsRef;
+
+/** `initrd: { debian: [nftables], modules: [nf_tables] }`: built (and cached) by the loader, src/images/built-initramfs.ts. */
+export interface InitramfsRef {
+  readonly kind: "initramfs";
+  /** canonical text, the key the built file is found by: "initramfs(debian: nftables; modules: nf_tables)" */
+  readonly ref: string;
+  readonly packages: readonly string[];
+  /** absent: the default initramfs's modules */
+  readonly modules?: readonly string[];
+  readonly load: readonly string[];
+}
 
 export interface SystemDescription {
   /** The YAML file, absolute. */

@@ -15,6 +15,8 @@ import type { BootFile, DiskPlan, NicHost, PartitionRangePlan, SystemPlan, Upgra
 export interface DeriveEnv {
   /** Debian's cached images; needed when the description names any (debian:kernel, ...). */
   readonly debian?: CachedImages;
+  /** The initramfs images built for `initrd: { debian: [...] }`, by their ref. */
+  readonly initramfs?: ReadonlyMap<string, string>;
   /** Whether a file is an ELF (a staged boot loads a non-ELF bootloader as a flat binary). Default: reads its first bytes. */
   readonly isElf?: (path: string) => boolean;
   /** Disk images that exist already, with their GPT: partitions are where the image has them. */
@@ -38,6 +40,11 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
 
   const file = (ref: FileRef): BootFile => {
     if (ref.kind === "file") return { path: ref.path, ref: ref.ref };
+    if (ref.kind === "initramfs") {
+      const built = env.initramfs?.get(ref.ref);
+      if (built === undefined) throw new Error(`derivePlan: ${ref.ref} named but not built`);
+      return { path: built, ref: ref.ref };
+    }
     if (!env.debian) throw new Error(`derivePlan: ${ref.ref} named but no Debian images given`);
     return { path: env.debian[DEBIAN_FIELD[ref.image]], ref: ref.ref };
   };
