@@ -61,6 +61,8 @@ class Chart {
     this.element.dataset["points"] = String(this.data[0]!.length);
   }
 
+  setWidth(width: number): void { this.plot?.setSize({ width, height: 100 }); }
+
   destroy(): void { this.plot?.destroy(); }
 }
 
@@ -75,10 +77,14 @@ export class Charts {
     if (vms.join("\0") !== this.vms.join("\0")) {
       for (const c of this.charts) c.destroy();
       this.vms = vms;
-      const width = Math.max(200, this.root.clientWidth - 8);
-      this.charts = METRICS.map((m) => new Chart(m, vms, width));
+      this.charts = METRICS.map((m) => new Chart(m, vms, this.width()));
       this.root.replaceChildren(h("h2", {}, "Charts"), ...this.charts.map((c) => c.element));
     }
     for (const c of this.charts) c.push(t, stats);
   }
+
+  /** Fit the charts to the column again (the window was resized). */
+  resize(): void { for (const c of this.charts) c.setWidth(this.width()); }
+
+  private width(): number { return Math.max(200, this.root.clientWidth - 8); }
 }

@@ -115,4 +115,7 @@ async function tick(): Promise<void> {
 
 void tick();
 setInterval(() => void tick(), POLL_MS);
-window.addEventListener("resize", () => { for (const p of panels.values()) p.console.resize(); });
+window.addEventListener("resize", () => {
+  for (const p of panels.values()) p.console.resize();
+  charts.resize();
+});
