@@ -1,12 +1,14 @@
 // The board as a picture: a box per core in its VM's colour, the memory map as a bar cut
-// in proportion to each VM's range, each board device and who has it, and the RootOS
-// networks as lines between the VMs they join. Every colour also has its name in text.
+// in proportion to each VM's range, each board device and who has it, each VM's own
+// (virtio) devices, and the RootOS networks as lines between the VMs they join. Every
+// colour also has its name in text.
 import { bytes, colourOf, h } from "./dom.js";
-import type { BoardView, Owner } from "./types.js";
+import type { BoardView, Owner, VmInfo } from "./types.js";
 
 const ownerText = (o: Owner): string => (o === null ? "free" : "vm" in o ? o.vm : `RootOS: ${o.rootos}`);
 
-export function renderBoard(root: HTMLElement, board: BoardView, vms: readonly string[]): void {
+export function renderBoard(root: HTMLElement, board: BoardView, infos: readonly VmInfo[]): void {
+  const vms = infos.map((v) => v.name);
   const colour = (vm: string | null): string => (vm === null ? "var(--free)" : colourOf(vms.indexOf(vm)));
   const cores = h("ol", { class: "cores", "aria-label": "cores" }, ...board.cores.map((vm, i) =>
     h("li", { style: `background:${colour(vm)}`, title: `core ${i}: ${vm ?? "free"}` }, h("b", {}, String(i)), h("span", {}, vm ?? "free"))));
@@ -21,7 +23,9 @@ export function renderBoard(root: HTMLElement, board: BoardView, vms: readonly s
     h("h2", {}, `Board ${board.name}`),
     h("h3", {}, `${board.cores.length} cores`), cores,
     h("h3", {}, `memory ${bytes(total)} at ${board.memory.base}`), memory,
-    h("h3", {}, "devices"), devices,
+    h("h3", {}, "board devices"), devices,
+    h("h3", {}, "VM devices"), h("table", { class: "devices" }, h("tbody", {}, ...infos.flatMap((v) =>
+      v.devices.map((d, i) => h("tr", {}, h("td", {}, i === 0 ? h("b", { style: `color:${colour(v.name)}` }, v.name) : ""), h("td", {}, d)))))),
     ...(board.networks.length > 0 ? [h("h3", {}, "networks"), networks(board, vms, colour)] : []),
   );
 }

@@ -88,7 +88,7 @@ async function tick(): Promise<void> {
       const board = await api<BoardView>("GET", "/v1/board");
       boardStale = false;
       $("board-name").textContent = board.name;
-      renderBoard($("board"), board, names);
+      renderBoard($("board"), board, vms);
     }
     const stats = new Map<string, VmStats>();
     await Promise.all(vms.filter((v) => v.state === "running" || v.state === "paused" || v.state === "booting").map(async (v) => {
