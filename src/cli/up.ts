@@ -26,7 +26,8 @@ options:
   --headless           no shell: run as a service, print events as lines on stdout;
                        SIGTERM or SIGINT shuts every VM down and exits
   --api ADDR:PORT      where the management API listens (HTTP and WebSocket; default
-                       127.0.0.1:7730); --api off: no API
+                       127.0.0.1:7730), with the web dashboard at http://ADDR:PORT/
+                       (docs/dashboard.md); --api off: no API
   --token TOKEN        the API's bearer token (default: $BULKHEAD_TOKEN); required when
                        ADDR is not a loopback address
   --log FILE           the event log (JSON lines; default ${relative(process.cwd(), defaultEventLogPath()) || defaultEventLogPath()})
@@ -83,9 +84,10 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     monitor: async (line) => (await runWords(sup, splitWords(line))).text,
   });
   let server: ApiServer | undefined;
+  const token = (values.token ?? process.env["BULKHEAD_TOKEN"]) || undefined;
   if (api) {
     try {
-      server = await startApi(sup, { ...api, token: values.token ?? process.env["BULKHEAD_TOKEN"] });
+      server = await startApi(sup, { ...api, ...(token !== undefined ? { token } : {}) });
     } catch (e) {
       await sup.close();
       throw e;
@@ -98,7 +100,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
   }
   process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);
-  if (server) process.stderr.write(`bulkhead: API on http://${server.address} (bulkhead ctl --api ${server.address} COMMAND)\n`);
+  if (server) {
+    process.stderr.write(`bulkhead: API on http://${server.address} (bulkhead ctl --api ${server.address} COMMAND)\n`);
+    // The token is not printed (terminals and service logs keep what they show): the page asks for it, or takes #token=.
+    process.stderr.write(`bulkhead: dashboard on http://${server.address}/${token === undefined ? "" : " (add #token=TOKEN to the URL, or enter it in the page)"}\n`);
+  }
 
   const results = await sup.up();
   for (const r of results) process.stderr.write(`bulkhead: ${r.vm}: ${r.ok ? "started" : `did not start: ${r.error}`}\n`);

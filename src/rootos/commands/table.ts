@@ -8,6 +8,7 @@ import { RootosError } from "../supervisor/errors.js";
 import { formatLogEntry, type LogKind } from "../supervisor/event-log.js";
 import { formatThrottle } from "../../runner/pacer.js";
 import type { Supervisor, VmInfo } from "../supervisor/supervisor.js";
+import { boardView, formatBoard } from "./board.js";
 import { command, route, type Command, type CommandResult } from "./command.js";
 import {
   disasView, DISAS_MAX, formatDisas, formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
@@ -108,6 +109,13 @@ export const COMMANDS: readonly Command[] = [
     },
   }),
   aboutVm("slots", "/v1/vms/{vm}/slots", "a VM's A/B slots: which one boots, the version each holds (verified), an upgrade on trial", (sup, v) => sup.slots(v), formatSlots),
+  command({
+    name: "board", help: "the board: which VM has each core, the memory map, each board device and its owner, the networks", params: {}, routes: [route("GET /v1/board")],
+    async run(sup) {
+      const view = boardView(sup.plan);
+      return { data: view, text: formatBoard(view) };
+    },
+  }),
   command({
     name: "log", help: `the event log, newest last (the last 50 unless -n); KIND is one of ${LOG_KINDS.join(", ")}`,
     params: {
