@@ -13,11 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type WebSocket from "ws";
-import { openSocket } from "../../src/api/client.js";
-import { cli, ensureImages, freeUdpPorts, repoRoot } from "../support/bulkhead.js";
+import { openSocket, postCommand } from "../../src/api/client.js";
+import type { SlotsInfo } from "../../src/rootos/supervisor/types.js";
+import { cli, describeRun, ensureImages, freeUdpPorts, repoRoot, runBulkhead } from "../support/bulkhead.js";
 
 let dir: string;
 const ups: ChildProcess[] = [];
+let cloudUp: Up, gwUp: Up;
+let cloud: Console, gateway: Console, hmi: Console;
+let hmiIp: string;
 const sockets: WebSocket[] = [];
 
 before(async () => {
@@ -30,7 +34,16 @@ before(async () => {
     const text = readFileSync(join(repoRoot, "examples", f), "utf8").replaceAll("127.0.0.1:7101", `127.0.0.1:${a}`).replaceAll("127.0.0.1:7102", `127.0.0.1:${b}`);
     writeFileSync(join(dir, f), text.replace("../schema/", `${repoRoot}schema/`));
   }
-}, { timeout: 15 * 60_000 });
+  cloudUp = await up("cloud.yaml");
+  gwUp = await up("gateway.yaml");
+  cloud = await new Console("cloud", cloudUp).open(120_000);
+  gateway = await new Console("gateway", gwUp).open(120_000);
+  hmi = await new Console("hmi", gwUp).open(120_000);
+  await cloud.waitFor(/cloud: up/, 5 * 60_000);
+  await gateway.waitFor(/gateway: up/, 5 * 60_000);
+  hmiIp = (await hmi.waitFor(/hmi: (10\.10\.0\.\d+)\/24 from the gateway/, 5 * 60_000))[1]!;
+  await hmi.waitFor(/hmi: up/, 60_000);
+}, { timeout: 20 * 60_000 });
 
 after(async () => {
   for (const s of sockets) s.terminate();
@@ -52,7 +65,9 @@ async function freeTcpPort(): Promise<number> {
 }
 
 /** `bulkhead up --headless FILE` with its own API port, state and log. */
-async function up(file: string): Promise<{ api: string; out: () => string }> {
+interface Up { readonly api: string; out(): string }
+
+async function up(file: string): Promise<Up> {
   const api = `127.0.0.1:${await freeTcpPort()}`;
   const name = file.replace(/\.yaml$/, "");
   const child = spawn(process.execPath, [cli, "up", "--headless", "--api", api, "--log", join(dir, `${name}.events.log`), join(dir, file)], {
@@ -69,7 +84,7 @@ async function up(file: string): Promise<{ api: string; out: () => string }> {
 class Console {
   text = "";
   private ws!: WebSocket;
-  constructor(readonly vm: string, private readonly up: { api: string; out: () => string }) {}
+  constructor(readonly vm: string, private readonly up: Up) {}
 
   async open(ms: number): Promise<this> {
     const end = Date.now() + ms;
@@ -107,17 +122,7 @@ class Console {
 }
 
 test("the gateway: NAT for the HMI, the rule set's refusals, nothing in from the cloud, the RT log shipped from the persistent partition",
-  { timeout: 12 * 60_000 }, async () => {
-    const cloudUp = await up("cloud.yaml");
-    const gwUp = await up("gateway.yaml");
-    const cloud = await new Console("cloud", cloudUp).open(120_000);
-    const gateway = await new Console("gateway", gwUp).open(120_000);
-    const hmi = await new Console("hmi", gwUp).open(120_000);
-    await cloud.waitFor(/cloud: up/, 5 * 60_000);
-    await gateway.waitFor(/gateway: up/, 5 * 60_000);
-    const lease = await hmi.waitFor(/hmi: (10\.10\.0\.\d+)\/24 from the gateway/, 5 * 60_000);
-    await hmi.waitFor(/hmi: up/, 60_000);
-    const hmiIp = lease[1]!;
+  { timeout: 10 * 60_000 }, async () => {
 
     // Out through NAT: the cloud's page; the cloud sees the gateway's address, not the HMI's.
     const fetched = await hmi.run("wget -q -T 10 -O - http://198.51.100.1/");
@@ -155,4 +160,62 @@ test("the gateway: NAT for the HMI, the rule set's refusals, nothing in from the
       await new Promise((r) => setTimeout(r, 3000));
     }
     assert.match(collected, /^[1-9]\d*\s+status=0/m, `the cloud collected no rt status line: ${collected}`);
+  });
+
+/** Sign `elf` as rt's version `version` with the example's demo key, into the cloud's images. */
+async function publish(version: number, elf: string, tamper = false): Promise<void> {
+  const images = join(dir, "gateway/cloud/www/images/rt");
+  const out = join(images, `rt-v${version}.bundle`);
+  const r = await runBulkhead(["image", "sign", "--key", join(dir, "gateway/keys/demo.key"), "--target", "rt", "--version", String(version),
+    "--out", out, `kernel=${elf}`], { timeoutMs: 60_000 });
+  assert.equal(r.status, 0, describeRun("image sign", r));
+  if (tamper) {
+    const b = readFileSync(out);
+    b[b.length >> 1]! ^= 0x40; // one bit of the program: its digest no longer matches
+    writeFileSync(out, b);
+  }
+  writeFileSync(join(images, "LATEST"), `${version}\n`);
+}
+
+async function slots(): Promise<SlotsInfo> {
+  return (await postCommand({ address: gwUp.api }, ["slots", "rt"])).data as SlotsInfo;
+}
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not after ${ms} ms\n--- gateway\n${gateway.text.slice(-2000)}\n--- bulkhead up\n${gwUp.out().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+test("upgrades from the cloud: version 2 fetched by the gateway and booted; a tampered one refused with its reason; one that never kicks its watchdog rolled back",
+  { timeout: 10 * 60_000 }, async () => {
+    assert.equal((await slots()).committed, 1);
+    const executive = join(repoRoot, "guests/rt-executive/rt-executive.elf");
+
+    await publish(2, executive);
+    await gateway.waitFor(/gateway: rt version 2 handed to the RootOS: ok/, 120_000);
+    await until("version 2 committed", 120_000, async () => ((await slots()).committed === 2 ? true : undefined));
+    const v2 = await slots();
+    assert.equal(v2.slots.find((x) => x.slot === v2.active)?.version, 2);
+
+    // One bit changed: the signature does not cover it; the RootOS says so and rt runs on.
+    await publish(3, executive, true);
+    const refused = await gateway.waitFor(/gateway: rt version 3 handed to the RootOS: (error: .*)/, 120_000);
+    assert.match(refused[1]!, /digest|signature|verif/i, refused[1]);
+    assert.match(gwUp.out(), /rt .*upgrade.*(refused|digest|signature)/i);
+    assert.equal((await slots()).committed, 2);
+
+    // A program that never kicks the watchdog: booted on trial, rolled back to version 2.
+    await publish(4, join(repoRoot, "test/guests/bin/spin.elf"));
+    await gateway.waitFor(/gateway: rt version 4 handed to the RootOS: ok/, 120_000);
+    await until("version 4 rolled back", 180_000, async () => (/rollback: version 4 in slot \S+ did not come up healthy/.test(gwUp.out()) ? true : undefined));
+    const after = await until("rt running version 2 again", 120_000, async () => {
+      const s = await slots();
+      return s.trial === null && s.slots.find((x) => x.slot === s.active)?.version === 2 ? s : undefined;
+    });
+    assert.equal(after.committed, 2);
   });

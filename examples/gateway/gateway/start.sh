@@ -2,7 +2,7 @@
 # The gateway VM's start-up (examples/gateway.yaml): run by the default /init from the
 # read-only share mounted on /etc/gateway. It names the interfaces by their MACs, loads
 # the firewall (rules.nft), forwards and masquerades the internal network, serves it
-# DHCP, and starts the log shipper; then a shell on the console.
+# DHCP, and starts the log shipper and the image poller; then a shell on the console.
 set -u
 here=/etc/gateway
 . $here/net.conf
@@ -29,5 +29,6 @@ mkdir -p /var/lib/misc && touch /var/lib/misc/udhcpd.leases
 udhcpd -S $here/udhcpd.conf && echo "gateway: DHCP on lan"
 
 $here/ship-log.sh &
+$here/poll-images.sh &
 echo "gateway: up"
 exec setsid cttyhack sh
