@@ -6,23 +6,20 @@
 // collector receives the real-time executive's status lines, which the gateway read from
 // the persistent partition, read-only for it. Realtime timing: the VMs talk to each other.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import type WebSocket from "ws";
-import { openSocket, postCommand } from "../../src/api/client.js";
+import { postCommand } from "../../src/api/client.js";
 import type { SlotsInfo } from "../../src/rootos/supervisor/types.js";
-import { cli, describeRun, ensureImages, freeUdpPorts, repoRoot, runBulkhead } from "../support/bulkhead.js";
+import { describeRun, ensureImages, freeUdpPorts, repoRoot, runBulkhead } from "../support/bulkhead.js";
+import { ApiConsole, startUp, type Up } from "../support/up.js";
 
 let dir: string;
-const ups: ChildProcess[] = [];
+const ups: Up[] = [];
 let cloudUp: Up, gwUp: Up;
-let cloud: Console, gateway: Console, hmi: Console;
+let cloud: ApiConsole, gateway: ApiConsole, hmi: ApiConsole;
 let hmiIp: string;
-const sockets: WebSocket[] = [];
 
 before(async () => {
   await ensureImages();
@@ -34,11 +31,12 @@ before(async () => {
     const text = readFileSync(join(repoRoot, "examples", f), "utf8").replaceAll("127.0.0.1:7101", `127.0.0.1:${a}`).replaceAll("127.0.0.1:7102", `127.0.0.1:${b}`);
     writeFileSync(join(dir, f), text.replace("../schema/", `${repoRoot}schema/`));
   }
-  cloudUp = await up("cloud.yaml");
-  gwUp = await up("gateway.yaml");
-  cloud = await new Console("cloud", cloudUp).open(120_000);
-  gateway = await new Console("gateway", gwUp).open(120_000);
-  hmi = await new Console("hmi", gwUp).open(120_000);
+  cloudUp = await startUp(join(dir, "cloud.yaml"), dir, "cloud");
+  gwUp = await startUp(join(dir, "gateway.yaml"), dir, "gateway");
+  ups.push(cloudUp, gwUp);
+  cloud = await new ApiConsole("cloud", cloudUp).open(120_000);
+  gateway = await new ApiConsole("gateway", gwUp).open(120_000);
+  hmi = await new ApiConsole("hmi", gwUp).open(120_000);
   await cloud.waitFor(/cloud: up/, 5 * 60_000);
   await gateway.waitFor(/gateway: up/, 5 * 60_000);
   hmiIp = (await hmi.waitFor(/hmi: (10\.10\.0\.\d+)\/24 from the gateway/, 5 * 60_000))[1]!;
@@ -46,80 +44,10 @@ before(async () => {
 }, { timeout: 20 * 60_000 });
 
 after(async () => {
-  for (const s of sockets) s.terminate();
-  await Promise.all(ups.map((c) => new Promise<void>((res) => {
-    if (c.exitCode !== null || c.signalCode !== null) return res();
-    c.once("exit", () => res());
-    c.kill("SIGTERM");
-    setTimeout(() => c.kill("SIGKILL"), 20_000).unref();
-  })));
+  for (const c of [cloud, gateway, hmi]) c?.close();
+  await Promise.all(ups.map((u) => u.stop()));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function freeTcpPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((res) => s.listen(0, "127.0.0.1", res));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((res) => s.close(res));
-  return port;
-}
-
-/** `bulkhead up --headless FILE` with its own API port, state and log. */
-interface Up { readonly api: string; out(): string }
-
-async function up(file: string): Promise<Up> {
-  const api = `127.0.0.1:${await freeTcpPort()}`;
-  const name = file.replace(/\.yaml$/, "");
-  const child = spawn(process.execPath, [cli, "up", "--headless", "--api", api, "--log", join(dir, `${name}.events.log`), join(dir, file)], {
-    cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, XDG_STATE_HOME: join(dir, `${name}.state`) },
-  });
-  ups.push(child);
-  let out = "";
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => { out += d; });
-  child.stderr!.setEncoding("utf8").on("data", (d: string) => { out += d; });
-  return { api, out: () => out };
-}
-
-/** A VM's serial console over the API: what it printed, and commands typed into it. */
-class Console {
-  text = "";
-  private ws!: WebSocket;
-  constructor(readonly vm: string, private readonly up: Up) {}
-
-  async open(ms: number): Promise<this> {
-    const end = Date.now() + ms;
-    for (;;) {
-      try {
-        this.ws = await openSocket({ address: this.up.api }, `/v1/vms/${this.vm}/console`, (d) => { this.text += d.toString("latin1").replace(/\r/g, ""); });
-        sockets.push(this.ws);
-        return this;
-      } catch (e) {
-        if (Date.now() > end) throw new Error(`${this.vm}'s console did not open: ${(e as Error).message}\n${this.up.out().slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-  }
-
-  async waitFor(re: RegExp, ms: number, from = 0): Promise<RegExpMatchArray> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const m = this.text.slice(from).match(re);
-      if (m) return m;
-      if (Date.now() > end) throw new Error(`no ${re} on ${this.vm}'s console after ${ms} ms:\n${this.text.slice(-3000)}\n--- bulkhead up\n${this.up.out().slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-
-  /** Type `cmd`; resolves with what it printed up to its end marker. */
-  async run(cmd: string, ms = 60_000): Promise<string> {
-    const tag = `done-${Math.random().toString(36).slice(2, 8)}`;
-    const from = this.text.length;
-    this.ws.send(`${cmd}; echo "${tag}=$?"\n`);
-    const m = await this.waitFor(new RegExp(`\\n${tag}=(\\d+)`), ms, from);
-    const out = this.text.slice(from, from + m.index!);
-    return `${out}\nstatus=${m[1]}`;
-  }
-}
 
 test("the gateway: NAT for the HMI, the rule set's refusals, nothing in from the cloud, the RT log shipped from the persistent partition",
   { timeout: 10 * 60_000 }, async () => {
