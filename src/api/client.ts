@@ -58,6 +58,24 @@ export function routeUrl(c: Command, r: CommandRoute, given: ReadonlyMap<string,
   return q ? `${path}?${q}` : path;
 }
 
+/** GET `path`, a row's route that answers a file (a screenshot): its bytes, or an ApiError. */
+export function getFile(target: ApiTarget, path: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const req = request(`http://${target.address}${path}`, { method: "GET", headers: authHeader(target) }, (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (d: Buffer) => parts.push(d)).on("end", () => {
+        const body = Buffer.concat(parts);
+        if (res.statusCode === 200) { resolve(new Uint8Array(body)); return; }
+        let json: Record<string, unknown> | undefined;
+        try { json = JSON.parse(body.toString("utf8")) as Record<string, unknown>; } catch { /* not ours: the status says it */ }
+        reject(refused(res.statusCode ?? 0, json));
+      }).on("error", reject);
+    });
+    req.on("error", (e) => reject(notListening(target, e)));
+    req.end();
+  });
+}
+
 function post(target: ApiTarget, path: string, body: Uint8Array, contentType: string): Promise<CommandResult> {
   // node:http rather than fetch: fetch refuses ports on its "bad port" list (6000, 6667, ...).
   return new Promise((resolve, reject) => {

@@ -9,12 +9,13 @@ import type { Supervisor } from "../rootos/supervisor/supervisor.js";
 import { openStream } from "./console.js";
 import { ApiError } from "./errors.js";
 import { openEvents } from "./events.js";
+import { openScreen } from "./screen.js";
 import type { ApiRequest, SocketSession } from "./session.js";
 import { metricsText, METRICS_CONTENT_TYPE } from "./metrics.js";
 import { argsFromRequest, checkBody, WORDS_PARAMS } from "./params.js";
 
 
-export type HttpReply = { readonly json: unknown } | { readonly text: string; readonly contentType: string };
+export type HttpReply = { readonly json: unknown } | { readonly text: string | Uint8Array; readonly contentType: string };
 
 
 export type Route =
@@ -42,6 +43,7 @@ function commandRoute(c: Command, r: CommandRoute): Route {
     kind: "http", method, path: r.path, command: c.name, ...(body ? { body } : {}), ...(files ? { files } : {}),
     async handle(sup, req) {
       const res = await c.run(sup, await argsFromRequest(c, method, req) as never);
+      if (r.answer === "file") return { text: res.file!.bytes, contentType: res.file!.contentType };
       return { json: r.answer === "result" ? { data: res.data, text: res.text } : res.data };
     },
   };
@@ -59,6 +61,7 @@ export const ROUTES: readonly Route[] = [
   { kind: "http", method: "POST", path: "/v1/commands", body: "json", handle: anyCommand },
   { kind: "http", method: "GET", path: "/metrics", handle: async (sup) => ({ text: await metricsText(sup), contentType: METRICS_CONTENT_TYPE }) },
   { kind: "socket", path: "/v1/events", open: async (sup) => openEvents(sup) },
+  { kind: "socket", path: "/v1/vms/{vm}/screen", open: async (sup, req) => openScreen(sup, req.params["vm"]!) },
 ];
 
 /**

@@ -4,9 +4,10 @@
 // the RootOS command table: bytes are read here (a file where ctl runs) and sent to the
 // row's route, a stream command opens the row's WebSocket. This file parses arguments
 // and drives the terminal; the client is src/api/client.ts.
+import { writeFile } from "node:fs/promises";
 import type WebSocket from "ws";
 import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
-import { openSocket, postBytes, postCommand, postForm, routeUrl, type ApiTarget } from "../api/client.js";
+import { getFile, openSocket, postBytes, postCommand, postForm, routeUrl, type ApiTarget } from "../api/client.js";
 import { assignWords, COMMANDS, convert, paramsOf, usageOf, type Bytes, type Command } from "../rootos/commands/index.js";
 import { RootosError } from "../rootos/supervisor/errors.js";
 import { Upload } from "../rootos/supervisor/uploads.js";
@@ -106,6 +107,18 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
     for (const data of held) process.stdout.write(data);
     held = undefined;
     return session;
+  }
+  const fileRoute = c?.routes.find((r) => r.answer === "file");
+  if (c && fileRoute) {
+    // The file comes over HTTP and is written here, where the user named it (the RootOS may be on another host).
+    const given = await local(() => assignWords(c, args));
+    const to = given.get("file")?.[0];
+    given.delete("file");
+    const bytes = await getFile(opts.target, routeUrl(c, fileRoute, given));
+    if (to === undefined) throw usageError(`${c.name}: name the file to write (${usageOf(c)})`);
+    await writeFile(to, bytes);
+    process.stdout.write(opts.json ? `${JSON.stringify({ file: to, bytes: bytes.length })}\n` : `${to}: ${bytes.length} bytes\n`);
+    return 0;
   }
   const bytes = c ? paramsOf(c, "bytes")[0] : undefined;
   const files = c ? paramsOf(c, "value").find(([, p]) => p.files) : undefined;

@@ -6,6 +6,7 @@
 // changes, faults, restarts) are printed above the prompt as they happen.
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { writeFile } from "node:fs/promises";
 import { createInterface, type Interface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { COMMANDS, findCommand, paramsOf, runWords, usageOf } from "../rootos/commands/index.js";
@@ -107,7 +108,12 @@ class Shell {
       if (await this.attach(words)) return;
     } else {
       try {
-        this.say(name === "help" ? helpText(args) : (await runWords(this.sup, words)).text);
+        if (name === "help") this.say(helpText(args));
+        else {
+          const r = await runWords(this.sup, words);
+          if (r.file?.to !== undefined) await writeFile(r.file.to, r.file.bytes);
+          this.say(r.text);
+        }
       } catch (e) {
         this.say(`error: ${(e as Error).message}`);
       }

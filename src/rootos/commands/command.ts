@@ -13,6 +13,8 @@ export interface CommandResult {
   readonly text: string;
   /** A stream command's console attachment: the front end sends input and detaches through it. */
   readonly attachment?: ConsoleAttachment;
+  /** A file the command made (a screenshot): a route with answer "file" sends it; the shell and ctl save it to `to`. */
+  readonly file?: { readonly bytes: Uint8Array; readonly contentType: string; readonly to?: string };
 }
 
 /**
@@ -23,8 +25,8 @@ export interface CommandResult {
 export interface CommandRoute {
   readonly method: "GET" | "POST" | "PUT" | "WebSocket";
   readonly path: string;
-  /** `data`: the answer is the result's data (the VM routes); `result`: `{data, text}`. */
-  readonly answer: "data" | "result";
+  /** `data`: the answer is the result's data (the VM routes); `result`: `{data, text}`; `file`: the result's file itself. */
+  readonly answer: "data" | "result" | "file";
 }
 
 export interface Command<P extends Params = Params> {

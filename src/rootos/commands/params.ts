@@ -107,6 +107,15 @@ export function name<Opt extends boolean = false>(help: string, opts: Options<Op
   return param({ type: "name", metavar: "NAME", expect: "a name", example: "rt2", schema: { type: "string", minLength: 1 }, fromWords: one, fromJson: (v) => v as string }, help, opts);
 }
 
+/**
+ * Where a command's file (CommandResult.file) is saved: a path on the host where the
+ * words were typed (the shell's, or `bulkhead ctl`'s, which fetches the file over HTTP).
+ * The RootOS never writes it for the API: a route answers the file itself.
+ */
+export function saveTo<Opt extends boolean = false>(help: string, opts: Options<Opt> & { readonly metavar: string }): Param<string, NoInfer<Opt>> {
+  return param({ type: "file", metavar: opts.metavar, expect: "a file name", example: "screen.png", schema: { type: "string", minLength: 1 }, fromWords: one, fromJson: (v) => v as string }, help, opts);
+}
+
 /** A console port of the VM named by the `vm` parameter before it (completion lists the RootOS's). */
 export function port<Opt extends boolean = false>(help: string, opts: Options<Opt> = {}): Param<string, NoInfer<Opt>> {
   return param({

@@ -14,7 +14,7 @@ import {
   disasView, DISAS_MAX, formatDisas, formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
   formatWhere, measurementsOf,
 } from "./format.js";
-import { bytes, cap, choice, count, device, duration, fields, name, port, size, stream, tcpPort, u64, vm } from "./params.js";
+import { bytes, cap, choice, count, device, duration, fields, name, port, saveTo, size, stream, tcpPort, u64, vm } from "./params.js";
 import { argsFromWords, type Supplied } from "./words.js";
 
 export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info", "console"];
@@ -136,6 +136,21 @@ export const COMMANDS: readonly Command[] = [
     async run(sup, a) {
       const attachment = sup.attachConsole(a.vm, a.io, a.port !== undefined ? { port: a.port } : {});
       return { data: { vm: a.vm, port: a.port ?? null }, text: `[attached to ${a.vm}${a.port ? ` port ${a.port}` : ""}: Ctrl-] detaches]`, attachment };
+    },
+  }),
+  command({
+    name: "screenshot", help: "save a VM's screen (its display) as a PNG file where the command is typed (docs/display.md)",
+    params: { vm: vm(), file: saveTo("the PNG file to write", { metavar: "FILE.png", optional: true }) },
+    routes: [route("GET /v1/vms/{vm}/screen.png", "file")],
+    async run(sup, a) {
+      const screen = sup.screen(a.vm);
+      const png = screen.png();
+      const to = a.file === undefined ? "" : ` to ${a.file}`;
+      return {
+        data: { vm: a.vm, width: screen.width, height: screen.height, bytes: png.length },
+        text: `${a.vm}: ${screen.width}x${screen.height} screen, ${png.length} bytes of PNG${to}`,
+        file: { bytes: png, contentType: "image/png", ...(a.file !== undefined ? { to: a.file } : {}) },
+      };
     },
   }),
   // ---- the debugger (docs/debugging.md) ----

@@ -14,6 +14,8 @@ import type { ImageFile } from "../../boot/loader.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import type { RunnerStats, RunPlan } from "../../runner/runner.js";
 import type { Throttle } from "../plan/index.js";
+import type { InputPacket } from "../../display/input.js";
+import type { ScreenUpdate } from "../../display/screen.js";
 import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
 
 /** A boot image's bytes, moved (not copied) into the worker. */
@@ -48,6 +50,8 @@ export type ToWorker =
   | { readonly type: "input"; readonly bytes: Uint8Array }
   /** Input for a virtio-console port the RootOS keeps. */
   | { readonly type: "port-input"; readonly port: string; readonly bytes: Uint8Array }
+  /** A key or pointer packet for the display's keyboard or tablet (dropped when their driver is not running). */
+  | { readonly type: "display-input"; readonly packet: InputPacket }
   /** Magic SysRq over the serial line: for each key, a break then the key, sysrqGapMs apart. */
   | { readonly type: "sysrq"; readonly keys: string }
   | { readonly type: "pause"; readonly id: number }
@@ -83,6 +87,8 @@ export type FromWorker =
   | { readonly type: "console"; readonly bytes: Uint8Array }
   /** Output of a virtio-console port the RootOS keeps. */
   | { readonly type: "port-output"; readonly port: string; readonly bytes: Uint8Array }
+  /** The display's scanout changed: a new size, or one flushed rectangle (only its pixels, moved). */
+  | { readonly type: "screen"; readonly update: ScreenUpdate }
   /** A device model's message about the guest's use of it (a bad request; rate-limited by the device). */
   | { readonly type: "device-log"; readonly line: string }
   | { readonly type: "reply"; readonly id: number; readonly stats: WorkerStats }

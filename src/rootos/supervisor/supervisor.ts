@@ -22,6 +22,8 @@
 // is stopped hard, and the log says so.
 import { isDeepStrictEqual } from "node:util";
 import type { MessagePort } from "node:worker_threads";
+import type { InputPacket } from "../../display/input.js";
+import { applyUpdate, Screen } from "../../display/screen.js";
 import { parseBundle } from "../../images/bundle.js";
 import { type BootImages, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
 import { UploadStore } from "./uploads.js";
@@ -74,6 +76,8 @@ class VmRuntime {
   receiver: UpgradeReceiver | undefined;
   /** Its GDB port (debug.gdb, `gdb VM PORT`): the listener outlives its threads. */
   gdb: GdbRelay | undefined;
+  /** Its display's screen (a `display` device), kept from its threads' damage: it outlives resets, so viewers stay. */
+  readonly screen: Screen | undefined;
 
   constructor(readonly plan: VmPlan, consoles: (r: VmRuntime) => VmConsoles, before?: VmRuntime) {
     this.ctl = newControl(plan, Date.now(), before?.ctl);
@@ -81,6 +85,7 @@ class VmRuntime {
     this.consoles = consoles(this);
     this.lastStats = before?.lastStats;
     this.bootedVersion = before?.bootedVersion;
+    this.screen = plan.devices.some((d) => d.kind === "display") ? (before?.screen ?? new Screen()) : undefined;
   }
 }
 
@@ -158,6 +163,21 @@ export class Supervisor {
 
   /** The console ports of `vm` the RootOS keeps (attachConsole's `port`); [] for a VM it does not have. */
   consolePorts(vm: string): string[] { return this.vms.get(vm)?.consoles.portNames() ?? []; }
+
+  /** The screen of `vm`'s display; BadArgument (for `command`) when it has none. */
+  screen(vm: string, command = "screenshot"): Screen {
+    const r = this.get(vm);
+    if (!r.screen) throw new RootosError({ kind: "BadArgument", command, argument: vm, why: "it has no display (give it one: a board displays: entry)" });
+    return r.screen;
+  }
+
+  /** A key or pointer packet for `vm`'s display; false when it is not running to take it. */
+  displayInput(vm: string, packet: InputPacket): boolean {
+    const t = this.get(vm).thread;
+    if (!t?.alive) return false;
+    t.displayInput(packet);
+    return true;
+  }
 
   /** A console's recent output (scroll-back), as text: the serial console, or a kept virtio-console port. */
   scrollback(vm: string, port?: string): string { return this.get(vm).consoles.scrollback(port, "scrollback"); }
@@ -740,6 +760,7 @@ export class Supervisor {
         else r.consoles.fromPort(port, bytes);
       },
       deviceLog: (line) => { if (r.thread === thread) this.events.record("fault", vm, `device: ${line}`, { fault: "device" }); },
+      screen: (u) => { if (r.thread === thread && r.screen) applyUpdate(r.screen, u); },
       reset: (by) => { if (r.thread === thread) this.fire(r, { kind: "reset", by }); },
       gdbOutput: (bytes) => { if (r.thread === thread) r.gdb?.output(bytes); },
       gdbEnded: () => { if (r.thread === thread) r.gdb?.endSession(); },

@@ -5,6 +5,8 @@
 //
 //   new VmThread ──▶ started(boot 1) ──▶ … reset/started(boot n) … ──▶ end (once)
 import { type MessagePort, Worker } from "node:worker_threads";
+import type { InputPacket } from "../../display/input.js";
+import type { ScreenUpdate } from "../../display/screen.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
 import type { Throttle } from "../plan/index.js";
@@ -29,6 +31,8 @@ export interface VmThreadEvents {
   portOutput(port: string, bytes: Uint8Array): void;
   /** A device model's message about the guest's use of it. */
   deviceLog(line: string): void;
+  /** The display's scanout changed (a VM with a display). */
+  screen?(update: ScreenUpdate): void;
   /** The machine reset (the guest rebooted, or the host's reset); `started` follows. */
   reset(by: "guest" | "host"): void;
   /** The thread is gone; called exactly once. */
@@ -94,6 +98,7 @@ export class VmThread {
   input(bytes: Uint8Array): void { this.send({ type: "input", bytes }); }
   portInput(port: string, bytes: Uint8Array): void { this.send({ type: "port-input", port, bytes }); }
   sysrq(keys: string): void { this.send({ type: "sysrq", keys }); }
+  displayInput(packet: InputPacket): void { this.send({ type: "display-input", packet }); }
   pause(): Promise<WorkerStats> { return this.request("pause", (id) => ({ type: "pause", id })); }
   resume(): Promise<WorkerStats> { return this.request("resume", (id) => ({ type: "resume", id })); }
   throttle(t: Throttle | undefined): Promise<WorkerStats> { return this.request("throttle", (id) => ({ type: "throttle", id, throttle: t ?? null })); }
@@ -174,6 +179,9 @@ export class VmThread {
         return;
       case "device-log":
         guard(() => this.events.deviceLog(m.line));
+        return;
+      case "screen":
+        guard(() => this.events.screen?.(m.update));
         return;
       case "reply": {
         this.latest = m.stats;

@@ -12,6 +12,7 @@
 // machine it reads; the RootOS keeps only the sockets.
 import { parentPort, workerData } from "node:worker_threads";
 import { DebugRefusal, VmDebug } from "../../debug/vm-debug.js";
+import { forwardingSink } from "../../display/screen.js";
 import { VmRunner } from "../../runner/runner.js";
 import type { DebugQuery, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { emptyStats } from "./vm-thread.js";
@@ -55,6 +56,7 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
     switch (m.type) {
       case "input": runner.input(m.bytes); return;
       case "port-input": runner.portInput(m.port, m.bytes); return;
+      case "display-input": runner.displayInput(m.packet); return;
       case "sysrq": runner.sysrq(m.keys); return;
       case "pause": runner.pause(); reply(m.id); return;
       case "resume": runner.resume(); reply(m.id); return;
@@ -85,6 +87,10 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
       deviceLog: (line) => post({ type: "device-log", line }),
       started: (boot, machine) => { debug.started(machine); post({ type: "started", boot }); },
       reset: (by) => post({ type: "reset", by }),
+      // Damage only: each flushed rectangle's pixels, copied once and moved, never the frame.
+      ...(init.devices.some((d) => d.kind === "display")
+        ? { screen: forwardingSink((update) => port.postMessage({ type: "screen", update } satisfies FromWorker, update.op === "damage" ? [update.rgba.buffer as ArrayBuffer] : [])) }
+        : {}),
     }, init.nicPorts);
     for (const m of early.splice(0)) handle(m);
     const exit = await runner.run();
