@@ -68,6 +68,8 @@ networks:
   - name: lan
 `;
 
+const DISPLAY_BOARD = RICH_BOARD.replace("  serial_ports:", "  displays:\n    - { name: hmi }\n    - { name: wide, mode: 1920x1080 }\n  serial_ports:");
+
 interface Case {
   readonly name: string;
   readonly yaml: string;
@@ -93,6 +95,18 @@ const CASES: readonly Case[] = [
   { name: "a NIC that is a network's uplink and passed through",
     yaml: `${RICH_BOARD.replace("  - name: lan\n", "  - name: lan\n    uplink: eth1\n")}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth1 }]\n")}`,
     path: "vms[0].devices[0].passthrough", message: /^eth1 is also given to network 'lan' as its uplink/ },
+  { name: "a display given to two VMs",
+    yaml: `${DISPLAY_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: hmi }]\n")}${vm("b", "[1]", "128M", "    devices: [{ passthrough: hmi }]\n")}`,
+    path: "vms[1].devices[0].passthrough", message: /^hmi is also given to vm 'a' \(a pass-through device belongs to one VM\)/ },
+  { name: "two displays passed through to one VM",
+    yaml: `${DISPLAY_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: hmi }, { passthrough: wide }]\n")}`,
+    path: "vms[0].devices[1].passthrough", message: /^a VM has at most one display: the display at vms\[0\]\.devices\[0\]/ },
+  { name: "a display mode the GPU cannot offer",
+    yaml: `${DISPLAY_BOARD.replace("mode: 1920x1080", "mode: 1921x1080")}vms:\n${vm("a", "[0]")}`,
+    path: "board.displays[1].mode", message: /^display mode '1921x1080': width 1921 is not a whole number from 320 to 3840|^display mode '1921x1080': width 1921 is not a multiple of 8/ },
+  { name: "a display mode that is not WIDTHxHEIGHT",
+    yaml: `${DISPLAY_BOARD.replace("mode: 1920x1080", "mode: big")}vms:\n${vm("a", "[0]")}`,
+    path: "board.displays[1].mode", message: /big/ },
   // more than the board has
   { name: "a core the board does not have", yaml: `${BOARD}vms:\n${vm("a", "[3, 4]")}`,
     path: "vms[0].cores[1]", message: /^core 4 does not exist: the board has cores 0-3/ },
@@ -117,7 +131,7 @@ const CASES: readonly Case[] = [
     path: "vms[0].boot.key", message: /^there is no trusted key 'vendr' \(did you mean 'vendor'\?\)/ },
   { name: "a board device that does not exist",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth9 }]\n")}`,
-    path: "vms[0].devices[0].passthrough", message: /^there is no board NIC or serial port 'eth9'/ },
+    path: "vms[0].devices[0].passthrough", message: /^there is no board NIC, serial port or display 'eth9'/ },
   { name: "a kernel file that does not exist",
     yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: vmlinux }\n`,
     path: "vms[0].boot.kernel", message: /^kernel \/.*\/vmlinux does not exist \(relative paths are from the description's directory\)/ },

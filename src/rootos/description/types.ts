@@ -50,6 +50,15 @@ export interface BoardDescription {
   readonly persist?: { readonly partition: string };
   readonly nics: readonly NicDescription[];
   readonly serialPorts: readonly SerialPortDescription[];
+  /** Screens, each passed through to one VM (docs/display.md): a virtio-gpu of this mode with a keyboard and tablet. */
+  readonly displays: readonly DisplayDescription[];
+}
+
+export interface DisplayDescription {
+  readonly name: string;
+  /** Default 1280x800. */
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface KeyDescription {

@@ -50,6 +50,9 @@ const SYSTEM = `board:
     - { name: eth1, mac: "52:54:00:12:34:56" }
   serial_ports:
     - { name: ttyS1, host: "unix:s.sock" }
+  displays:
+    - { name: hmi }
+    - { name: wide, mode: 1920x1080 }
 networks:
   - { name: lan, uplink: eth1 }
 vms:
@@ -69,7 +72,7 @@ vms:
     cores: [0]
     memory: { size: 16M, at: 512M }
     boot: { kernel: kernel.elf, firmware: none }
-    devices: [{ passthrough: ttyS1 }, { virtio: rng }]
+    devices: [{ passthrough: ttyS1 }, { virtio: rng }, { passthrough: wide }]
     timing: virtual
     throttle: { mips: 25 }
     autostart: false
@@ -78,7 +81,7 @@ vms:
     cores: [2]
     memory: 64M
     boot: { kernel: elf-loader, firmware: fw.bin, append: "console=hvc0" }
-    devices: [{ virtio: nic, network: lan }]
+    devices: [{ virtio: nic, network: lan }, { passthrough: hmi }]
 `;
 
 test("the plan: each VM's slice, board memory carved without overlap, names resolved, all frozen", async () => {
@@ -109,8 +112,11 @@ test("the plan: each VM's slice, board memory carved without overlap, names reso
     { kind: "nic", network: "lan", mac: "52:54:00:12:34:58" },
     { kind: "console", ports: [{ name: "shell" }, { name: "log", host: { kind: "file", path: join(s.dir, "log.txt") } }] },
   ]);
-  assert.deepEqual(bare.devices, [{ kind: "passthrough-serial", name: "ttyS1", host: { kind: "unix", path: join(s.dir, "s.sock") } }, { kind: "rng" }]);
-  assert.deepEqual(fw.devices, [{ kind: "nic", network: "lan", mac: "52:54:00:12:34:59" }]);
+  assert.deepEqual(bare.devices, [
+    { kind: "passthrough-serial", name: "ttyS1", host: { kind: "unix", path: join(s.dir, "s.sock") } }, { kind: "rng" },
+    { kind: "display", name: "wide", width: 1920, height: 1080 },
+  ]);
+  assert.deepEqual(fw.devices, [{ kind: "nic", network: "lan", mac: "52:54:00:12:34:59" }, { kind: "display", name: "hmi", width: 1280, height: 800 }]);
   assert.deepEqual([bare.timing, bare.throttle, bare.autostart], ["virtual", { kind: "mips", mips: 25 }, false]);
   assert.deepEqual(staged.watchdog, { timeoutMs: 2000, action: "restart", port: "log" });
   assert.deepEqual(staged.restart.on, ["watchdog"]);
