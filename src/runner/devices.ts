@@ -13,6 +13,9 @@
 //   nic                a port of a RootOS virtual switch, reached through a MessagePort
 //                      the RootOS made for this NIC (DESIGN: "a channel the RootOS made")
 //   passthrough-serial the VM's UART; its host end is the supervisor's (not here)
+//   display            a virtio-gpu, keyboard and tablet (src/display/devices.ts): the
+//                      scanout's damage goes to the context's screen sink, and `input`
+//                      takes packets for the keyboard and tablet of the current boot
 //
 // Adding a device: one VmDevice kind in src/rootos/plan/types.ts, one case in `open`
 // below. Both `bulkhead run` (an option that produces the kind) and descriptions then get it.
@@ -25,6 +28,8 @@ import type { MessagePort } from "node:worker_threads";
 import { openPortHost } from "../chardev/open.js";
 import type { PortBackend } from "../chardev/index.js";
 import { CallbackPort } from "../chardev/stream.js";
+import { displayDevices, InputRouter } from "../display/devices.js";
+import type { InputSink } from "../display/input.js";
 import { FileDisk } from "../images/disk.js";
 import { type NetBackend, parseMac } from "../net/index.js";
 import { openUdpLink } from "../net/udp.js";
@@ -33,6 +38,7 @@ import { openShare } from "../share/index.js";
 import { VirtioBlk } from "../virtio/blk/index.js";
 import { VirtioConsole } from "../virtio/console/index.js";
 import type { VirtioDeviceConfig } from "../virtio/device.js";
+import type { ScanoutSink } from "../virtio/gpu/index.js";
 import { VirtioNet } from "../virtio/net/index.js";
 import { seededEntropy, VirtioRng } from "../virtio/rng/index.js";
 
@@ -40,6 +46,8 @@ export interface OpenedDevices {
   readonly devices: readonly VirtioDeviceConfig[];
   /** The console ports the host keeps, by name ("" for an unnamed port 0): its input for the guest goes in here. */
   readonly keptPorts: ReadonlyMap<string, CallbackPort>;
+  /** Key and pointer packets for the display's keyboard and tablet; undefined without a display. */
+  readonly input: InputSink | undefined;
   /** Close every host end (socket files removed, disks closed); idempotent. */
   close(): Promise<void>;
 }
@@ -50,6 +58,8 @@ export interface DeviceContext {
   readonly nicPorts: readonly MessagePort[];
   /** Output of a console port the host keeps. */
   portOutput(name: string, bytes: Uint8Array): void;
+  /** Where a `display` device's scanout goes (a Screen, or a sink that forwards to one); a display without it cannot open. */
+  readonly screen?: ScanoutSink;
 }
 
 /**
@@ -77,8 +87,16 @@ export async function openDevices(devices: readonly VmDevice[], ctx: DeviceConte
   const out: VirtioDeviceConfig[] = [];
   const keptPorts = new Map<string, CallbackPort>();
   const count = { blk: 0, net: 0, nic: 0, p9: 0 };
+  let router: InputRouter | undefined;
   for (const [i, d] of devices.entries()) {
     try {
+      if (d.kind === "display") {
+        if (router) throw new Error("a VM has at most one display");
+        if (!ctx.screen) throw new Error("this host has no screen for the display");
+        router = new InputRouter();
+        out.push(...displayDevices({ width: d.width, height: d.height }, ctx.screen, router));
+        continue;
+      }
       const config = await open(d, ctx, count, closers, keptPorts);
       if (config) out.push(config);
     } catch (e) {
@@ -86,7 +104,8 @@ export async function openDevices(devices: readonly VmDevice[], ctx: DeviceConte
       throw e instanceof PortFailed ? new DeviceOpenError(i, d, e.cause, e.port) : new DeviceOpenError(i, d, e);
     }
   }
-  return { devices: out, keptPorts, close };
+  const r = router;
+  return { devices: out, keptPorts, input: r ? (p) => r.send(p) : undefined, close };
 }
 
 /** One device's host end and its model's factory; undefined for the UART (not a virtio device). */
@@ -147,6 +166,8 @@ async function open(
     }
     case "passthrough-serial":
       return undefined; // the UART: its host end is the supervisor's
+    case "display":
+      return undefined; // openDevices opens it: three devices behind one InputRouter
   }
 }
 

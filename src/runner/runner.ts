@@ -13,6 +13,8 @@
 // every slice (pause, throttle), routes console input to the machine of the moment,
 // counts across reboots, and closes the backends when the run ends, however it ends.
 import type { MessagePort } from "node:worker_threads";
+import type { InputPacket } from "../display/input.js";
+import type { ScanoutSink } from "../virtio/gpu/index.js";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit } from "../machine/machine.js";
 import type { Throttle, VmDevice } from "../rootos/plan/index.js";
 import { type OpenedDevices, openDevices } from "./devices.js";
@@ -57,6 +59,8 @@ export interface RunnerHost {
   ended?(exit: MachineExit, machine: Machine): void;
   /** The machine reset and a new one follows. */
   reset?(by: "guest" | "host"): void;
+  /** Where the plan's display shows (damage only: each flushed rectangle); needed when it has one. */
+  readonly screen?: ScanoutSink;
 }
 
 /** A run's counters. Numbers: exact up to 2^53 instructions (months at 500 MIPS). */
@@ -112,6 +116,7 @@ export class VmRunner {
   static async open(plan: RunPlan, host: RunnerHost, nicPorts: readonly MessagePort[] = []): Promise<VmRunner> {
     const opened = await openDevices(plan.devices, {
       timing: plan.machine.timing, nicPorts, portOutput: (port, bytes) => host.portOutput(port, bytes),
+      ...(host.screen ? { screen: host.screen } : {}),
     });
     return new VmRunner(plan, host, opened);
   }
@@ -166,6 +171,11 @@ export class VmRunner {
   portInput(port: string, bytes: Uint8Array): void {
     this.consoleIn += bytes.length;
     this.opened.keptPorts.get(port)?.push(bytes);
+  }
+
+  /** A key or pointer packet for the display's keyboard or tablet; false when there is none or its driver is not running. */
+  displayInput(p: InputPacket): boolean {
+    return this.opened.input?.(p) ?? false;
   }
 
   /** No more console input will come (stdin closed), for this machine and the ones after it. */

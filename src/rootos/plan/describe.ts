@@ -19,6 +19,7 @@ export function describeDevice(d: VmDevice): string {
     case "nic": return `virtio nic on ${d.network} (${d.mac})`;
     case "rng": return "virtio rng";
     case "share": return `virtio share ${d.tag} ${d.readonly ? "read-only" : "read-write"} (${d.path})`;
+    case "display": return `display ${d.name} ${d.width}x${d.height} (virtio gpu, keyboard, tablet)`;
   }
 }
 

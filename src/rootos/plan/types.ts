@@ -119,7 +119,13 @@ export type VmDevice =
   /** virtio-rng (entropy from the host). */
   | { readonly kind: "rng" } & OnTransport
   /** virtio-9p: the host directory `path` (absolute), mounted by `tag`. */
-  | { readonly kind: "share"; readonly path: string; readonly tag: string; readonly readonly: boolean } & OnTransport;
+  | { readonly kind: "share"; readonly path: string; readonly tag: string; readonly readonly: boolean } & OnTransport
+  /**
+   * A screen and its input (src/display): a virtio-gpu whose one scanout is width×height,
+   * and a virtio keyboard and tablet, on virtio-pci in that order. A board `displays:` entry
+   * given to this VM, or `bulkhead run --display`.
+   */
+  | { readonly kind: "display"; readonly name: string; readonly width: number; readonly height: number };
 
 export type VmDeviceKind = VmDevice["kind"];
 
