@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CliError } from "./cli-error.js";
-import { bootConfigOf, EscapeFilter, exitStatus, parseMemorySize, parseRunArgs } from "./run.js";
+import { bootConfigOf, EscapeFilter, exitStatus, parseMemorySize, parseRunArgs, planDevices } from "./run.js";
 
 const repo = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -134,4 +134,17 @@ test("a value that starts with a dash is the option's value: -m -5 says what is 
   assert.throws(() => parseRunArgs(["-m", "-5"]), (e: unknown) => e instanceof CliError && e.status === 2 && e.message === "run: --memory '-5' is not a size (try 512M or 2G)");
   assert.throws(() => parseRunArgs(["--smp", "-1"]), (e: unknown) => e instanceof CliError && /--smp must be a number of harts from 1 to 8, not '-1'/.test(e.message));
   assert.throws(() => parseRunArgs(["-m", "--smp", "2"]), (e: unknown) => e instanceof CliError && /option -m needs a value/.test(e.message));
+});
+
+test("--display [WxH]: alone the default mode, one display device; --screen needs it", () => {
+  assert.deepEqual(parseRunArgs(["--display"]).display, { width: 1280, height: 800 });
+  assert.deepEqual(parseRunArgs(["--display", "--smp", "2"]).display, { width: 1280, height: 800 });
+  const o = parseRunArgs(["--display", "1024x768", "--screen", "0"]);
+  assert.deepEqual([o.display, o.screen], [{ width: 1024, height: 768 }, { host: "127.0.0.1", port: 0 }]);
+  assert.deepEqual(planDevices(o).devices, [{ kind: "display", name: "display", width: 1024, height: 768 }]);
+  assert.equal(parseRunArgs([]).display, undefined);
+  usage(["--display", "big"], /--display big: it is not WIDTHxHEIGHT/);
+  usage(["--display", "100x100"], /--display 100x100: width 100 is not a whole number from 320/);
+  usage(["--screen", "5900"], /--screen serves the screen of --display/);
+  usage(["--display", "--screen", "x:99999"], /--screen takes \[HOST:\]PORT/);
 });

@@ -14,6 +14,9 @@ import type { VmDevice } from "../rootos/plan/index.js";
 import { DeviceOpenError } from "../runner/devices.js";
 import { type RunPlan, VmRunner } from "../runner/runner.js";
 import { ShareError } from "../share/index.js";
+import { checkDisplayMode, DEFAULT_DISPLAY_MODE, type DisplayMode } from "../virtio/gpu/index.js";
+import { Screen } from "../display/screen.js";
+import { type DisplayServer, type ListenAddress, parseListen, startDisplayServer } from "../display/server.js";
 import { GdbServer, type GdbListen, parseGdbListen } from "../debug/server.js";
 import type { Machine } from "../machine/machine.js";
 import { CliError, usageError } from "./cli-error.js";
@@ -68,6 +71,12 @@ options:
   --dump-stats           print instruction count, MIPS, TLB misses and MMIO exits at exit,
                          and each virtio device's requests, bytes, notifications, interrupts, errors
   --no-reboot            exit when the guest reboots instead of booting it again
+  --display [WxH]        a screen: a virtio-gpu with one WxH scanout (default 1280x800, Linux's
+                         virtio_gpu gives /dev/fb0 and fbcon) and a virtio keyboard and tablet
+                         (virtio_input: /dev/input/event*)
+  --screen [HOST:]PORT   serve --display's screen on PORT (HOST: 127.0.0.1 unless named; 0: any
+                         free port, printed): GET /screen.png, and a WebSocket /screen that
+                         streams damaged rectangles and takes keys and the pointer (docs/display.md)
   --gdb [HOST:]PORT      a GDB stub on PORT (HOST: 127.0.0.1 unless named): gdb-multiarch's
                          target remote :PORT, harts as threads (docs/debugging.md)
   -S, --paused           hold the VM before its first instruction until gdb continues it
@@ -104,6 +113,8 @@ export interface RunOptions {
   readonly netdevs: readonly NetdevSpec[];
   readonly ports: readonly PortSpec[];
   readonly console: ConsoleChoice;
+  readonly display?: DisplayMode;
+  readonly screen?: ListenAddress;
 }
 
 const OPTIONS = {
@@ -126,6 +137,8 @@ const OPTIONS = {
   netdev: { type: "string", multiple: true },
   port: { type: "string", multiple: true },
   console: { type: "string" },
+  display: { type: "string" },
+  screen: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -133,7 +146,7 @@ const OPTIONS = {
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   let values;
   try {
-    ({ values } = parseArgs({ args: valuesStartingWithDash(argv), options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: valuesStartingWithDash(displayModeOptional(argv)), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
     throw usageError(`run: ${describeParseError(e)} (see bulkhead run --help)`);
   }
@@ -154,6 +167,16 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   }
   if (values.paused && gdb === undefined) throw usageError("run: -S (--paused) holds the VM for a debugger: give --gdb PORT too");
   if (bios.kind === "none" && values.initrd !== undefined) throw usageError("run: --initrd needs a kernel that reads it; it is not used with --bios none");
+  const display = values.display === undefined ? undefined : parseDisplayMode(values.display);
+  let screen: ListenAddress | undefined;
+  if (values.screen !== undefined) {
+    if (!display) throw usageError("run: --screen serves the screen of --display: give --display too");
+    try {
+      screen = parseListen("--screen", values.screen);
+    } catch (e) {
+      throw usageError(`run: ${(e as Error).message}`);
+    }
+  }
   return {
     help: values.help ?? false,
     ...(values.kernel !== undefined ? { kernel: values.kernel } : {}),
@@ -175,7 +198,24 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     netdevs: parseNetdevs(values.netdev ?? []),
     ports: parsePorts(values.port ?? []),
     console: parseConsole(values.console),
+    ...(display ? { display } : {}),
+    ...(screen ? { screen } : {}),
   };
+}
+
+/** `--display` alone (last, or before another option) means the default mode. */
+function displayModeOptional(argv: readonly string[]): string[] {
+  return argv.map((a, i) => (a === "--display" && (i + 1 === argv.length || argv[i + 1]!.startsWith("-")) ? `--display=${DEFAULT_MODE_TEXT}` : a));
+}
+
+const DEFAULT_MODE_TEXT = `${DEFAULT_DISPLAY_MODE.width}x${DEFAULT_DISPLAY_MODE.height}`;
+
+function parseDisplayMode(text: string): DisplayMode {
+  const m = /^(\d{1,5})x(\d{1,5})$/.exec(text);
+  const mode = m ? { width: Number(m[1]), height: Number(m[2]) } : undefined;
+  const problem = mode ? checkDisplayMode(mode) : "it is not WIDTHxHEIGHT";
+  if (problem !== undefined || !mode) throw usageError(`run: --display ${text}: ${problem} (e.g. --display ${DEFAULT_MODE_TEXT})`);
+  return mode;
 }
 
 /**
@@ -399,7 +439,7 @@ export async function runPlanOf(opts: RunOptions): Promise<RunPlan & { readonly 
 }
 
 /** The devices of --drive, --rng, --netdev, --port and --console, and the option of each. */
-export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" | "ports" | "console"> & Partial<Pick<RunOptions, "shares">>): { devices: VmDevice[]; options: string[] } {
+export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" | "ports" | "console"> & Partial<Pick<RunOptions, "shares" | "display">>): { devices: VmDevice[]; options: string[] } {
   const devices: VmDevice[] = [], options: string[] = [];
   const add = (d: VmDevice, option: string) => { devices.push(d); options.push(option); };
   for (const d of opts.drives) add(drivePlan(d), `--drive ${d.text}`);
@@ -408,6 +448,7 @@ export function planDevices(opts: Pick<RunOptions, "drives" | "rng" | "netdevs" 
   opts.netdevs.forEach((n, i) => add(netdevPlan(n, i), `--netdev ${n.text}`));
   const console = consolePlan(opts.ports, opts.console);
   if (console) add(console, opts.ports.length ? opts.ports.map((p) => `--port ${p.text}`).join(" ") : "--console hvc");
+  if (opts.display) add({ kind: "display", name: "display", ...opts.display }, "--display");
   return { devices, options };
 }
 
@@ -435,12 +476,14 @@ export async function runVerb(argv: readonly string[]): Promise<number> {
   const out = new ConsoleOutput();
   const say = out.say;
   let runner: VmRunner;
+  const screen = opts.display ? new Screen() : undefined;
   const gdb = opts.gdb ? new GdbPerBoot(opts.gdb, opts.paused, say, (why) => runner.stop(why)) : undefined;
   try {
     runner = await VmRunner.open(plan, {
       console: out.write,
       portOutput: (_port, bytes) => out.write(bytes), // port 0, the only one kept: the terminal
       deviceLog: (line) => say(line),
+      ...(screen ? { screen } : {}),
       started: (boot, m) => {
         if (boot === 1 && opts.dtbOut !== undefined) writeFdt(opts.dtbOut, m.fdt);
         gdb?.open(boot, m);
@@ -455,6 +498,15 @@ export async function runVerb(argv: readonly string[]): Promise<number> {
   } catch (e) {
     throw deviceOptionError(e, opts, plan.options);
   }
+  let viewer: DisplayServer | undefined;
+  if (screen && opts.screen) {
+    try {
+      viewer = await startDisplayServer(screen, (p) => runner.displayInput(p), opts.screen.host, opts.screen.port);
+    } catch (e) {
+      throw new CliError(`--screen ${opts.screen.host}:${opts.screen.port}: ${(e as Error).message}`);
+    }
+    say(`screen on http://${viewer.address}/screen.png and ws://${viewer.address}/screen`);
+  }
   const term = new Terminal(runner, opts.console === "hvc");
   try {
     const exit = await runner.run();
@@ -463,6 +515,7 @@ export async function runVerb(argv: readonly string[]): Promise<number> {
     return exitStatus(exit);
   } finally {
     gdb?.close();
+    await viewer?.close();
     term.restore();
   }
 }

@@ -8,6 +8,22 @@ import { type InputSink } from "./input.js";
 import type { Screen } from "./screen.js";
 import { serveScreen } from "./socket.js";
 
+/** Where a server listens. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `[HOST:]PORT` (HOST 127.0.0.1 unless named, [v6] in brackets; PORT 0: any free one); the error names `option`. */
+export function parseListen(option: string, text: string): ListenAddress {
+  const i = text.lastIndexOf(":");
+  const host = i < 0 ? "127.0.0.1" : text.slice(0, i).replace(/^\[(.*)\]$/, "$1");
+  const port = i < 0 ? text : text.slice(i + 1);
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new RangeError(`${option} takes [HOST:]PORT with PORT 0..65535, not "${text}"`);
+  if (host === "") throw new RangeError(`${option} "${text}": the host before ":" is empty`);
+  return { host, port: Number(port) };
+}
+
 export interface DisplayServer {
   /** HOST:PORT it listens on. */
   readonly address: string;

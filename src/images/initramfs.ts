@@ -36,11 +36,13 @@ export const RUN_DONE_PREFIX = "bulkhead: run finished, status ";
 
 /**
  * Modules the default initramfs from `bulkhead images fetch` carries: the virtio
- * drivers Debian builds as modules, ext4 and 9p. None is loaded unless a device
+ * drivers Debian builds as modules, ext4 and 9p, and evdev for virtio_input's
+ * /dev/input/event* (fbcon and DRM's fbdev emulation are built in). None is loaded unless a device
  * needs it.
  */
 export const DEFAULT_MODULES: readonly string[] = [
   "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng", "ext4", "9pnet_virtio", "9p",
+  "virtio_gpu", "virtio_input", "evdev",
 ];
 
 /**
@@ -167,11 +169,12 @@ if [ -d /lib/modules ]; then
   fi
   set -f
   # Drivers for the devices present; again while that adds modules (virtio_mmio
-  # brings virtio devices whose drivers are modules too).
+  # brings virtio devices whose drivers are modules too; virtio_input brings input
+  # devices, a class and not a bus, whose handler evdev is a module).
   n=-1
   while [ "$n" != "$(wc -l < /proc/modules)" ]; do
     n=$(wc -l < /proc/modules)
-    aliases=$(set +f; cat /sys/bus/*/devices/*/modalias 2>/dev/null)
+    aliases=$(set +f; cat /sys/bus/*/devices/*/modalias /sys/class/input/*/modalias 2>/dev/null)
     [ -n "$aliases" ] && modprobe -qa $aliases
   done
   for m in $(echo "$mods" | tr , ' '); do modprobe "$m" || echo "bulkhead: modprobe $m failed"; done
@@ -209,9 +212,9 @@ poweroff -f
 `;
 }
 
-/** Names what the default archive adds around busybox and the modules: a cached initramfs with another digest is out of date. */
+/** Names what the default archive holds besides busybox: a cached initramfs with another digest is out of date. */
 export function defaultInitDigest(): string {
-  return createHash("sha256").update(defaultInit()).update(UEVENT_HELPER).digest("hex").slice(0, 16);
+  return createHash("sha256").update(defaultInit()).update(UEVENT_HELPER).update(DEFAULT_MODULES.join(" ")).digest("hex").slice(0, 16);
 }
 
 /** Resolve `modules` against `modulesDir`: the files to pack, in load order. */

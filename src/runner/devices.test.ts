@@ -6,7 +6,8 @@ import { test } from "node:test";
 import { MessageChannel } from "node:worker_threads";
 import { VirtualSwitch } from "../net/switch.js";
 import { waitFor } from "../rootos/supervisor/testing.js";
-import { MessagePortLink, openDevices } from "./devices.js";
+import { Screen } from "../display/screen.js";
+import { DeviceOpenError, MessagePortLink, openDevices } from "./devices.js";
 
 const frame = (dst: number, src: number) => Uint8Array.from([...Array(6).fill(dst), ...Array(6).fill(src), 0x08, 0x00, 1, 2, 3]);
 
@@ -60,4 +61,20 @@ test("open a VM's devices from its plan: disk range, rng, kept console ports; al
     { kind: "rng" },
     { kind: "block", partition: "p", disk: "d", image: join(dir, "missing.img"), offset: 0, size: 1 << 20, readonly: false },
   ], { timing: "realtime", nicPorts: [], portOutput: () => {} }), /missing\.img/);
+});
+
+test("a display opens as a GPU, a keyboard and a tablet on virtio-pci; input before a boot is refused; no screen, no display", async () => {
+  const display = { kind: "display", name: "hmi", width: 1024, height: 768 } as const;
+  const ctx = { timing: "virtual" as const, nicPorts: [], portOutput: () => {} };
+  const opened = await openDevices([{ kind: "rng" }, display], { ...ctx, screen: new Screen() });
+  try {
+    assert.deepEqual(opened.devices.map((d) => d.transport), ["virtio-pci", "virtio-pci", "virtio-pci", "virtio-pci"]);
+    assert.deepEqual(opened.devices.map((d) => d.hostInput ?? false), [false, false, true, true], "the input devices take host input");
+    assert.equal(opened.input?.({ device: "keyboard", events: [{ type: 1, code: 30, value: 1 }] }), false, "no machine has built the keyboard yet");
+  } finally {
+    await opened.close();
+  }
+  await assert.rejects(openDevices([display], ctx), (e: unknown) => e instanceof DeviceOpenError && e.index === 0 && /no screen/.test(e.message));
+  await assert.rejects(openDevices([display, display], { ...ctx, screen: new Screen() }), (e: unknown) => e instanceof DeviceOpenError && e.index === 1 && /at most one display/.test(e.message));
+  assert.equal((await openDevices([], ctx)).input, undefined);
 });
