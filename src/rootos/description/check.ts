@@ -111,8 +111,8 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     if (first) report([...at, "name"], { kind: "Duplicate", what: "partition", name: p.name, first: fmt(first) });
     else { partitionPaths.set(p.name, at); partitions.set(p.name, { disk: i, index: j }); }
   }));
-  const boardDevices = new Map<string, { kind: "nic" | "serial"; path: Path }>();
-  const addBoardDevice = (kind: "nic" | "serial", items: readonly ({ name?: string } | undefined)[] | undefined, key: string): void =>
+  const boardDevices = new Map<string, { kind: "nic" | "serial" | "display"; path: Path }>();
+  const addBoardDevice = (kind: "nic" | "serial" | "display", items: readonly ({ name?: string } | undefined)[] | undefined, key: string): void =>
     (items ?? []).forEach((item, i) => {
       if (item?.name === undefined) return;
       const first = boardDevices.get(item.name);
@@ -121,6 +121,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     });
   addBoardDevice("nic", board.nics, "nics");
   addBoardDevice("serial", board.serialPorts, "serial_ports");
+  addBoardDevice("display", board.displays, "displays");
   const networks = names("network", d.networks, (i) => ["networks", i]);
 
   // --- files
@@ -296,7 +297,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const ports = new Map<string, Path>();
     const ownPartitions = new Set<string>();
     const tags = new Map<string, Path>();
-    let serial: Path | undefined;
+    let serial: Path | undefined, display: Path | undefined;
     (vm.devices ?? []).forEach((dev, j) => {
       if (!dev) return;
       const dp: Path = [...at, "devices", j];
@@ -304,13 +305,17 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
         case "passthrough": {
           if (dev.name === undefined) return;
           const bd = boardDevices.get(dev.name);
-          if (!bd) return report([...dp, "passthrough"], { kind: "Unknown", what: "board NIC or serial port", name: dev.name, known: [...boardDevices.keys()] });
+          if (!bd) return report([...dp, "passthrough"], { kind: "Unknown", what: "board NIC, serial port or display", name: dev.name, known: [...boardDevices.keys()] });
           const by = owners.get(dev.name);
           if (by !== undefined) report([...dp, "passthrough"], { kind: "DeviceTaken", device: dev.name, by });
           else owners.set(dev.name, `vm '${name}'`);
           if (bd.kind === "serial") {
             if (serial) report([...dp, "passthrough"], { kind: "SerialTwice", first: fmt(serial) });
             else serial = dp;
+          }
+          if (bd.kind === "display") {
+            if (display) report([...dp, "passthrough"], { kind: "DisplayTwice", first: fmt(display) });
+            else display = dp;
           }
           return;
         }

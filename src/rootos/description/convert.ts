@@ -8,6 +8,7 @@ import type { PortHost } from "../../chardev/open.js";
 import { parseSize } from "../../machine/size.js";
 import { formatMac, NetError, parseEndpoint, parseMac } from "../../net/index.js";
 import type { Criticality, RestartCause, Timing, WatchdogAction } from "../plan/types.js";
+import { DEFAULT_DISPLAY_MODE } from "../../virtio/gpu/spec.js";
 import type { PathSegment, Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
 import {
@@ -181,6 +182,8 @@ export function convertDescription(value: unknown, file: string, dir: string): {
       }),
       serialPorts: list(board.serial_ports).map((s, i) =>
         isObj(s) ? defined({ name: str(s.name), host: c.portHost(s.host, ["board", "serial_ports", i, "host"]) }) : undefined),
+      displays: list(board.displays).map((s) =>
+        isObj(s) ? defined({ name: str(s.name), width: int(s.width) ?? DEFAULT_DISPLAY_MODE.width, height: int(s.height) ?? DEFAULT_DISPLAY_MODE.height }) : undefined),
     }),
     networks: list(root.networks).map((n) => (isObj(n) ? defined({ name: str(n.name), uplink: str(n.uplink) }) : undefined)),
     vms: list(root.vms).map((v, i) => (isObj(v) ? convertVm(c, v, ["vms", i]) : undefined)),

@@ -52,7 +52,7 @@ const BOARD = `board:
   memory: 1G
 `;
 
-/** A board with a disk (partitions data, shared), a NIC eth0, serial ports ttyS1/ttyS2 and a key. */
+/** A board with a disk (partitions data, shared), a NIC eth0, serial ports ttyS1/ttyS2, displays hmi/panel and a key. */
 const RICH_BOARD = `board:
   cores: 4
   memory: 1G
@@ -64,6 +64,9 @@ ${DISK0}  nics:
   serial_ports:
     - { name: ttyS1, host: "unix:ttyS1.sock" }
     - { name: ttyS2, host: "tcp:4555" }
+  displays:
+    - { name: hmi }
+    - { name: panel, width: 800, height: 480 }
 networks:
   - name: lan
 `;
@@ -90,6 +93,15 @@ const CASES: readonly Case[] = [
   { name: "a pass-through serial port given to two VMs",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: ttyS1 }]\n")}${vm("b", "[1]", "128M", "    devices: [{ passthrough: ttyS1 }]\n")}`,
     path: "vms[1].devices[0].passthrough", message: /^ttyS1 is also given to vm 'a'/ },
+  { name: "a display given to two VMs",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: hmi }]\n")}${vm("b", "[1]", "128M", "    devices: [{ passthrough: hmi }]\n")}`,
+    path: "vms[1].devices[0].passthrough", message: /^hmi is also given to vm 'a' \(a pass-through device belongs to one VM\)/ },
+  { name: "two displays given to one VM",
+    yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: hmi }, { passthrough: panel }]\n")}`,
+    path: "vms[0].devices[1].passthrough", message: /^a VM has one screen: the display at vms\[0\]\.devices\[0\] is already passed through to it/ },
+  { name: "a display too small for fbcon",
+    yaml: `${RICH_BOARD.replace("width: 800", "width: 100")}vms:\n${vm("a", "[0]", "128M")}`,
+    path: "board.displays[1].width", message: /100/ },
   { name: "a NIC that is a network's uplink and passed through",
     yaml: `${RICH_BOARD.replace("  - name: lan\n", "  - name: lan\n    uplink: eth1\n")}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth1 }]\n")}`,
     path: "vms[0].devices[0].passthrough", message: /^eth1 is also given to network 'lan' as its uplink/ },
@@ -117,7 +129,7 @@ const CASES: readonly Case[] = [
     path: "vms[0].boot.key", message: /^there is no trusted key 'vendr' \(did you mean 'vendor'\?\)/ },
   { name: "a board device that does not exist",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ passthrough: eth9 }]\n")}`,
-    path: "vms[0].devices[0].passthrough", message: /^there is no board NIC or serial port 'eth9'/ },
+    path: "vms[0].devices[0].passthrough", message: /^there is no board NIC, serial port or display 'eth9'/ },
   { name: "a kernel file that does not exist",
     yaml: `${BOARD}vms:\n  - name: a\n    cores: [0]\n    memory: 128M\n    boot: { kernel: vmlinux }\n`,
     path: "vms[0].boot.kernel", message: /^kernel \/.*\/vmlinux does not exist \(relative paths are from the description's directory\)/ },

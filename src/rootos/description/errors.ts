@@ -48,6 +48,7 @@ export type Problem =
   | { readonly kind: "HostTaken"; readonly host: string; readonly by: string }
   | { readonly kind: "MacTaken"; readonly mac: string; readonly by: string }
   | { readonly kind: "SerialTwice"; readonly first: string }
+  | { readonly kind: "DisplayTwice"; readonly first: string }
   | { readonly kind: "DiskTooSmall"; readonly size: number; readonly need: number }
   | { readonly kind: "DiskNoGpt"; readonly path: string; readonly why: string }
   | { readonly kind: "PartitionNotInImage"; readonly partition: string; readonly image: string; readonly have: readonly string[] }
@@ -149,7 +150,7 @@ export function describe(p: Problem): string {
     }
     case "RepeatedItem": return `${q(p.value)} is listed twice`;
     case "ThrottleChoice": return "a throttle is either { mips: N } or { share: N% }, exactly one of them";
-    case "DeviceKind": return "a device is either 'passthrough: NAME' (a board NIC or serial port) or 'virtio: console|block|nic|rng|share'";
+    case "DeviceKind": return "a device is either 'passthrough: NAME' (a board NIC, serial port or display) or 'virtio: console|block|nic|rng|share'";
     case "NotWith": return `'${p.key}' does not go with '${p.other}' (${p.why})`;
     case "Schema": return p.message;
     case "BadEndpoint": return p.message;
@@ -185,6 +186,7 @@ export function describe(p: Problem): string {
     case "HostTaken": return `${p.host} is also the host end of ${p.by}`;
     case "MacTaken": return `MAC address ${p.mac} is also used by ${p.by}`;
     case "SerialTwice": return `a VM has one UART: the serial port at ${p.first} is already passed through to it`;
+    case "DisplayTwice": return `a VM has one screen: the display at ${p.first} is already passed through to it`;
     case "DiskTooSmall": return `${size(p.size)} is too small: the partitions and GPT need ${size(p.need)}`;
     case "DiskNoGpt":
       return `the image ${p.path} has no usable GPT (${p.why}); partition it (sgdisk, parted), or remove it and set create: true`;

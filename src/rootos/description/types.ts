@@ -50,6 +50,7 @@ export interface BoardDescription {
   readonly persist?: { readonly partition: string };
   readonly nics: readonly NicDescription[];
   readonly serialPorts: readonly SerialPortDescription[];
+  readonly displays: readonly DisplayDescription[];
 }
 
 export interface KeyDescription {
@@ -82,6 +83,13 @@ export interface NicDescription {
 export interface SerialPortDescription {
   readonly name: string;
   readonly host: PortHost;
+}
+
+/** A screen with a keyboard and a pointer; its size defaults to DEFAULT_DISPLAY_MODE. */
+export interface DisplayDescription {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface NetworkDescription {

@@ -50,6 +50,8 @@ const SYSTEM = `board:
     - { name: eth1, mac: "52:54:00:12:34:56" }
   serial_ports:
     - { name: ttyS1, host: "unix:s.sock" }
+  displays:
+    - { name: hmi, width: 1024 }
 networks:
   - { name: lan, uplink: eth1 }
 vms:
@@ -78,7 +80,7 @@ vms:
     cores: [2]
     memory: 64M
     boot: { kernel: elf-loader, firmware: fw.bin, append: "console=hvc0" }
-    devices: [{ virtio: nic, network: lan }]
+    devices: [{ virtio: nic, network: lan }, { passthrough: hmi }]
 `;
 
 test("the plan: each VM's slice, board memory carved without overlap, names resolved, all frozen", async () => {
@@ -110,7 +112,7 @@ test("the plan: each VM's slice, board memory carved without overlap, names reso
     { kind: "console", ports: [{ name: "shell" }, { name: "log", host: { kind: "file", path: join(s.dir, "log.txt") } }] },
   ]);
   assert.deepEqual(bare.devices, [{ kind: "passthrough-serial", name: "ttyS1", host: { kind: "unix", path: join(s.dir, "s.sock") } }, { kind: "rng" }]);
-  assert.deepEqual(fw.devices, [{ kind: "nic", network: "lan", mac: "52:54:00:12:34:59" }]);
+  assert.deepEqual(fw.devices, [{ kind: "nic", network: "lan", mac: "52:54:00:12:34:59" }, { kind: "display", name: "hmi", width: 1024, height: 800 }]);
   assert.deepEqual([bare.timing, bare.throttle, bare.autostart], ["virtual", { kind: "mips", mips: 25 }, false]);
   assert.deepEqual(staged.watchdog, { timeoutMs: 2000, action: "restart", port: "log" });
   assert.deepEqual(staged.restart.on, ["watchdog"]);

@@ -138,6 +138,8 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       case "passthrough": {
         const nic = nics.find((c) => c.name === x.name);
         if (nic) return { kind: "passthrough-nic", name: nic.name, host: nic.host, mac: nic.mac };
+        const display = d.board.displays.find((s) => s.name === x.name);
+        if (display) return { kind: "display", name: display.name, width: display.width, height: display.height };
         return { kind: "passthrough-serial", name: x.name, host: serialPorts.find((s) => s.name === x.name)!.host };
       }
       case "console": return { kind: "console", ports: x.ports.map((p) => ({ name: p.name, ...(p.host ? { host: p.host } : {}) })) };
