@@ -13,6 +13,7 @@ import type { GptTable } from "../../images/gpt.js";
 import type { CachedImages } from "../../images/store.js";
 import { MAX_RAM_BYTES, MIN_RAM_BYTES, RAM_ALIGN, ramProblem } from "../../machine/limits.js";
 import { MEMMAP } from "../../platform/memmap.js";
+import { checkDisplayMode } from "../../virtio/gpu/spec.js";
 import { layoutPartitions, MAX_PARTITIONS, placeMemory, SECTOR } from "../plan/layout.js";
 import { PERSIST_MIN_BYTES } from "../persist/text-log.js";
 import { SLOT_AREA_OFFSET, slotPairs } from "../slots/store.js";
@@ -122,6 +123,11 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
   addBoardDevice("nic", board.nics, "nics");
   addBoardDevice("serial", board.serialPorts, "serial_ports");
   addBoardDevice("display", board.displays, "displays");
+  // The schema bounds each side; the device also needs a width in whole 8-pixel cells (its EDID timing).
+  (board.displays ?? []).forEach((s, i) => {
+    const why = s?.width !== undefined && s.height !== undefined ? checkDisplayMode({ width: s.width, height: s.height }) : undefined;
+    if (why !== undefined) report(["board", "displays", i], { kind: "DisplayMode", why });
+  });
   const networks = names("network", d.networks, (i) => ["networks", i]);
 
   // --- files
@@ -297,8 +303,7 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     const ports = new Map<string, Path>();
     const ownPartitions = new Set<string>();
     const tags = new Map<string, Path>();
-    let serial: Path | undefined;
-    let display: Path | undefined;
+    let serial: Path | undefined, display: Path | undefined;
     (vm.devices ?? []).forEach((dev, j) => {
       if (!dev) return;
       const dp: Path = [...at, "devices", j];

@@ -7,8 +7,8 @@ import { basename, extname, isAbsolute, resolve } from "node:path";
 import type { PortHost } from "../../chardev/open.js";
 import { parseSize } from "../../machine/size.js";
 import { formatMac, NetError, parseEndpoint, parseMac } from "../../net/index.js";
-import { checkDisplayMode, DEFAULT_DISPLAY_MODE, type DisplayMode } from "../../virtio/gpu/spec.js";
 import type { Criticality, RestartCause, Timing, WatchdogAction } from "../plan/types.js";
+import { DEFAULT_DISPLAY_MODE } from "../../virtio/gpu/spec.js";
 import type { PathSegment, Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
 import {
@@ -94,17 +94,6 @@ class Converter {
       return { kind: "tcp", port };
     }
     return { kind: m[1] as "file" | "unix", path: this.abs(m[2]!) };
-  }
-
-  /** `1280x800`: a mode the virtio-gpu can offer; undefined (absent): the default. */
-  mode(v: unknown, path: Path): DisplayMode | undefined {
-    if (v === undefined) return DEFAULT_DISPLAY_MODE;
-    if (typeof v !== "string") return undefined;
-    const m = /^(\d{1,5})x(\d{1,5})$/.exec(v);
-    const mode = m ? { width: Number(m[1]), height: Number(m[2]) } : undefined;
-    const why = mode ? checkDisplayMode(mode) : "it is not WIDTHxHEIGHT";
-    if (why !== undefined) return this.problem(path, { kind: "BadMode", message: `display mode '${v}': ${why} (e.g. 1280x800)` });
-    return mode;
   }
 
   mac(v: unknown, path: Path): string | undefined {
@@ -193,11 +182,8 @@ export function convertDescription(value: unknown, file: string, dir: string): {
       }),
       serialPorts: list(board.serial_ports).map((s, i) =>
         isObj(s) ? defined({ name: str(s.name), host: c.portHost(s.host, ["board", "serial_ports", i, "host"]) }) : undefined),
-      displays: list(board.displays).map((x, i) => {
-        if (!isObj(x)) return undefined;
-        const mode = c.mode(x.mode, ["board", "displays", i, "mode"]);
-        return defined({ name: str(x.name), width: mode?.width, height: mode?.height });
-      }),
+      displays: list(board.displays).map((s) =>
+        isObj(s) ? defined({ name: str(s.name), width: int(s.width) ?? DEFAULT_DISPLAY_MODE.width, height: int(s.height) ?? DEFAULT_DISPLAY_MODE.height }) : undefined),
     }),
     networks: list(root.networks).map((n) => (isObj(n) ? defined({ name: str(n.name), uplink: str(n.uplink) }) : undefined)),
     vms: list(root.vms).map((v, i) => (isObj(v) ? convertVm(c, v, ["vms", i]) : undefined)),

@@ -25,7 +25,6 @@ export type Problem =
   // values the schema cannot judge
   | { readonly kind: "BadEndpoint"; readonly message: string }
   | { readonly kind: "BadMac"; readonly message: string }
-  | { readonly kind: "BadMode"; readonly message: string }
   | { readonly kind: "SizeRange"; readonly what: string; readonly bytes: number; readonly min?: number; readonly max?: number }
   | { readonly kind: "SizeAlign"; readonly what: string; readonly bytes: number; readonly align: number }
   | { readonly kind: "Percent"; readonly value: number }
@@ -50,6 +49,7 @@ export type Problem =
   | { readonly kind: "MacTaken"; readonly mac: string; readonly by: string }
   | { readonly kind: "SerialTwice"; readonly first: string }
   | { readonly kind: "DisplayTwice"; readonly first: string }
+  | { readonly kind: "DisplayMode"; readonly why: string }
   | { readonly kind: "DiskTooSmall"; readonly size: number; readonly need: number }
   | { readonly kind: "DiskNoGpt"; readonly path: string; readonly why: string }
   | { readonly kind: "PartitionNotInImage"; readonly partition: string; readonly image: string; readonly have: readonly string[] }
@@ -156,7 +156,6 @@ export function describe(p: Problem): string {
     case "Schema": return p.message;
     case "BadEndpoint": return p.message;
     case "BadMac": return p.message;
-    case "BadMode": return p.message;
     case "SizeRange":
       return p.min !== undefined && p.bytes < p.min ? `${p.what} ${size(p.bytes)} is too small (at least ${size(p.min)})`
         : `${p.what} ${size(p.bytes)} is too large (at most ${size(p.max ?? 0)})`;
@@ -188,7 +187,8 @@ export function describe(p: Problem): string {
     case "HostTaken": return `${p.host} is also the host end of ${p.by}`;
     case "MacTaken": return `MAC address ${p.mac} is also used by ${p.by}`;
     case "SerialTwice": return `a VM has one UART: the serial port at ${p.first} is already passed through to it`;
-    case "DisplayTwice": return `a VM has at most one display: the display at ${p.first} is already passed through to it`;
+    case "DisplayMode": return `the virtio-gpu cannot offer this mode: ${p.why}`;
+    case "DisplayTwice": return `a VM has one screen: the display at ${p.first} is already passed through to it`;
     case "DiskTooSmall": return `${size(p.size)} is too small: the partitions and GPT need ${size(p.need)}`;
     case "DiskNoGpt":
       return `the image ${p.path} has no usable GPT (${p.why}); partition it (sgdisk, parted), or remove it and set create: true`;

@@ -50,15 +50,7 @@ export interface BoardDescription {
   readonly persist?: { readonly partition: string };
   readonly nics: readonly NicDescription[];
   readonly serialPorts: readonly SerialPortDescription[];
-  /** Screens, each passed through to one VM (docs/display.md): a virtio-gpu of this mode with a keyboard and tablet. */
   readonly displays: readonly DisplayDescription[];
-}
-
-export interface DisplayDescription {
-  readonly name: string;
-  /** Default 1280x800. */
-  readonly width: number;
-  readonly height: number;
 }
 
 export interface KeyDescription {
@@ -91,6 +83,13 @@ export interface NicDescription {
 export interface SerialPortDescription {
   readonly name: string;
   readonly host: PortHost;
+}
+
+/** A screen with a keyboard and a pointer; its size defaults to DEFAULT_DISPLAY_MODE. */
+export interface DisplayDescription {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface NetworkDescription {

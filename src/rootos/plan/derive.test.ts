@@ -51,8 +51,7 @@ const SYSTEM = `board:
   serial_ports:
     - { name: ttyS1, host: "unix:s.sock" }
   displays:
-    - { name: hmi }
-    - { name: wide, mode: 1920x1080 }
+    - { name: hmi, width: 1024 }
 networks:
   - { name: lan, uplink: eth1 }
 vms:
@@ -72,7 +71,7 @@ vms:
     cores: [0]
     memory: { size: 16M, at: 512M }
     boot: { kernel: kernel.elf, firmware: none }
-    devices: [{ passthrough: ttyS1 }, { virtio: rng }, { passthrough: wide }]
+    devices: [{ passthrough: ttyS1 }, { virtio: rng }]
     timing: virtual
     throttle: { mips: 25 }
     autostart: false
@@ -112,11 +111,8 @@ test("the plan: each VM's slice, board memory carved without overlap, names reso
     { kind: "nic", network: "lan", mac: "52:54:00:12:34:58" },
     { kind: "console", ports: [{ name: "shell" }, { name: "log", host: { kind: "file", path: join(s.dir, "log.txt") } }] },
   ]);
-  assert.deepEqual(bare.devices, [
-    { kind: "passthrough-serial", name: "ttyS1", host: { kind: "unix", path: join(s.dir, "s.sock") } }, { kind: "rng" },
-    { kind: "display", name: "wide", width: 1920, height: 1080 },
-  ]);
-  assert.deepEqual(fw.devices, [{ kind: "nic", network: "lan", mac: "52:54:00:12:34:59" }, { kind: "display", name: "hmi", width: 1280, height: 800 }]);
+  assert.deepEqual(bare.devices, [{ kind: "passthrough-serial", name: "ttyS1", host: { kind: "unix", path: join(s.dir, "s.sock") } }, { kind: "rng" }]);
+  assert.deepEqual(fw.devices, [{ kind: "nic", network: "lan", mac: "52:54:00:12:34:59" }, { kind: "display", name: "hmi", width: 1024, height: 800 }]);
   assert.deepEqual([bare.timing, bare.throttle, bare.autostart], ["virtual", { kind: "mips", mips: 25 }, false]);
   assert.deepEqual(staged.watchdog, { timeoutMs: 2000, action: "restart", port: "log" });
   assert.deepEqual(staged.restart.on, ["watchdog"]);

@@ -89,7 +89,6 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     mac: nic.mac ?? nextMac(),
   }));
   const serialPorts = d.board.serialPorts.map((s) => ({ name: s.name, host: s.host }));
-  const displays = d.board.displays;
 
   const isElf = env.isElf ?? sniffElf;
 
@@ -139,7 +138,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       case "passthrough": {
         const nic = nics.find((c) => c.name === x.name);
         if (nic) return { kind: "passthrough-nic", name: nic.name, host: nic.host, mac: nic.mac };
-        const display = displays.find((s) => s.name === x.name);
+        const display = d.board.displays.find((s) => s.name === x.name);
         if (display) return { kind: "display", name: display.name, width: display.width, height: display.height };
         return { kind: "passthrough-serial", name: x.name, host: serialPorts.find((s) => s.name === x.name)!.host };
       }
