@@ -719,7 +719,8 @@ export class Supervisor {
     const vm = r.plan.name;
     const images = r.images!;
     r.nics?.unplug();
-    r.nics = this.networks.plug(r.plan);
+    const poke = new Int32Array(new SharedArrayBuffer(4));
+    r.nics = this.networks.plug(r.plan, poke);
     const init: WorkerInit = {
       vm,
       machine: workerMachineConfig(r.plan, images),
@@ -753,6 +754,7 @@ export class Supervisor {
         this.fire(r, { kind: "ended", end });
       },
     }, transfer, {
+      poke,
       ...(this.opts.workerUrl ? { workerUrl: this.opts.workerUrl } : {}),
       ...(this.opts.stopGraceMs !== undefined ? { stopGraceMs: this.opts.stopGraceMs } : {}),
     });
