@@ -2,9 +2,12 @@
 // row's own route with bytes) and open the WebSockets, with the token, turning "nothing
 // listens" and the server's refusals into ApiErrors that say what to do.
 import { request } from "node:http";
+import { basename } from "node:path";
 import WebSocket from "ws";
 import { findCommand, type Command, type CommandResult, type CommandRoute } from "../rootos/commands/index.js";
+import type { Upload } from "../rootos/supervisor/uploads.js";
 import { ApiError } from "./errors.js";
+import { JSON_PART } from "./form.js";
 
 export interface ApiTarget {
   /** `HOST:PORT`. */
@@ -28,6 +31,19 @@ export function postBundle(target: ApiTarget, vm: string, bundle: Uint8Array): P
 /** POST `bytes` as the body of `path` (a row's route with a bytes parameter, which answers {data, text}). */
 export function postBytes(target: ApiTarget, path: string, bytes: Uint8Array): Promise<CommandResult> {
   return post(target, path, bytes, "application/octet-stream");
+}
+
+/**
+ * POST a form (form.ts): `json` as its `json` part, and each upload as a file part of its
+ * name (the JSON names it "@NAME"), with its file's own name.
+ */
+export async function postForm(target: ApiTarget, path: string, json: unknown, files: ReadonlyMap<string, Upload>): Promise<CommandResult> {
+  const form = new FormData();
+  form.set(JSON_PART, JSON.stringify(json));
+  for (const [name, up] of files) form.set(name, new Blob([up.bytes as Uint8Array<ArrayBuffer>]), basename(up.name));
+  // The encoding undici gives a FormData body, taken whole (node:http sends it: see post()).
+  const encoded = new Request("http://form/", { method: "POST", body: form });
+  return post(target, path, new Uint8Array(await encoded.arrayBuffer()), encoded.headers.get("content-type")!);
 }
 
 /** `r`'s path with `given` (a row's words by parameter, words.ts) in its `{name}` segments and the rest in the query; bytes and streams are not in it. */

@@ -19,6 +19,8 @@ export type ApiErrorInfo =
   | { readonly kind: "ForeignOrigin"; readonly origin: string }
   /** A request whose Host is not an address the API answers on (DNS rebinding; server.ts). */
   | { readonly kind: "ForeignHost"; readonly host: string; readonly allowed: readonly string[] }
+  /** GET / when the dashboard's bundle was not built (npm run build:web). */
+  | { readonly kind: "NoDashboard"; readonly dir: string }
   /** The request body is larger than the API reads. */
   | { readonly kind: "BodyTooLarge"; readonly limit: number }
   /** A WebSocket route asked for without a WebSocket upgrade, or the reverse. */
@@ -50,6 +52,8 @@ function describe(e: ApiErrorInfo): string {
       return `refused: a request from the web page at ${e.origin}, not from this API's own origin (programs send no Origin header; see docs/api.md, Access)`;
     case "ForeignHost":
       return `refused: Host '${e.host}' is not an address this API answers on (${e.allowed.join(", ")})`;
+    case "NoDashboard":
+      return `the dashboard is not built (no ${e.dir}index.html): run npm run build`;
     case "BodyTooLarge":
       return `request body larger than ${e.limit} bytes`;
     case "UpgradeRequired":
@@ -68,7 +72,7 @@ function describe(e: ApiErrorInfo): string {
 }
 
 const API_STATUS: { readonly [K in ApiErrorInfo["kind"]]: number } = {
-  NoRoute: 404, MethodNotAllowed: 405, Unauthorized: 401, BadBody: 400, BadQuery: 400, ForeignOrigin: 403, ForeignHost: 403, BodyTooLarge: 413, UpgradeRequired: 426, TokenRequired: 500, Listen: 500,
+  NoRoute: 404, MethodNotAllowed: 405, Unauthorized: 401, BadBody: 400, BadQuery: 400, ForeignOrigin: 403, ForeignHost: 403, NoDashboard: 404, BodyTooLarge: 413, UpgradeRequired: 426, TokenRequired: 500, Listen: 500,
   BadAddress: 400, NotListening: 502, Refused: 502,
 };
 

@@ -87,7 +87,10 @@ export async function argsFromRequest(c: Command, method: string, req: ApiReques
   else if (method === "POST" || method === "PUT") {
     const inBody = values.filter(([n]) => !(n in args));
     const body = checkBody(c.name, inBody, req.body);
-    for (const [name, p] of inBody) if (name in body) args[name] = await convert(c.name, name, () => p.fromJson(body[name]));
+    // A form's file parts, for the parameters that take files; each must be named by one.
+    const files = req.files ? new Map(req.files) : undefined;
+    for (const [name, p] of inBody) if (name in body) args[name] = await convert(c.name, name, () => p.fromJson(body[name], p.files ? files : undefined));
+    if (files && files.size > 0) throw new ApiError({ kind: "BadBody", param: [...files.keys()][0]!, why: `the file part '${[...files.keys()][0]}' is named by no field (name it "@${[...files.keys()][0]}")` });
   } else {
     for (const [name, p] of values) if (!p.optional && !(name in args)) throw new ApiError({ kind: "BadQuery", param: name, why: `'${name}' is missing: add ?${name}=${String(p.example)}` });
   }

@@ -26,6 +26,8 @@ export type Route =
     readonly command?: string;
     /** Read the body: as JSON, or as bytes (a bundle), at most MAX_BODY_BYTES unless bytes. */
     readonly body?: "json" | "bytes";
+    /** The JSON may come as the `json` part of a multipart/form-data body with files (form.ts). */
+    readonly files?: boolean;
     handle(sup: Supervisor, req: ApiRequest): Promise<HttpReply>;
   }
   | { readonly kind: "socket"; readonly path: string; readonly command?: string; open(sup: Supervisor, req: ApiRequest): Promise<SocketSession> };
@@ -35,8 +37,9 @@ function commandRoute(c: Command, r: CommandRoute): Route {
   if (r.method === "WebSocket") return { kind: "socket", path: r.path, command: c.name, open: (sup, req) => openStream(sup, c, req) };
   const method = r.method;
   const body = paramsOf(c, "bytes").length > 0 ? "bytes" : method === "GET" ? undefined : "json";
+  const files = body === "json" && paramsOf(c, "value").some(([, p]) => p.files);
   return {
-    kind: "http", method, path: r.path, command: c.name, ...(body ? { body } : {}),
+    kind: "http", method, path: r.path, command: c.name, ...(body ? { body } : {}), ...(files ? { files } : {}),
     async handle(sup, req) {
       const res = await c.run(sup, await argsFromRequest(c, method, req) as never);
       return { json: r.answer === "result" ? { data: res.data, text: res.text } : res.data };

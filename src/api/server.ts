@@ -7,20 +7,23 @@
 // preflight) or open a WebSocket to it, and a page served from a name rebound to
 // 127.0.0.1 (DNS rebinding) reads the answers. So the API answers only a Host that is an
 // address it listens on, and refuses a request whose Origin is not its own; programs
-// (ctl, curl, scripts) send no Origin and are not affected (guard.ts).
+// (ctl, curl, scripts) send no Origin and are not affected (guard.ts). The dashboard's
+// page, served at / (web.ts), is of the API's own origin.
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { Supervisor } from "../rootos/supervisor/supervisor.js";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, formatAddress } from "./address.js";
-import { authorize, isLoopback } from "./auth.js";
+import { authorize, isLoopback, SOCKET_PROTOCOL } from "./auth.js";
 import { checkBrowser, checkBodySize, servedNames } from "./guard.js";
 import { ApiError, errorReply } from "./errors.js";
+import { isForm, parseForm } from "./form.js";
 import { matchRoute, type HttpReply, type Route, type SocketSession } from "./routes.js";
+import { isWebPath, webFile } from "./web.js";
 
 /** Request bodies are commands: small. */
 export const MAX_BODY_BYTES = 64 * 1024;
-/** An uploaded bundle (POST /v1/vms/{vm}/upgrade); the VM's slot size bounds it further. */
+/** An uploaded bundle (POST /v1/vms/{vm}/upgrade; the VM's slot size bounds it further), or a form with files (POST /v1/vms). */
 export const MAX_UPLOAD_BYTES = 1 << 30;
 /** The largest WebSocket message taken (console input: a paste). */
 export const MAX_MESSAGE_BYTES = 1 << 20;
@@ -48,7 +51,8 @@ export async function startApi(sup: Supervisor, opts: ApiOptions = {}): Promise<
   const token = opts.token === "" ? undefined : opts.token;
   if (token === undefined && !isLoopback(host)) throw new ApiError({ kind: "TokenRequired", host });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // A client that offers subprotocols (the dashboard: its token travels as one, auth.ts) gets `bulkhead` or none.
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: (offered) => (offered.has(SOCKET_PROTOCOL) ? SOCKET_PROTOCOL : false) });
   // The names it answers to, known once it listens (port 0 picks the port).
   let names: readonly string[] = [];
   const guard = { token, names: () => names };
@@ -87,11 +91,25 @@ interface Guard {
 async function answer(sup: Supervisor, guard: Guard, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     checkBrowser(req, guard.names());
-    authorize(req, guard.token);
     const url = new URL(req.url ?? "/", "http://api");
+    if (isWebPath(url.pathname)) {
+      // The dashboard's files, without the token (web.ts says why).
+      const file = await webFile(req.method ?? "GET", url.pathname);
+      res.writeHead(200, file.headers);
+      res.end(req.method === "HEAD" ? undefined : file.body);
+      return;
+    }
+    authorize(req, guard.token);
     const { route, params } = matchRoute(req.method ?? "GET", url.pathname, false);
     const http = route as Extract<Route, { kind: "http" }>;
-    checkBodySize(req, http.body === "bytes" ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
+    const form = isForm(req.headers["content-type"]);
+    if (form && !http.files) throw new ApiError({ kind: "BadBody", why: `${http.path} takes ${http.body === "bytes" ? "the bytes themselves (application/octet-stream)" : "JSON"}, not multipart/form-data` });
+    checkBodySize(req, http.body === "bytes" || form ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES);
+    if (form) {
+      const { json, files } = await parseForm(await readBody(req, MAX_UPLOAD_BYTES), req.headers["content-type"]!, MAX_BODY_BYTES);
+      reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body: json, files }));
+      return;
+    }
     const body = http.body === "json" ? await readJson(req) : http.body === "bytes" ? await readBody(req, MAX_UPLOAD_BYTES) : undefined;
     reply(res, 200, await http.handle(sup, { params, query: url.searchParams, body }));
   } catch (e) {

@@ -6,9 +6,10 @@
 // and drives the terminal; the client is src/api/client.ts.
 import type WebSocket from "ws";
 import { DEFAULT_API_ADDRESS, formatAddress, parseApiAddress } from "../api/address.js";
-import { openSocket, postBytes, postCommand, routeUrl, type ApiTarget } from "../api/client.js";
+import { openSocket, postBytes, postCommand, postForm, routeUrl, type ApiTarget } from "../api/client.js";
 import { assignWords, COMMANDS, convert, paramsOf, usageOf, type Bytes, type Command } from "../rootos/commands/index.js";
 import { RootosError } from "../rootos/supervisor/errors.js";
+import { Upload } from "../rootos/supervisor/uploads.js";
 import { DETACH_BYTE } from "../shell/shell.js";
 import { formatLogEntry, type LogEntry } from "../rootos/supervisor/event-log.js";
 import { CliError, usageError } from "./cli-error.js";
@@ -32,7 +33,9 @@ ${COMMANDS.map((c) => `  ${usageOf(c).padEnd(32)} ${c.help}`).join("\n")}
 
 'console' puts the terminal in raw mode; Ctrl-] detaches (also in piped input, which
 detaches at its end too). 'upgrade VM BUNDLE-FILE' reads the bundle here and sends it
-(POST /v1/vms/VM/upgrade), so the file need not be on the RootOS's host.
+(POST /v1/vms/VM/upgrade), so the file need not be on the RootOS's host; so does
+'create NAME … kernel=@FILE [initrd=@FILE]' with each @FILE (POST /v1/vms, a form), which
+the RootOS keeps in its state directory for the VM.
 
 examples:
   bulkhead ctl list
@@ -40,6 +43,7 @@ examples:
   bulkhead ctl --json stats linux1
   bulkhead ctl log linux1 state -n 20
   bulkhead ctl upgrade linux1 linux1-v2.bundle
+  bulkhead ctl create dev cores=1 memory=256M kernel=@./Image initrd=@./initrd.gz append="console=ttyS0"
   bulkhead ctl --api 192.0.2.7:7730 --token "$TOKEN" console linux1
 `;
 
@@ -104,10 +108,13 @@ export async function ctlCommand(argv: readonly string[]): Promise<number> {
     return session;
   }
   const bytes = c ? paramsOf(c, "bytes")[0] : undefined;
-  // Bytes are read here, where the user named the file, and sent whole: the RootOS may be on another host.
+  const files = c ? paramsOf(c, "value").find(([, p]) => p.files) : undefined;
+  // Bytes and KEY=@FILE are read here, where the user named the file, and sent whole: the RootOS may be on another host.
   const { data, text } = c && bytes
     ? await sendBytes(opts.target, c, bytes[0], args)
-    : await postCommand(opts.target, opts.words);
+    : c && files && args.some((w) => /^[^=]+=@/.test(w))
+      ? await sendFiles(opts.target, c, files[0], args)
+      : await postCommand(opts.target, opts.words);
   const out = opts.json ? JSON.stringify(data, null, 2) : text;
   if (out !== "") process.stdout.write(`${out}\n`);
   return 0;
@@ -118,6 +125,28 @@ async function sendBytes(target: ApiTarget, c: Command, name: string, args: read
   const given = await local(() => assignWords(c, args));
   const file = await local(() => convert(c.name, name, () => c.params[name]!.fromWords(given.get(name)!)));
   return postBytes(target, routeUrl(c, c.routes.find((r) => r.method === "POST")!, given), (file as Bytes).bytes);
+}
+
+/**
+ * `c`'s words with its files parameter `name` parsed here (each KEY=@FILE read from this
+ * host), POSTed to its route as a form: the files as parts, named "@fN" in the JSON; the
+ * other parameters in the path and query, as words.
+ */
+async function sendFiles(target: ApiTarget, c: Command, name: string, args: readonly string[]) {
+  const given = await local(() => assignWords(c, args));
+  const value = await local(() => convert(c.name, name, () => c.params[name]!.fromWords(given.get(name)!)));
+  given.delete(name);
+  const parts = new Map<string, Upload>();
+  const named = (v: unknown): unknown => {
+    if (v instanceof Upload) {
+      const part = `f${parts.size}`;
+      parts.set(part, v);
+      return `@${part}`;
+    }
+    if (Array.isArray(v)) return v.map(named);
+    return typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, named(x)])) : v;
+  };
+  return postForm(target, routeUrl(c, c.routes.find((r) => r.method === "POST")!, given), { [name]: named(value) }, parts);
 }
 
 /** What ctl parses itself fails as the RootOS would say it, prefixed `ctl:`. */

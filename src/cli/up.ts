@@ -3,13 +3,13 @@
 // for, start the supervisor and the management API, boot every autostart VM, then open
 // the RootOS shell, or with --headless run as a service until SIGTERM or SIGINT, which
 // shut every VM down (SysRq power-off, then hard after a time-out).
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { type ApiServer, DEFAULT_API_ADDRESS, parseApiAddress, startApi } from "../api/index.js";
 import { cachedImages } from "../images/store.js";
 import { createMissingDisks } from "../rootos/board/disks.js";
 import { DEFAULT_SYSTEM, DescriptionEditor, DescriptionError, formatIssue, parseDuration } from "../rootos/description/index.js";
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultEventLogPath, formatLogEntry, Supervisor } from "../rootos/supervisor/index.js";
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, defaultEventLogPath, defaultStateDir, formatLogEntry, Supervisor } from "../rootos/supervisor/index.js";
 import { runWords } from "../rootos/commands/index.js";
 import { runShell, splitWords } from "../shell/shell.js";
 import { CliError, usageError } from "./cli-error.js";
@@ -26,7 +26,8 @@ options:
   --headless           no shell: run as a service, print events as lines on stdout;
                        SIGTERM or SIGINT shuts every VM down and exits
   --api ADDR:PORT      where the management API listens (HTTP and WebSocket; default
-                       127.0.0.1:7730); --api off: no API
+                       127.0.0.1:7730), with the web dashboard at http://ADDR:PORT/
+                       (docs/dashboard.md); --api off: no API
   --token TOKEN        the API's bearer token (default: $BULKHEAD_TOKEN); required when
                        ADDR is not a loopback address
   --log FILE           the event log (JSON lines; default ${relative(process.cwd(), defaultEventLogPath()) || defaultEventLogPath()})
@@ -84,14 +85,15 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   // Test hook (docs/upgrades.md): pause this many ms after each 64 KiB written to a slot, so a test can kill the RootOS mid-write.
   const slowSlots = Number(process.env.BULKHEAD_TEST_SLOW_SLOT_WRITE ?? 0);
   const sup: Supervisor = new Supervisor(plan, {
-    editor, eventLog: values.log ?? defaultEventLogPath(), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
+    editor, eventLog: values.log ?? defaultEventLogPath(), uploadDir: join(defaultStateDir(), "uploads"), shutdownTimeoutMs: shutdownMs, ...(slowSlots > 0 ? { slotWriteDelayMs: slowSlots } : {}),
     // gdb's `monitor CMD` on a VM's port: a shell command line.
     monitor: async (line) => (await runWords(sup, splitWords(line))).text,
   });
   let server: ApiServer | undefined;
+  const token = (values.token ?? process.env["BULKHEAD_TOKEN"]) || undefined;
   if (api) {
     try {
-      server = await startApi(sup, { ...api, token: values.token ?? process.env["BULKHEAD_TOKEN"] });
+      server = await startApi(sup, { ...api, ...(token !== undefined ? { token } : {}) });
     } catch (e) {
       await sup.close();
       throw e;
@@ -104,7 +106,11 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
     sup.onEvent((e) => process.stdout.write(`${formatLogEntry(e)}\n`));
   }
   process.stderr.write(`bulkhead: board '${plan.board.name}', ${plan.vms.length} VM${plan.vms.length === 1 ? "" : "s"} from ${file}; event log ${sup.events.path ?? "(memory)"}\n`);
-  if (server) process.stderr.write(`bulkhead: API on http://${server.address} (bulkhead ctl --api ${server.address} COMMAND)\n`);
+  if (server) {
+    process.stderr.write(`bulkhead: API on http://${server.address} (bulkhead ctl --api ${server.address} COMMAND)\n`);
+    // The token is not printed (terminals and service logs keep what they show): the page asks for it, or takes #token=.
+    process.stderr.write(`bulkhead: dashboard on http://${server.address}/${token === undefined ? "" : " (add #token=TOKEN to the URL, or enter it in the page)"}\n`);
+  }
 
   const results = await sup.up();
   for (const r of results) process.stderr.write(`bulkhead: ${r.vm}: ${r.ok ? "started" : `did not start: ${r.error}`}\n`);
@@ -120,7 +126,7 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   }
 
   if (headless) await untilSignal();
-  else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(dirname(defaultEventLogPath()), "history") });
+  else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(defaultStateDir(), "history") });
   process.stderr.write("bulkhead: shutting the system down\n");
   if (headless) await shutdownAll(sup, shutdownMs);
   await server?.close();

@@ -87,10 +87,10 @@ export async function fetchPackageSet(opts: PackageSetOptions): Promise<PackageS
   if (readManifest(layout) === undefined) throw new ImagesError({ kind: "NotFetched", cache: layout.base });
   const conf = join(layout.apt, "apt.conf");
   const tools = findFetchTools(env);
-  const progress = new Progress(3, opts.out);
-  const runner = new HostRunner(env, opts.verbose === true, progress.tty);
-
-  let step = progress.step(`resolving ${requested.join(", ")} with apt`);
+  // Resolving is quick and shows nothing; a set not yet cached shows its download and unpacking.
+  const quiet = new Progress(1, { write: () => true });
+  let step = quiet.step("resolving");
+  let runner = new HostRunner(env, opts.verbose === true, false);
   const sim = await runner.run(step, tools.aptGet, ["-c", conf, "-s", "install", "--no-install-recommends", ...requested])
     .catch((e: unknown) => {
       if (e instanceof ImagesError && e.info.kind === "CommandFailed" && /Unable to locate package|has no installation candidate/.test(e.info.output)) {
@@ -106,16 +106,13 @@ export async function fetchPackageSet(opts: PackageSetOptions): Promise<PackageS
   }
   const key = setKey(chosen);
   const dir = join(layout.base, "sets", key);
-  step.done(`${chosen.length} packages, set ${key}`);
-
+  step.done();
   const cached = readSet(dir);
-  if (cached !== undefined) {
-    progress.step("downloading").done("cached");
-    progress.step("unpacking").done(`${cached.root}`);
-    return cached;
-  }
+  if (cached !== undefined) return cached;
 
-  step = progress.step(`downloading ${chosen.length} packages`);
+  const progress = new Progress(2, opts.out);
+  runner = new HostRunner(env, opts.verbose === true, progress.tty);
+  step = progress.step(`downloading ${requested.join(", ")} and ${chosen.length - requested.length} packages they need`);
   mkdirSync(layout.debs, { recursive: true });
   const debOf = (p: ChosenPackage) => readdirSync(layout.debs).find((f) => f.startsWith(`${p.name}_`) && f.endsWith(".deb") &&
     decodeURIComponent(f.split("_")[1] ?? "") === p.version);

@@ -8,9 +8,10 @@
 //                                                        (unless noReboot or stop())
 //
 // A reboot is cold: a fresh Machine (new RAM, harts and device models) over the same
-// device backends, which outlive it. The runner paces every slice (pause, throttle),
-// routes console input to the machine of the moment, counts across reboots, and closes
-// the backends when the run ends, however it ends.
+// device backends, which outlive it; a host reset may bring a new MachineConfig (the
+// boot images read again), which the guest's own reboots then keep. The runner paces
+// every slice (pause, throttle), routes console input to the machine of the moment,
+// counts across reboots, and closes the backends when the run ends, however it ends.
 import type { MessagePort } from "node:worker_threads";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit } from "../machine/machine.js";
 import type { Throttle, VmDevice } from "../rootos/plan/index.js";
@@ -88,6 +89,8 @@ export interface RunnerStats {
 
 export class VmRunner {
   private machine: Machine | undefined;
+  /** What the next machine is built from: the plan's, or the last host reset's. */
+  private config: MachineConfig;
   private boots = 0;
   /** Instructions retired by machines that have ended (reboots). */
   private retiredBefore = 0;
@@ -114,6 +117,7 @@ export class VmRunner {
   }
 
   private constructor(private readonly plan: RunPlan, private readonly host: RunnerHost, private readonly opened: OpenedDevices) {
+    this.config = plan.machine;
     this.pacer = new Pacer(() => this.retired(), plan.throttle);
     this.sampler = setInterval(() => this.sample(), RATE_SAMPLE_MS).unref();
   }
@@ -122,7 +126,7 @@ export class VmRunner {
   async run(): Promise<MachineExit> {
     try {
       for (;;) {
-        const m = new Machine(this.plan.machine, {
+        const m = new Machine(this.config, {
           console: { write: (bytes) => { this.consoleOut += bytes.length; this.host.console(bytes); } },
           devices: this.opened.devices,
           log: (line) => this.host.deviceLog(line),
@@ -181,8 +185,9 @@ export class VmRunner {
   /** Throws a RangeError for a cap that is not a cap (throttleProblem). */
   setThrottle(t: Throttle | undefined): void { this.pacer.setThrottle(t); }
 
-  /** Cold reboot from the host: a fresh machine from the same plan (resumes a paused VM). */
-  reset(): void {
+  /** Cold reboot from the host (resumes a paused VM): a fresh machine from `machine`, or from the last configuration. */
+  reset(machine?: MachineConfig): void {
+    if (machine) this.config = machine;
     this.hostReset = true;
     this.pacer.resume();
     this.machine?.stop("reset by the host");

@@ -199,6 +199,28 @@ test("a token: required off loopback (refused to start without one); with one, 4
       ws.once("unexpected-response", (_req, res) => resolve(res.statusCode!));
     });
     assert.equal(refused, 401);
+    // A browser's WebSocket offers the token as a subprotocol (it cannot send Authorization); the server picks "bulkhead".
+    const offer = (token: string) => ["bulkhead", `bulkhead.bearer.${Buffer.from(token).toString("base64url")}`];
+    const opened = await new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`${at.replace("http", "ws")}/v1/events`, offer("s3cret-token"));
+      ws.once("open", () => resolve(ws));
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    });
+    assert.equal(opened.protocol, "bulkhead");
+    opened.close();
+    const wrong = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`${at.replace("http", "ws")}/v1/events`, offer("wrong"));
+      ws.once("open", () => reject(new Error("opened with a wrong token")));
+      ws.once("unexpected-response", (_req, res) => resolve(res.statusCode!));
+    });
+    assert.equal(wrong, 401);
+    // The dashboard's page needs no token (a browser opening the URL sends none); what it then asks for does.
+    const page = await call("GET", "/", undefined, {}, at);
+    assert.equal(page.status, 200, "npm run build writes the dashboard into dist/web");
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.match(page.body as string, /<script type="module" src="\/web\/main-\w+\.js">/);
+    const script = /src="(\/web\/main-\w+\.js)"/.exec(page.body as string)![1]!;
+    assert.equal((await call("GET", script, undefined, {}, at)).headers.get("content-type"), "text/javascript; charset=utf-8");
   } finally {
     await secured.close();
   }

@@ -2,15 +2,18 @@
 // initramfs, loaded by its /init; the shares mounted by its bulkhead.share=). One boot,
 // virtual timing, two shares: `host` (read-write, virtio-pci) and `ro` (readonly=on,
 // virtio-mmio). The command is a script the host put in the share, run by
-// bulkhead.run=/mnt/t.sh: it runs Debian's busybox-static copied into the share and a
-// second script, reads the busybox binary back whole (md5), writes, appends, renames,
-// chmods, links, truncates and removes files that the host then checks; df, sync; every kind of write to `ro` fails with EROFS; a
+// bulkhead.run=/mnt/t.sh: it runs Debian's busybox-static copied into the share, a
+// second script and a lock program built on the host (riscv64-linux-gnu-gcc, when
+// installed), reads the busybox binary back whole (md5), writes, appends, renames,
+// chmods, stats, links, truncates and removes files that the host then checks; an xattr
+// is ENODATA; df, sync; every kind of write to `ro` fails with EROFS; a
 // file the host changes while the guest waits is seen changed. Escapes: host symlinks to a
 // directory and a file outside the share, and `..` from the mount's root: no byte of the
 // outside file reaches the guest (its console output), and nothing outside changes.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -43,7 +46,26 @@ before(async () => {
   writeFileSync(join(share, "tool.sh"), "#!/bin/sh\necho \"tool ran: $((6 * 7)) from $0\"\n", { mode: 0o755 });
   writeFileSync(join(ro, "keep"), "kept\n");
   writeFileSync(join(share, "t.sh"), GUEST_SCRIPT, { mode: 0o755 });
+  // A program built on the host, as a developer's would be, run from the share: it takes a
+  // flock and an fcntl lock on a shared file (busybox-static has no flock applet).
+  const cc = spawnSync("riscv64-linux-gnu-gcc", ["-static", "-O2", "-o", join(share, "locker"), "-x", "c", "-"], { input: LOCKER_C });
+  hostBuilt = cc.status === 0;
 }, { timeout: 15 * 60_000 });
+
+let hostBuilt = false;
+const LOCKER_C = `#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+int main(int argc, char **argv) {
+  int fd = open(argv[1], O_RDWR);
+  struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+  if (fd < 0 || flock(fd, LOCK_EX) || flock(fd, LOCK_UN) || fcntl(fd, F_SETLKW, &l)) { perror("locker"); return 1; }
+  l.l_type = F_UNLCK;
+  if (fcntl(fd, F_SETLK, &l)) { perror("locker: unlock"); return 1; }
+  puts("locker: flock and fcntl locks taken and released");
+  return 0;
+}
+`;
 
 after(() => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
 
@@ -59,6 +81,9 @@ ln -s renamed.txt sl && ln renamed.txt hl && [ "$(readlink sl)" = renamed.txt ] 
 mkdir -p d/e && echo x > d/e/f && rm d/e/f && rmdir d/e && mkdir gone && rmdir gone && echo dirs
 printf 'abcdef' > trunc.txt && truncate -s 3 trunc.txt && echo "trunc $(cat trunc.txt)"
 touch -d '2001-02-03 04:05:06' renamed.txt && echo "mtime $(date -r renamed.txt +%Y)"
+echo "stat $(stat -c '%s %a %F' renamed.txt)"
+getfattr -n user.note renamed.txt 2>&1 | sed 's/^/xattr: /'
+[ -x /mnt/locker ] && /mnt/locker /mnt/renamed.txt
 dd if=/dev/zero of=big bs=65536 count=16 2>/dev/null && echo "big $(wc -c < big)"
 rm -f gone-file; echo bye > gone-file && rm gone-file && [ ! -e gone-file ] && echo removed
 ls -la /mnt | grep -c . | sed 's/^/ls-lines /'
@@ -88,11 +113,16 @@ echo "host change seen: $(cat /mnt/changing)"
 `;
 
 describe("virtio-9p with Debian's v9fs", { timeout: BOOT_TIMEOUT_MS + 30_000 }, () => {
-  it("one boot: run from the share, write what the host sees, read-only refuses, no escape", { timeout: BOOT_TIMEOUT_MS + 10_000 }, async () => {
+  it("one boot: run from the share, write what the host sees, read-only refuses, no escape", { timeout: BOOT_TIMEOUT_MS + 10_000 }, async (t) => {
     const outsideBefore = readFileSync(join(outside, "secret"), "utf8");
     // The host answers the guest's request to change a file while the guest waits for it.
+    // Once, and whole (a new file renamed over the old): a rewrite every tick would let the
+    // guest's second read fall between a truncation and its write.
     const watcher = setInterval(() => {
-      if (existsSync(join(share, "please-change"))) writeFileSync(join(share, "changing"), "after\n");
+      if (!existsSync(join(share, "please-change"))) return;
+      clearInterval(watcher);
+      writeFileSync(join(scratch, "changing.new"), "after\n");
+      renameSync(join(scratch, "changing.new"), join(share, "changing"));
     }, 20);
     const args = [
       "run", "--timing", "virtual", "--memory", "256M", "--kernel", kernel, "--initrd", initrd,
@@ -119,6 +149,10 @@ describe("virtio-9p with Debian's v9fs", { timeout: BOOT_TIMEOUT_MS + 30_000 }, 
     has(`md5 ${createHash("md5").update(readFileSync(join(share, "busybox"))).digest("hex")}  -`);
     for (const l of ["written", "one", "two", "linked", "dirs", "trunc abc", "mtime 2001", `big ${16 * 65536}`, "removed", "df blocks", "synced", "ro-read kept", "out-dir is a link"]) has(l);
     has("host change seen: after");
+    has("stat 8 640 regular file");
+    has("xattr: getfattr: renamed.txt: No data available");
+    if (hostBuilt) has("locker: flock and fcntl locks taken and released");
+    else t.diagnostic("riscv64-linux-gnu-gcc (static) is not installed: the host-built lock program was not run");
     has("bulkhead: run finished, status 0");
     // Read-only: every kind of write refused with EROFS.
     const roLines = lines.filter((l) => l.startsWith("ro-") && !l.startsWith("ro-read"));

@@ -210,7 +210,7 @@ describe("whole-system stop-mode", { timeout: 10 * 60_000 }, () => {
         mode: "direct", kernel: { path: images.kernel, ref: "debian:kernel" }, initrd: { path: images.initrd, ref: "debian:initrd" }, rawKernel: false,
         append: `console=ttyS0 rcupdate.rcu_cpu_stall_timeout=3 bulkhead.run64=${Buffer.from(cmd).toString("base64")}`, unsignedAllowed: true,
       },
-      devices: [], timing: "realtime", restart: { on: [], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } }, autostart: true,
+      devices: [], timing: "realtime", restart: { on: [], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } }, autostart: true, consoleLog: false,
     };
     const s = supervisor([rtPlan(), linux]);
     const rtText = record(s, "rt"), linuxText = record(s, "linux");

@@ -50,7 +50,7 @@ function linuxVm(name: string, command: string, over: Partial<VmPlan>): VmPlan {
     },
     devices: [], timing: "realtime",
     restart: { on: [], backoff: { initialMs: 500, maxMs: 60_000, factor: 2 } },
-    autostart: true,
+    autostart: true, consoleLog: false,
     ...over,
   };
 }

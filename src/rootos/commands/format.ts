@@ -4,6 +4,7 @@ import { formatBytesExact } from "../../machine/size.js";
 import { formatThrottle } from "../../runner/pacer.js";
 import type { SlotsInfo, SystemDebugView, UpgradeResult, VmInfo, VmStats } from "../supervisor/supervisor.js";
 import type { MemView, RegsView, TranslateView } from "../../debug/vm-debug.js";
+import { disassemble, formatInsn } from "../../debug/disas.js";
 
 /** `list` as a table. */
 export function formatList(vms: readonly VmInfo[]): string {
@@ -125,5 +126,44 @@ export function formatTranslate(vm: string, t: TranslateView): string {
   if (t.kind === "bare") lines.push(`  no paging: physical ${t.pa}`);
   else if (t.kind === "mapped") lines.push(`  -> physical ${t.pa} (a ${formatBytesExact(Number(BigInt(t.pageSize!)))} page)`);
   else lines.push(`  fault: ${t.reason}`);
+  return lines.join("\n");
+}
+
+/** The most instructions one `disas` shows: 22 bytes each (the longest encoding) fit mem's 64 KiB. */
+export const DISAS_MAX = 2048;
+
+/** `disas`'s data: each instruction with its address, raw bytes and objdump's text. */
+export interface DisasView {
+  readonly addr: string;
+  readonly physical: boolean;
+  readonly hart: number;
+  readonly insns: readonly {
+    readonly addr: string; readonly length: number; readonly hex: string;
+    readonly mnemonic: string; readonly operands: string; readonly comment: string; readonly text: string;
+  }[];
+  /** Where the listing stopped short of the count asked for (memory not RAM or not mapped), else null. */
+  readonly stoppedAt: string | null;
+}
+
+/** Up to `n` instructions from the bytes `mem` read. */
+export function disasView(m: MemView, n: number): DisasView {
+  const base = BigInt(m.addr);
+  const bytes = Buffer.from(m.hex, "hex");
+  const insns = disassemble((addr, len) => {
+    const off = Number(BigInt.asUintN(64, addr - base));
+    return off < bytes.length ? bytes.subarray(off, Math.min(off + len, bytes.length)) : new Uint8Array(0);
+  }, base, n);
+  const end = BigInt.asUintN(64, base + BigInt(insns.reduce((sum, i) => sum + i.length, 0)));
+  return {
+    addr: m.addr, physical: m.physical, hart: m.hart, stoppedAt: insns.length < n ? `0x${end.toString(16)}` : null,
+    insns: insns.map(({ addr, length, hex, mnemonic, operands, comment, text }) => ({ addr: `0x${addr.toString(16)}`, length, hex, mnemonic, operands, comment, text })),
+  };
+}
+
+/** `disas VM ADDR [N] [phys]`: objdump's listing, address, raw bytes, instruction. */
+export function formatDisas(vm: string, d: DisasView): string {
+  const lines = [`${vm} ${d.physical ? "physical" : `virtual (hart ${d.hart}'s MMU)`} ${d.addr}, ${d.insns.length} instruction${d.insns.length === 1 ? "" : "s"}`];
+  for (const i of d.insns) lines.push(formatInsn({ ...i, addr: BigInt(i.addr) }));
+  if (d.stoppedAt !== null) lines.push(`(stopped at ${d.stoppedAt}: not RAM or not mapped)`);
   return lines.join("\n");
 }

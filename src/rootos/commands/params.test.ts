@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { RootosError } from "../supervisor/errors.js";
+import { Upload } from "../supervisor/uploads.js";
 import { command, route, usageOf } from "./command.js";
 import { choice, count, device, fields, ParamError, parseU64, size, u64, vm } from "./params.js";
 import { argsFromWords } from "./words.js";
@@ -49,4 +53,27 @@ test("words: flags anywhere, an optional choice by its word, rest words, arity; 
   assert.deepEqual(await argsFromWords(edit, ["v", "partition=data", "readonly=true"]), { vm: "v", what: { partition: "data", readonly: true } });
   assert.equal(usageOf(edit), "edit VM N|KEY=VALUE…");
   assert.deepEqual(fields("", {}).fromWords(["a.b=1", "a.c=x"]), { a: { b: 1, c: "x" } });
+});
+
+test("fields with files: KEY=@FILE is the file's bytes (nested keys too); over HTTP \"@PART\" is a form's part, taken once", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "bulkhead-params-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, "Image"), "kernel bytes");
+  const f = fields("", {}, { files: true });
+  const v = await f.fromWords(["cores=1", `kernel=@${join(dir, "Image")}`, `boot.initrd=@${join(dir, "Image")}`, "append=console=ttyS0"]);
+  assert.ok(v.kernel instanceof Upload && Buffer.from(v.kernel.bytes).toString() === "kernel bytes" && v.kernel.name === join(dir, "Image"));
+  assert.ok((v.boot as { initrd: unknown }).initrd instanceof Upload);
+  assert.deepEqual([v.cores, v.append], [1, "console=ttyS0"]);
+  await assert.rejects(async () => f.fromWords([`kernel=@${join(dir, "nope")}`]), (e: unknown) => e instanceof ParamError && e.why === "no such file");
+  await assert.rejects(async () => f.fromWords([`kernel=@${dir}`]), (e: unknown) => e instanceof ParamError && e.why === "is a directory");
+  await assert.rejects(async () => f.fromWords(["kernel=@"]), (e: unknown) => e instanceof ParamError && e.why === "name a file after the @");
+  await assert.rejects(async () => fields("", {}).fromWords(["kernel=@x"]), /not valid YAML/, "without files, @ is YAML's reserved character as before");
+
+  const k = new Upload(new Uint8Array(1), "Image");
+  const json = f.fromJson({ kernel: "@k", append: "@not-a-part" });
+  assert.deepEqual(json, { kernel: "@k", append: "@not-a-part" }, "a plain JSON body has no parts: strings are strings");
+  const parts = new Map([["k", k]]);
+  assert.equal((f.fromJson({ boot: { kernel: "@k" } }, parts) as { boot: { kernel: unknown } }).boot.kernel, k);
+  assert.equal(parts.size, 0, "the part is taken");
+  assert.throws(() => f.fromJson({ kernel: "@k" }, parts), (e: unknown) => e instanceof ParamError && /no file part 'k' was sent with the request \(parts: none\)/.test(e.why));
 });

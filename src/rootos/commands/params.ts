@@ -5,12 +5,13 @@
 // by the JSON schema it gives: src/api/params.ts), and turns either into the same typed
 // value, so the front ends cannot parse a parameter two ways. A word or value it refuses
 // is a ParamError; words.ts and the API name the command and the parameter around it.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { parseSize } from "../../machine/size.js";
 import { parseDuration as parseDurationWord } from "../description/convert.js";
 import { wordsToData } from "../description/edit.js";
 import type { Throttle } from "../plan/index.js";
 import type { ConsoleSink, Supervisor } from "../supervisor/supervisor.js";
+import { MAX_UPLOAD_IMAGE_BYTES, Upload } from "../supervisor/uploads.js";
 
 /** A word or JSON value a parameter refuses: `why`, about `argument` (the text as given). */
 export class ParamError extends Error {
@@ -38,6 +39,12 @@ export interface Param<T = unknown, Opt extends boolean = boolean> {
   readonly optional: Opt;
   /** Takes every word left in the shell (KEY=VALUE…). */
   readonly rest?: boolean;
+  /**
+   * KEY=@FILE values are files that come with the command (an Upload): in words, read where
+   * the words are parsed (the shell's host, or `bulkhead ctl`'s); over HTTP, the parts of a
+   * multipart/form-data body that its JSON names as "@PART".
+   */
+  readonly files?: boolean;
   /** Given in the shell as `FLAG VALUE` (`-n 20`), anywhere on the line. */
   readonly flag?: string;
   /** A choice's words: in the shell a word that is one of them fills this parameter, wherever it stands. */
@@ -50,8 +57,12 @@ export interface Param<T = unknown, Opt extends boolean = boolean> {
   readonly example?: unknown;
   /** Its words as the value. ParamError when they are not one. */
   fromWords(words: readonly string[]): T | Promise<T>;
-  /** Its HTTP form as the value: the JSON value (already valid for `schema`), or a bytes parameter's body. ParamError when it is not one. */
-  fromJson(value: unknown): T;
+  /**
+   * Its HTTP form as the value: the JSON value (already valid for `schema`), or a bytes
+   * parameter's body. `files`: a multipart body's file parts, for a `files` parameter to
+   * take (and delete) the ones it names. ParamError when it is not one.
+   */
+  fromJson(value: unknown, files?: Map<string, Upload>): T;
   /** Shell completion: the words it may be, given the words before it. */
   complete?(sup: Supervisor, before: readonly string[]): readonly string[];
 }
@@ -206,12 +217,63 @@ function fieldsOf(words: readonly string[]): Record<string, unknown> {
   }
 }
 
-/** A mapping written as in the system description: KEY=VALUE words (`virtio=block partition=data`); JSON: the object. */
-export function fields<Opt extends boolean = false>(help: string, example: Record<string, unknown>, opts: Options<Opt> = {}): Param<Record<string, unknown>, NoInfer<Opt>> {
+/**
+ * A mapping written as in the system description: KEY=VALUE words (`virtio=block
+ * partition=data`); JSON: the object. With `files`, KEY=@FILE is that file's bytes.
+ */
+export function fields<Opt extends boolean = false>(help: string, example: Record<string, unknown>, opts: Options<Opt> & { readonly files?: boolean } = {}): Param<Record<string, unknown>, NoInfer<Opt>> {
+  const files = opts.files === true;
   return param({
     type: "fields", metavar: "KEY=VALUE…", rest: true, expect: "an object of the description's keys", example,
-    schema: { type: "object", minProperties: 1 }, fromWords: fieldsOf, fromJson: (v) => v as Record<string, unknown>,
+    schema: { type: "object", minProperties: 1 }, ...(files ? { files } : {}),
+    fromWords: files ? fieldsWithFiles : fieldsOf,
+    fromJson: (v, parts) => (files && parts ? withParts(v, parts) : v) as Record<string, unknown>,
   }, help, opts);
+}
+
+/** KEY=VALUE words, each KEY=@FILE read from the file (at most MAX_UPLOAD_IMAGE_BYTES). */
+async function fieldsWithFiles(words: readonly string[]): Promise<Record<string, unknown>> {
+  const given = new Map<number, unknown>();
+  for (const [i, w] of words.entries()) {
+    const m = /^[^=]+=@(.*)$/s.exec(w);
+    if (m) given.set(i, await readUpload(m[1]!, w));
+  }
+  try {
+    return wordsToData(words, given);
+  } catch (e) {
+    throw new ParamError(words.join(" "), (e as Error).message);
+  }
+}
+
+async function readUpload(path: string, word: string): Promise<Upload> {
+  if (path === "") throw new ParamError(word, "name a file after the @");
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new ParamError(word, "is a directory");
+    if (st.size > MAX_UPLOAD_IMAGE_BYTES) throw new ParamError(word, `${st.size} bytes, more than the ${MAX_UPLOAD_IMAGE_BYTES >> 20} MiB a boot image may have`);
+    return new Upload(new Uint8Array(await readFile(path)), path);
+  } catch (e) {
+    if (e instanceof ParamError) throw e;
+    throw new ParamError(word, fileProblem(e));
+  }
+}
+
+/** `v` with each string "@PART" replaced by that file part (taken from `parts`). */
+function withParts(v: unknown, parts: Map<string, Upload>): unknown {
+  if (typeof v === "string" && v.startsWith("@")) {
+    const up = parts.get(v.slice(1));
+    if (!up) throw new ParamError(v, `no file part '${v.slice(1)}' was sent with the request (parts: ${[...parts.keys()].join(", ") || "none"})`);
+    parts.delete(v.slice(1));
+    return up;
+  }
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => withParts(x, parts));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withParts(x, parts)]));
+}
+
+function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (e as Error).message;
 }
 
 /** One of a VM's devices: its number in `info VM`, or fields that pick it (`partition=data`); JSON: the number or the object. */
@@ -249,8 +311,7 @@ export function bytes<Opt extends boolean = false>(what: string, help: string, o
       try {
         return { bytes: new Uint8Array(await readFile(one(w))), from: one(w) };
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new ParamError(one(w), code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (e as Error).message);
+        throw new ParamError(one(w), fileProblem(e));
       }
     },
     fromJson(v) {

@@ -20,7 +20,7 @@ test("argument parsers", async () => {
 });
 
 test("one table runs every command: data for programs, text for people", async () => {
-  assert.deepEqual(COMMANDS.map((c) => c.name), ["list", "info", "start", "stop", "shutdown", "pause", "resume", "reset", "throttle", "stats", "measurements", "assign", "unassign", "create", "upgrade", "slots", "log", "console", "gdb", "halt", "continue", "where", "regs", "mem", "translate"]);
+  assert.deepEqual(COMMANDS.map((c) => c.name), ["list", "info", "start", "stop", "shutdown", "pause", "resume", "reset", "throttle", "stats", "measurements", "assign", "unassign", "create", "upgrade", "slots", "board", "log", "console", "gdb", "halt", "continue", "where", "regs", "mem", "translate", "disas"]);
   const start = await runWords(sup, ["start", "a"]);
   assert.equal((start.data as VmInfo).state, "running");
   assert.equal(start.text, "a: running");
@@ -45,7 +45,7 @@ test("bad command lines are RootosErrors that say what is wrong", async () => {
     try { await runWords(sup, words); } catch (e) { assert.ok(e instanceof RootosError); return e.message; }
     assert.fail("no error");
   };
-  assert.equal(await info(["frobnicate"]), "unknown command 'frobnicate' (the commands are: list, info, start, stop, shutdown, pause, resume, reset, throttle, stats, measurements, assign, unassign, create, upgrade, slots, log, console, gdb, halt, continue, where, regs, mem, translate)");
+  assert.equal(await info(["frobnicate"]), "unknown command 'frobnicate' (the commands are: list, info, start, stop, shutdown, pause, resume, reset, throttle, stats, measurements, assign, unassign, create, upgrade, slots, board, log, console, gdb, halt, continue, where, regs, mem, translate, disas)");
   assert.equal(await info(["pause"]), "pause: (nothing): missing arguments (usage: pause VM)");
   assert.equal(await info(["stats", "a", "b"]), "stats: a b: too many arguments (usage: stats VM)");
   assert.equal(await info(["resume", "zz"]), "no VM named 'zz' (the VMs are: a, b)");

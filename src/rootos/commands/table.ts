@@ -8,15 +8,16 @@ import { RootosError } from "../supervisor/errors.js";
 import { formatLogEntry, type LogKind } from "../supervisor/event-log.js";
 import { formatThrottle } from "../../runner/pacer.js";
 import type { Supervisor, VmInfo } from "../supervisor/supervisor.js";
+import { boardView, formatBoard } from "./board.js";
 import { command, route, type Command, type CommandResult } from "./command.js";
 import {
-  formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
+  disasView, DISAS_MAX, formatDisas, formatDevices, formatInfo, formatList, formatMeasurements, formatMem, formatRegs, formatSlots, formatStats, formatTranslate, formatUpgrade,
   formatWhere, measurementsOf,
 } from "./format.js";
 import { bytes, cap, choice, count, device, duration, fields, name, port, size, stream, tcpPort, u64, vm } from "./params.js";
 import { argsFromWords, type Supplied } from "./words.js";
 
-export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info"];
+export const LOG_KINDS: readonly LogKind[] = ["state", "command", "check", "fault", "restart", "info", "console"];
 
 /** A lifecycle command on one VM: `NAME VM`, POST /v1/vms/{vm}/NAME. */
 function lifecycle(verb: "start" | "stop" | "pause" | "resume" | "reset", help: string): Command {
@@ -64,7 +65,7 @@ export const COMMANDS: readonly Command[] = [
   }),
   lifecycle("pause", "freeze a VM: no instruction retires until resume"),
   lifecycle("resume", "let a paused VM run again"),
-  lifecycle("reset", "reboot a VM cold: fresh RAM and devices from the same plan"),
+  lifecycle("reset", "reboot a VM cold: fresh RAM and devices from the same plan, its boot images read and verified again"),
   command({
     name: "throttle", help: "cap a VM's speed: instructions per µs (e.g. 50), or a share of one host core (e.g. 25%); off removes the cap",
     params: { vm: vm(), cap: cap("MIPS (50), a share of one host core (25%), or off") },
@@ -90,9 +91,9 @@ export const COMMANDS: readonly Command[] = [
     run: async (sup, a) => devicesNow(await sup.unassign(a.vm, a.device)),
   }),
   command({
-    name: "create", help: "add a VM from free cores and memory, written as in the description: create rt2 cores=1 memory=16M kernel=rt.elf firmware=none (cores=N takes N free cores); start it with start",
-    params: { name: name("the new VM's name"), spec: fields("the VM, as an entry of vms in the description (boot keys at the top: kernel=FILE)", { cores: 1, memory: "16M", kernel: "rt.elf" }) },
-    routes: [route("POST /v1/vms")],
+    name: "create", help: "add a VM from free cores and memory, written as in the description: create rt2 cores=1 memory=16M kernel=rt.elf firmware=none (cores=N takes N free cores; kernel=@FILE uploads the file from where the command runs); start it with start",
+    params: { name: name("the new VM's name"), spec: fields("the VM, as an entry of vms in the description (boot keys at the top: kernel=FILE, or kernel=@FILE to upload it)", { cores: 1, memory: "16M", kernel: "rt.elf" }, { files: true }) },
+    routes: [route("POST /v1/vms", "result")],
     async run(sup, a) {
       const info = await sup.create({ name: a.name, ...a.spec });
       return { data: info, text: formatInfo(info) };
@@ -108,6 +109,13 @@ export const COMMANDS: readonly Command[] = [
     },
   }),
   aboutVm("slots", "/v1/vms/{vm}/slots", "a VM's A/B slots: which one boots, the version each holds (verified), an upgrade on trial", (sup, v) => sup.slots(v), formatSlots),
+  command({
+    name: "board", help: "the board: which VM has each core, the memory map, each board device and its owner, the networks", params: {}, routes: [route("GET /v1/board")],
+    async run(sup) {
+      const view = boardView(sup.plan);
+      return { data: view, text: formatBoard(view) };
+    },
+  }),
   command({
     name: "log", help: `the event log, newest last (the last 50 unless -n); KIND is one of ${LOG_KINDS.join(", ")}`,
     params: {
@@ -192,6 +200,23 @@ export const COMMANDS: readonly Command[] = [
     async run(sup, a) {
       const t = await sup.translate(a.vm, a.va, a.hart ?? 0);
       return { data: t, text: formatTranslate(a.vm, t) };
+    },
+  }),
+  command({
+    name: "disas", help: "N instructions (default 16) at ADDR in a VM, RV64GC as GNU objdump prints them: virtual through hart 0's MMU, or physical (phys)",
+    params: {
+      vm: vm(), addr: u64("the first instruction's address (virtual, or physical with phys)"),
+      n: count("a number of instructions", `how many instructions (default 16, at most ${DISAS_MAX})`, { optional: true }),
+      space: choice(["phys", "virt"] as const, "an address space", "the address spaces", "phys: a physical address; virt (default): through the MMU", { optional: true, metavar: "phys" }),
+    },
+    routes: [route("GET /v1/vms/{vm}/disas")],
+    async run(sup, a) {
+      const n = a.n ?? 16;
+      if (!(n >= 1 && n <= DISAS_MAX)) throw new RootosError({ kind: "BadArgument", command: "disas", argument: String(n), why: `N is 1 to ${DISAS_MAX} instructions`, param: "n" });
+      // The longest encoding is 22 bytes: enough for n of any length, in one read (mem's path).
+      const m = await sup.mem(a.vm, a.addr, n * 22, a.space === "phys");
+      const d = disasView(m, n);
+      return { data: d, text: formatDisas(a.vm, d) };
     },
   }),
 ];

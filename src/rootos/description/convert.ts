@@ -237,6 +237,7 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
       backoff: defined({ initialMs, maxMs, factor: backoff.factor === undefined ? 2 : typeof backoff.factor === "number" && backoff.factor >= 1 ? backoff.factor : undefined }),
     }),
     autostart: bool(v.autostart) ?? true,
+    consoleLog: bool(v.console_log) ?? false,
     debug: debug && defined({ gdb: typeof debug.gdb === "number" ? debug.gdb : undefined, hold: bool(debug.hold) ?? false }),
   });
 }

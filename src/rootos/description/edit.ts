@@ -22,9 +22,9 @@ export interface Edit {
 export class EditError extends Error {}
 
 /** Boot keys given to `create` as top-level words, the way `bulkhead run` takes them. */
-const BOOT_KEYS = ["kernel", "initrd", "append", "firmware", "bootloader", "disk"];
-/** Boot keys that name a host file (made absolute against the caller's directory). */
-const FILE_KEYS = ["kernel", "initrd", "firmware", "bootloader"];
+const BOOT_KEYS = ["kernel", "initrd", "append", "firmware", "bootloader", "disk", "bundle"];
+/** Boot keys that name a host file (made absolute against the caller's directory; `create` may upload them). */
+export const FILE_KEYS: readonly string[] = ["kernel", "initrd", "firmware", "bootloader", "bundle"];
 
 export class DescriptionEditor {
   private constructor(
@@ -134,19 +134,22 @@ function listDevices(devices: readonly Data[]): string {
 
 /**
  * `key=value` words as a mapping, values read as YAML (`readonly=true` is a boolean,
- * `ports=[a,b]` a list, `cores=2` a number); `boot.kernel=x` nests.
+ * `ports=[a,b]` a list, `cores=2` a number); `boot.kernel=x` nests. `given`: the value
+ * of the word at an index, instead of its text (a file read for `kernel=@FILE`).
  */
-export function wordsToData(words: readonly string[]): Data {
+export function wordsToData(words: readonly string[], given: ReadonlyMap<number, unknown> = new Map()): Data {
   const out: Data = {};
-  for (const w of words) {
+  for (const [i, w] of words.entries()) {
     const eq = w.indexOf("=");
     if (eq <= 0) throw new EditError(`'${w}' is not KEY=VALUE`);
     const keys = w.slice(0, eq).split(".");
-    let value: unknown;
-    try {
-      value = parseYamlScalar(w.slice(eq + 1), { version: "1.2" });
-    } catch (e) {
-      throw new EditError(`'${w}': the value is not valid YAML (${(e as Error).message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")})`);
+    let value: unknown = given.get(i);
+    if (!given.has(i)) {
+      try {
+        value = parseYamlScalar(w.slice(eq + 1), { version: "1.2" });
+      } catch (e) {
+        throw new EditError(`'${w}': the value is not valid YAML (${(e as Error).message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")})`);
+      }
     }
     let at = out;
     for (const k of keys.slice(0, -1)) {

@@ -149,6 +149,8 @@ export interface VmDescription {
   readonly upgrade?: { readonly port?: string; readonly targets?: readonly string[]; readonly deadlineMs: number };
   readonly restart: RestartPlan;
   readonly autostart: boolean;
+  /** Its serial console's lines go into the event log. */
+  readonly consoleLog: boolean;
   /** A GDB port (loopback) and whether the VM waits for gdb before its first instruction. */
   readonly debug?: { readonly gdb?: number; readonly hold: boolean };
 }

@@ -183,6 +183,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     ...(upgradeOf(vm) ? { upgrade: upgradeOf(vm)! } : {}),
     restart: vm.restart,
     autostart: vm.autostart,
+    consoleLog: vm.consoleLog,
     ...(vm.debug ? { debug: vm.debug } : {}),
   }));
 

@@ -217,6 +217,8 @@ export interface VmPlan {
   readonly restart: RestartPlan;
   /** `bulkhead up` starts it. */
   readonly autostart: boolean;
+  /** Each line of its serial console is an event-log entry (kind console). */
+  readonly consoleLog: boolean;
   /** undefined: no GDB port unless `gdb VM PORT` opens one (docs/debugging.md). */
   readonly debug?: DebugPlan;
 }

@@ -37,3 +37,14 @@ test("scroll-back keeps the last bytes", () => {
   s.clear();
   assert.equal(s.text(), "");
 });
+
+test("console_log: every whole line, CRs dropped, split across pushes; the partial one waits", () => {
+  const lines: string[] = [];
+  const w = new ConsoleWatch(() => {}, undefined, (l) => lines.push(l));
+  w.push(enc("rt: t=1s cycles=100 jit"));
+  w.push(enc("ter max=35us misses=0\r\nrt: t=2s"));
+  assert.deepEqual(lines, ["rt: t=1s cycles=100 jitter max=35us misses=0"]);
+  w.reset();
+  w.push(enc("fresh\n"));
+  assert.deepEqual(lines, ["rt: t=1s cycles=100 jitter max=35us misses=0", "fresh"]);
+});

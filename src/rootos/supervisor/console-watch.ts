@@ -33,7 +33,12 @@ export type ConsoleSignal =
 export class ConsoleWatch {
   private partial = "";
 
-  constructor(private readonly signal: (s: ConsoleSignal) => void, private readonly kickText: string | undefined = WATCHDOG_KICK_TEXT) {}
+  constructor(
+    private readonly signal: (s: ConsoleSignal) => void,
+    private readonly kickText: string | undefined = WATCHDOG_KICK_TEXT,
+    /** every whole line, CRs dropped (console_log) */
+    private readonly lines?: (line: string) => void,
+  ) {}
 
   push(bytes: Uint8Array): void {
     let text = this.partial + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
@@ -55,6 +60,7 @@ export class ConsoleWatch {
 
   private line(raw: string): void {
     const line = raw.replace(/\r/g, "");
+    this.lines?.(line);
     if (line.includes(PANIC_END_TEXT)) this.signal({ kind: "panic-end", line });
     else if (line.includes(PANIC_TEXT)) this.signal({ kind: "panic", line: line.slice(line.indexOf(PANIC_TEXT)) });
     if (this.kickText !== undefined && line.includes(this.kickText)) this.signal({ kind: "kick" });

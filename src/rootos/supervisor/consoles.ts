@@ -65,7 +65,9 @@ export class VmConsoles {
     const sinkError = (e: Error) => hooks.record("info", plan.name, `a console client failed and was detached: ${e.message}`);
     this.uart = new Channel(scrollbackBytes, sinkError);
     // A watchdog on a named port is kicked there (any byte), not by console lines.
-    this.watch = new ConsoleWatch(hooks.signal, plan.watchdog?.port === undefined ? WATCHDOG_KICK_TEXT : undefined);
+    const kickText = plan.watchdog?.port === undefined ? WATCHDOG_KICK_TEXT : undefined;
+    this.watch = new ConsoleWatch(hooks.signal, kickText, plan.consoleLog
+      ? (line) => { if (line !== "" && line !== kickText) hooks.record("console", plan.name, line); } : undefined);
     this.hvcWatch = new ConsoleWatch(hooks.signal, undefined);
     for (const d of plan.devices) {
       if (d.kind === "console") for (const p of d.ports) if (!p.host) this.ports.set(p.name, new Channel(scrollbackBytes, sinkError));

@@ -121,6 +121,25 @@ test("pause, resume, reset and a guest reboot", () => {
   assert.equal(vm.state.boots, 3);
 });
 
+test("a reset whose images verified boot refuses, or that cannot be read: the machine is stopped, not rebooted with the old ones", () => {
+  for (const [failure, reason] of [
+    [{ refused: { file: "out/Image", reason: "Unsigned" } }, "reset: verified boot refused out/Image: unsigned"],
+    [{}, "reset: its boot images could not be read: unsigned"],
+  ] as const) {
+    const vm = new FakeVm(plan());
+    vm.boot();
+    vm.send({ kind: "command", command: "reset" });
+    vm.take();
+    vm.send({ kind: "load-failed", why: "unsigned", ...failure });
+    assert.deepEqual(vm.take(), [`stop:${reason}`]);
+    assert.equal(vm.state.life, "stopping");
+    assert.deepEqual(vm.logs("fault"), [reason]);
+    vm.send(stopped(reason));
+    assert.equal(vm.state.life, "stopped");
+    assert.equal(vm.state.lastExit, reason);
+  }
+});
+
 test("a thread's end: power-off -> stopped; failure, fault, thread death -> crashed, logged; verified boot's refusal -> stopped", () => {
   const off = new FakeVm(plan());
   off.boot();

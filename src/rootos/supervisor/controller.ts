@@ -326,6 +326,16 @@ class Machine {
   }
 
   private loadFailed(why: string, refused?: { readonly file: string; readonly reason: string }): undefined {
+    if (this.s.thread) {
+      // A reset's images: the machine it was to reboot does not go on with the old ones.
+      const reason = refused ? `reset: verified boot refused ${refused.file}: ${why}` : `reset: its boot images could not be read: ${why}`;
+      this.log("fault", reason, refused ? { fault: "verification", file: refused.file, reason: refused.reason } : undefined);
+      if (this.s.life === "booting") {
+        this.enter("stopping", "its images did not load for the reset");
+        this.out.push({ kind: "stop", reason });
+      }
+      return undefined;
+    }
     if (refused) {
       // A refusal, not a fault: the VM stays stopped until its images are fixed and it is started again.
       this.log("fault", `verified boot refused ${refused.file}: ${why}`, { fault: "verification", file: refused.file, reason: refused.reason });

@@ -17,7 +17,7 @@ import { errnoText, RootosError } from "./errors.js";
  * wrong in a VM (panic, watchdog expiry, device fault, thread death); restart: the policy
  * acted; info: anything else worth keeping (a guest reboot, a shutdown time-out).
  */
-export type LogKind = "state" | "command" | "check" | "fault" | "restart" | "info";
+export type LogKind = "state" | "command" | "check" | "fault" | "restart" | "info" | "console";
 
 export interface LogEntry {
   readonly seq: number;
@@ -41,10 +41,14 @@ export interface LogQuery {
   readonly limit?: number;
 }
 
+/** The RootOS's state directory: $XDG_STATE_HOME/bulkhead (~/.local/state/bulkhead): the event log, the shell's history, uploads. */
+export function defaultStateDir(): string {
+  return join(process.env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "bulkhead");
+}
+
 /** Where the RootOS keeps its event log by default: $XDG_STATE_HOME/bulkhead/events.log (~/.local/state/...). */
 export function defaultEventLogPath(): string {
-  const base = process.env.XDG_STATE_HOME || join(homedir(), ".local", "state");
-  return join(base, "bulkhead", "events.log");
+  return join(defaultStateDir(), "events.log");
 }
 
 export class EventLog {

@@ -8,7 +8,7 @@ export {
 export { readBootImages, workerMachineConfig, type BootImages, type BootTrust, type VerifiedBoot } from "./boot-images.js";
 export { COMMAND_TABLE, TRANSITIONS, VM_COMMANDS, VM_STATES, commandTarget, type VmCommand, type VmState } from "./lifecycle.js";
 export { RootosError, type RootosErrorInfo } from "./errors.js";
-export { EventLog, defaultEventLogPath, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";
+export { EventLog, defaultEventLogPath, defaultStateDir, formatLogEntry, type LogEntry, type LogKind, type LogQuery } from "./event-log.js";
 export { PANIC_TEXT, WATCHDOG_KICK_TEXT } from "./console-watch.js";
 export { formatThrottle, throttleProblem } from "../../runner/pacer.js";
 export { VmThread, type VmEnd, type VmThreadEvents, type VmThreadOptions } from "./vm-thread.js";

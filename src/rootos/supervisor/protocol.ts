@@ -11,7 +11,7 @@
 // RootOS terminates the thread.
 import type { MessagePort } from "node:worker_threads";
 import type { ImageFile } from "../../boot/loader.js";
-import type { MachineExit } from "../../machine/machine.js";
+import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import type { RunnerStats, RunPlan } from "../../runner/runner.js";
 import type { Throttle } from "../plan/index.js";
 import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
@@ -54,8 +54,11 @@ export type ToWorker =
   | { readonly type: "resume"; readonly id: number }
   | { readonly type: "throttle"; readonly id: number; readonly throttle: Throttle | null }
   | { readonly type: "stats"; readonly id: number }
-  /** Cold reboot: a fresh machine from the same configuration (resumes a paused VM). */
-  | { readonly type: "reset"; readonly id: number }
+  /**
+   * Cold reboot: a fresh machine (resumes a paused VM), from `machine` when given (its boot
+   * images read and verified again by the RootOS, moved with the message), else from the last one.
+   */
+  | { readonly type: "reset"; readonly id: number; readonly machine?: MachineConfig }
   /** Hard stop: the machine stops after the current instruction; the worker sends `exit`. */
   | { readonly type: "stop"; readonly reason: string }
   /** gdb connected to the VM's port (the RootOS keeps the socket): the worker answers with `answer` (an error when refused). */

@@ -24,6 +24,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { MessagePort } from "node:worker_threads";
 import { parseBundle } from "../../images/bundle.js";
 import { type BootImages, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
+import { UploadStore } from "./uploads.js";
 import { VmConsoles, openPersistLog } from "./consoles.js";
 import { type Control, type ControlAction, type ControlEvent, type LoadFor, newControl, step, type TimerName } from "./controller.js";
 import { errnoText, RootosError } from "./errors.js";
@@ -103,6 +104,8 @@ export class Supervisor {
   private readonly upgrades: Upgrades | undefined;
   /** The event log as text in the persistent partition (board.persist), open while the supervisor runs. */
   private readonly persistLog: TextLog | undefined;
+  /** The boot images `create` was given (kernel=@FILE), kept while the supervisor runs. */
+  private readonly uploads: UploadStore;
   /** The system is halted (`halt`): every VM's harts hold, and a VM that starts meanwhile starts held. */
   private halted = false;
   private systemPort: SystemGdbPort | undefined;
@@ -110,6 +113,7 @@ export class Supervisor {
   constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.current = plan;
     this.opts = opts;
+    this.uploads = new UploadStore(opts.uploadDir);
     this.events = new EventLog(opts.eventLog === undefined ? defaultEventLogPath() : opts.eventLog);
     const record: EventLog["record"] = (...a) => this.events.record(...a);
     if (plan.board.persist) this.persistLog = openPersistLog(this.events, plan.board.persist);
@@ -276,8 +280,16 @@ export class Supervisor {
     try {
       if (this.closed) throw new RootosError({ kind: "Closed" });
       if (this.vms.has(name)) throw new RootosError({ kind: "BadArgument", command: "create", argument: name, why: "a VM of that name exists already" });
-      const edit = await this.edit("create", (e) => e.create(spec, cwd));
-      this.adopt(edit);
+      // Uploaded images are written first, so that the checks read them as any file; a refusal removes them.
+      const staged = await this.uploads.stage(name, spec);
+      try {
+        const edit = await this.edit("create", (e) => e.create(staged.spec, cwd));
+        this.adopt(edit);
+      } catch (e) {
+        await staged.discard();
+        throw e;
+      }
+      staged.keep();
       this.events.record("command", name, `${what}: ok`, { command: "create", ok: true });
       return this.info(name);
     } catch (e) {
@@ -421,6 +433,7 @@ export class Supervisor {
     for (const r of this.vms.values()) await r.consoles.close();
     await this.networks.close();
     this.upgrades?.close();
+    await this.uploads.close();
     this.events.record("info", undefined, "supervisor down");
     this.events.close();
     try {
@@ -466,7 +479,7 @@ export class Supervisor {
       case "stop": return r.thread?.stop(a.reason);
       case "pause": return r.thread?.pause();
       case "resume": return r.thread?.resume();
-      case "reset": return r.thread?.reset();
+      case "reset": return this.resetThread(r);
       case "sysrq": r.thread?.sysrq(a.keys); return;
       case "arm": {
         clearTimeout(r.timers.get(a.timer));
@@ -683,36 +696,67 @@ export class Supervisor {
     try {
       if (r.plan.devices.some((d) => d.kind === "nic")) await this.networks.openUplinks();
       await r.consoles.openSerial();
-      const slot = r.plan.upgrade?.slots ? await this.upgrades!.bootSlot(r.plan) : undefined;
-      const installed = slot ? slot.committed : r.bootedVersion;
-      images = await (this.opts.loadImages ?? readBootImages)(r.plan, {
-        trustedKeys: this.plan.board.trustedKeys, ...(installed !== undefined ? { installedVersion: installed } : {}), ...(slot ? { slot } : {}),
-      });
-      const v = images.verified;
-      this.events.record("check", vm, v
-        ? `verified boot: ${v.bundle} version ${v.version}, signed by '${v.key}'`
-        : `boot images read (unsigned, allowed): ${[images.firmware, images.kernel, images.initrd].filter(Boolean).map((i) => i!.name).join(", ")}`);
-      this.events.record("check", vm, `measured boot: ${images.measurements.entries.map((m) => `${m.stage} ${m.digest.slice(0, 16)}`).join(", ")}; value ${images.measurements.value}`,
-        { measurement: images.measurements.value });
+      images = await this.readImages(r);
     } catch (e) {
-      const info = e instanceof RootosError ? e.info : undefined;
-      if (info?.kind === "Verification") {
-        this.fire(r, { kind: "load-failed", why: info.why, refused: { file: info.file, reason: info.reason } });
-        throw e;
-      }
-      const why = (e as Error).message;
-      this.fire(r, { kind: "load-failed", why });
-      throw e instanceof RootosError ? e : new RootosError({ kind: "StartFailed", vm, why });
+      throw this.loadFailed(r, e);
     }
-    r.verified = images.verified;
-    r.measurements = images.measurements;
-    if (images.verified) r.bootedVersion = Math.max(r.bootedVersion ?? 0, images.verified.version);
     r.images = images;
     const { refused } = this.feed(r, { kind: "loaded" });
     r.images = undefined;
     if (refused) throw refused;
     this.events.record("info", vm, `thread started (start ${r.ctl.starts}): ${r.plan.harts} hart(s), ${r.plan.ramBytes >> 20} MiB, ${r.plan.boot.mode} boot, ${r.plan.timing} timing, throttle ${formatThrottle(r.throttle)}`);
     await this.whenRunning(r);
+  }
+
+  /**
+   * The reset action: the images read, verified and measured again (a kernel rebuilt on
+   * the host boots without a stop and start), then the thread's machine rebooted cold
+   * from them. Images that cannot be read, or that verified boot refuses, stop the VM.
+   */
+  private async resetThread(r: VmRuntime): Promise<void> {
+    const thread = r.thread;
+    if (!thread) return;
+    let images: BootImages;
+    try {
+      images = await this.readImages(r);
+    } catch (e) {
+      throw this.loadFailed(r, e);
+    }
+    // Stopped, or gone, while its images were read: nothing to reset.
+    if (r.thread !== thread || r.ctl.life !== "booting") return;
+    await thread.reset(workerMachineConfig(r.plan, images), imageBuffers(images));
+  }
+
+  /** Read, verify and measure a VM's images (its A/B slot's, if it has slots), logged as checks. Throws RootosError. */
+  private async readImages(r: VmRuntime): Promise<BootImages> {
+    const vm = r.plan.name;
+    const slot = r.plan.upgrade?.slots ? await this.upgrades!.bootSlot(r.plan) : undefined;
+    const installed = slot ? slot.committed : r.bootedVersion;
+    const images = await (this.opts.loadImages ?? readBootImages)(r.plan, {
+      trustedKeys: this.plan.board.trustedKeys, ...(installed !== undefined ? { installedVersion: installed } : {}), ...(slot ? { slot } : {}),
+    });
+    const v = images.verified;
+    this.events.record("check", vm, v
+      ? `verified boot: ${v.bundle} version ${v.version}, signed by '${v.key}'`
+      : `boot images read (unsigned, allowed): ${[images.firmware, images.kernel, images.initrd].filter(Boolean).map((i) => i!.name).join(", ")}`);
+    this.events.record("check", vm, `measured boot: ${images.measurements.entries.map((m) => `${m.stage} ${m.digest.slice(0, 16)}`).join(", ")}; value ${images.measurements.value}`,
+      { measurement: images.measurements.value });
+    r.verified = images.verified;
+    r.measurements = images.measurements;
+    if (images.verified) r.bootedVersion = Math.max(r.bootedVersion ?? 0, images.verified.version);
+    return images;
+  }
+
+  /** Tell the controller why the images did not load (a verified-boot refusal, or a failure); the error to throw. */
+  private loadFailed(r: VmRuntime, e: unknown): RootosError {
+    const info = e instanceof RootosError ? e.info : undefined;
+    if (info?.kind === "Verification") {
+      this.fire(r, { kind: "load-failed", why: info.why, refused: { file: info.file, reason: info.reason } });
+      return e as RootosError;
+    }
+    const why = (e as Error).message;
+    this.fire(r, { kind: "load-failed", why });
+    return e instanceof RootosError ? e : new RootosError({ kind: "StartFailed", vm: r.plan.name, why });
   }
 
   /** The spawn action: the thread, from the images just read, with its NICs plugged into their switches. */

@@ -35,6 +35,7 @@ export function testVmPlan(name: string, over: Partial<VmPlan> & { program?: str
     timing: "realtime",
     restart: NO_RESTART,
     autostart: true,
+    consoleLog: false,
     ...rest,
   };
 }

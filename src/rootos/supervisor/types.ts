@@ -27,6 +27,8 @@ export interface SupervisorOptions {
   readonly sysrqGapMs?: number;
   /** What changes the system's description for assign, unassign and create; without it they are refused. */
   readonly editor?: SystemEditor;
+  /** Where `create` keeps the boot images uploaded with it (uploads.ts); without it uploads are refused. */
+  readonly uploadDir?: string;
   /** Test hook (BULKHEAD_TEST_SLOW_SLOT_WRITE): ms to pause after each 64 KiB written to a slot. */
   readonly slotWriteDelayMs?: number;
   /** ms between an upgrade's reply and the restart of its target, so that a VM upgrading itself reads the reply (default 500). */

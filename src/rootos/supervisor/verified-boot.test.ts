@@ -15,7 +15,7 @@ import { testBundle, testKey } from "../trust/testing.js";
 import { readBootImages } from "./boot-images.js";
 import { RootosError } from "./errors.js";
 import { Supervisor } from "./supervisor.js";
-import { guestElf, testSystemPlan, testVmPlan } from "./testing.js";
+import { guestElf, testSystemPlan, testVmPlan, waitFor } from "./testing.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bulkhead-vboot-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,4 +119,31 @@ test("loose files: measured in load order with the command line; refused where t
   const vm = bundleVm("roles", testBundle(release, "roles", 2, [...kernel(), { role: "initrd", name: "x", bytes: new Uint8Array(4) }]));
   await assert.rejects(readBootImages(vm, { trustedKeys: [{ name: "release", path: join(dir, "release.pub") }] }), /the bundle holds initrd, kernel, but the plan boots kernel \(validate the description again\)/);
   await assert.rejects(readBootImages(vm, { trustedKeys: [{ name: "release", path: join(dir, "missing.pub") }] }), /verified boot refused roles\.bundle: key .*missing\.pub: does not exist/);
+});
+
+test("reset reads, verifies and measures the images again: a file changed on the host boots; one verified boot refuses stops the VM", { timeout: 60_000 }, async () => {
+  // A loose kernel: replaced between two boots, the reset boots the new one.
+  const path = join(dir, "loose.elf");
+  writeFileSync(path, spin);
+  const base = testVmPlan("l");
+  // Secure boot off (the loose kernel boots), the bundle still verified against the board's keys.
+  const secure = securePlan([{ ...base, boot: { ...base.boot, kernel: { path, ref: "loose.elf" } } }, bundleVm("b", testBundle(release, "b", 2, kernel()))]);
+  const sup = current = new Supervisor({ ...secure, board: { ...secure.board, secureBoot: false } }, { eventLog: null });
+  const first = (await sup.start("l")).measurements!;
+  await waitFor("spin's banner", () => sup.scrollback("l").includes("spin: running"));
+  writeFileSync(path, readFileSync(guestElf("echo")));
+  const reset = await sup.reset("l");
+  assert.equal(reset.state, "running");
+  assert.notEqual(reset.measurements!.value, first.value, "the new kernel is measured");
+  assert.equal(reset.measurements!.entries[0]!.digest, sha(readFileSync(guestElf("echo"))).toString("hex"));
+  await waitFor("echo's banner after the reset", () => sup.scrollback("l").includes("echo: running"));
+  assert.equal(sup.info("l").starts, 1, "the same thread: a reset, not a restart");
+
+  // A bundle replaced by one signed with a key the board does not trust: the reset is refused and the VM stopped.
+  await sup.start("b");
+  writeFileSync(join(dir, "b.bundle"), testBundle(testKey("stranger"), "b", 3, kernel()));
+  await assert.rejects(sup.reset("b"), /verified boot refused b\.bundle: unknown key/);
+  await waitFor("b stopped", () => sup.info("b").state === "stopped");
+  assert.match(sup.info("b").lastExit ?? "", /^reset: verified boot refused b\.bundle: unknown key/);
+  assert.deepEqual(sup.log({ vm: "b", kind: "state" }).map((e) => e.to), ["booting", "running", "booting", "stopping", "stopped"]);
 });

@@ -5,7 +5,7 @@
 //
 //   new VmThread ──▶ started(boot 1) ──▶ … reset/started(boot n) … ──▶ end (once)
 import { type MessagePort, Worker } from "node:worker_threads";
-import type { MachineExit } from "../../machine/machine.js";
+import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
 import type { Throttle } from "../plan/index.js";
 import type { DebugAnswers, DebugQuery, FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
@@ -101,7 +101,10 @@ export class VmThread {
     if (this.ended) return Promise.resolve(this.latest ?? emptyStats());
     return this.request("stats", (id) => ({ type: "stats", id }));
   }
-  reset(): Promise<WorkerStats> { return this.request("reset", (id) => ({ type: "reset", id })); }
+  /** Cold reboot; from `machine` when given, its image buffers (`transfer`) moved into the thread. */
+  reset(machine?: MachineConfig, transfer: readonly ArrayBuffer[] = []): Promise<WorkerStats> {
+    return this.request("reset", (id) => ({ type: "reset", id, ...(machine ? { machine } : {}) }), transfer);
+  }
 
   /** gdb connected to the VM's port: resolves when its stub is there; rejects (BadArgument-worthy text) when refused. */
   gdbOpen(): Promise<void> { return this.ask<void>("gdb-open", (id) => ({ type: "gdb-open", id })); }
@@ -135,24 +138,24 @@ export class VmThread {
     return new Promise((res) => this.endWaiters.push(res));
   }
 
-  private request(what: string, make: (id: number) => ToWorker): Promise<WorkerStats> {
-    return this.ask<WorkerStats>(what, make);
+  private request(what: string, make: (id: number) => ToWorker, transfer: readonly ArrayBuffer[] = []): Promise<WorkerStats> {
+    return this.ask<WorkerStats>(what, make, transfer);
   }
 
   /** A request answered by `reply` (stats) or `answer` (a value, or a refusal: DebugRefused). */
-  private ask<T>(what: string, make: (id: number) => ToWorker): Promise<T> {
+  private ask<T>(what: string, make: (id: number) => ToWorker, transfer: readonly ArrayBuffer[] = []): Promise<T> {
     if (this.ended) return Promise.reject(new RootosError({ kind: "VmGone", vm: this.vm, request: what }));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, what });
-      this.send(make(id), true);
+      this.send(make(id), true, transfer);
     });
   }
 
-  /** Post `m`; `poke`: and end the slice under way, so it is handled within a turn, not a slice later. */
-  private send(m: ToWorker, poke = false): void {
+  /** Post `m` (moving `transfer`); `poke`: and end the slice under way, so it is handled within a turn, not a slice later. */
+  private send(m: ToWorker, poke = false, transfer: readonly ArrayBuffer[] = []): void {
     if (this.ended) return;
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, [...transfer]);
     if (poke) Atomics.store(this.poke, 0, 1);
   }
 

@@ -60,7 +60,7 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
       case "resume": runner.resume(); reply(m.id); return;
       case "throttle": runner.setThrottle(m.throttle ?? undefined); reply(m.id); return;
       case "stats": reply(m.id); return;
-      case "reset": runner.reset(); reply(m.id); return;
+      case "reset": runner.reset(m.machine); reply(m.id); return;
       case "stop": runner.stop(m.reason); return;
       case "gdb-open": { const refused = debug.gdbOpen(); post({ type: "answer", id: m.id, ...(refused ? { error: refused } : {}) }); return; }
       case "gdb-input": debug.gdbInput(m.bytes); return;
