@@ -41,15 +41,22 @@ export class Networks {
     return this.uplinks;
   }
 
-  /** A channel per `nic` device of `vm` to a new port of its network's switch. */
-  plug(vm: VmPlan): NicLinks {
+  /**
+   * A channel per `nic` device of `vm` to a new port of its network's switch. A frame for
+   * the VM also sets its thread's `poke` cell, so the slice under way ends at the next turn
+   * and the frame is taken within microseconds, not a slice (milliseconds) later.
+   */
+  plug(vm: VmPlan, poke: Int32Array): NicLinks {
     const links: { readonly port: MessagePort; readonly switchPort: SwitchPort }[] = [];
     const theirs: MessagePort[] = [];
     for (const d of vm.devices) {
       if (d.kind !== "nic") continue;
       const { port1, port2 } = new MessageChannel();
       const switchPort = this.switches.get(d.network)!.port();
-      switchPort.receive((frame) => port1.postMessage(frame));
+      switchPort.receive((frame) => {
+        port1.postMessage(frame);
+        Atomics.store(poke, 0, 1);
+      });
       port1.on("message", (frame: Uint8Array) => switchPort.send(frame));
       port1.unref();
       links.push({ port: port1, switchPort });
