@@ -18,6 +18,7 @@ board:
     - { name: eth0, udp: { local: 127.0.0.1:7001, remote: 127.0.0.1:7002 } }
     - { name: eth1, udp: { local: 127.0.0.1:7003, remote: 127.0.0.1:7004 } }
   serial_ports: [{ name: ttyS1, host: "unix:${scratch.dir}/ttyS1.sock" }]
+  displays: [{ name: hmi }, { name: spare-screen, width: 800, height: 480 }]
 networks:
   - { name: plant, uplink: eth1 }
 vms:
@@ -37,6 +38,7 @@ vms:
     devices:
       - { virtio: nic, network: plant }
       - { virtio: block, partition: shared, readonly: true }
+      - passthrough: hmi
 `);
   const v = boardView(plan);
   assert.deepEqual(v.cores, ["gateway", null, "controller"]);
@@ -50,6 +52,8 @@ vms:
     ["nic", "eth0", [{ vm: "gateway" }]],
     ["nic", "eth1", [{ rootos: "uplink of network plant" }]],
     ["serial", "ttyS1", [{ vm: "gateway" }]],
+    ["display", "hmi", [{ vm: "controller" }]],
+    ["display", "spare-screen", []],
   ]);
   assert.deepEqual(v.networks, [{ name: "plant", vms: ["gateway", "controller"], uplink: "eth1" }]);
   const text = formatBoard(v);
@@ -57,5 +61,6 @@ vms:
   assert.match(text, /\n    1: free\n/);
   assert.match(text, /\n    partition disk0\/spare \(8M\): free\n/);
   assert.match(text, /\n    nic eth1 \(udp 127\.0\.0\.1:7003\): RootOS \(uplink of network plant\)\n/);
+  assert.match(text, /\n    display hmi \(1280x800\): controller\n/);
   assert.match(text, /\n    plant: gateway, controller, uplink eth1$/);
 });

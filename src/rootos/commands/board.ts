@@ -1,6 +1,6 @@
 // The `board` row's answer: the partition plan as the board sees it, for the dashboard's
 // picture (src/web) and the shell. Who owns each core, each range of the board's memory,
-// each board resource (disk partitions, NICs, serial ports), and which VMs share each
+// each board resource (disk partitions, NICs, serial ports, displays), and which VMs share each
 // RootOS network. Plain data from the plan the supervisor runs now (a `create` or
 // `assign` changes it); addresses as hex strings, since JSON has no 64-bit integers.
 import { formatBytesExact } from "../../machine/size.js";
@@ -17,7 +17,7 @@ export interface BoardView {
   /** The board's memory in address order, every byte in exactly one range. */
   readonly regions: readonly { readonly base: string; readonly size: number; readonly vm: string | null }[];
   /** Board resources and who has each; one row per partition of a disk. */
-  readonly devices: readonly { readonly kind: "partition" | "nic" | "serial"; readonly name: string; readonly detail: string; readonly owners: readonly Owner[] }[];
+  readonly devices: readonly { readonly kind: "partition" | "nic" | "serial" | "display"; readonly name: string; readonly detail: string; readonly owners: readonly Owner[] }[];
   readonly networks: readonly { readonly name: string; readonly vms: readonly string[]; readonly uplink: string | null }[];
 }
 
@@ -55,6 +55,10 @@ export function boardView(plan: SystemPlan): BoardView {
   for (const port of b.serialPorts) {
     const owners: Owner[] = plan.vms.filter((vm) => vm.devices.some((d) => d.kind === "passthrough-serial" && d.name === port.name)).map((vm) => ({ vm: vm.name }));
     devices.push({ kind: "serial", name: port.name, detail: port.host.kind, owners });
+  }
+  for (const s of b.displays) {
+    const owners: Owner[] = plan.vms.filter((vm) => vm.devices.some((d) => d.kind === "display" && d.name === s.name)).map((vm) => ({ vm: vm.name }));
+    devices.push({ kind: "display", name: s.name, detail: `${s.width}x${s.height}`, owners });
   }
   const networks = plan.networks.map((n) => ({ name: n.name, vms: [...new Set(n.ports.map((p) => p.vm))], uplink: n.uplink?.nic ?? null }));
   return { name: b.name, cores, memory: { base: hex(b.memory.base), size: Number(b.memory.size) }, regions, devices, networks };

@@ -204,6 +204,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       ...(d.board.persist ? { persist: rangeOf(d.board.persist.partition) } : {}),
       nics,
       serialPorts,
+      displays: d.board.displays.map((s) => ({ name: s.name, width: s.width, height: s.height })),
       secureBoot: d.board.secureBoot,
       trustedKeys: d.board.trustedKeys.map((k) => ({ name: k.name, path: k.file.path })),
     },

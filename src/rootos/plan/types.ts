@@ -272,6 +272,8 @@ export interface BoardPlan {
   readonly persist?: PartitionRangePlan;
   readonly nics: readonly { readonly name: string; readonly host: NicHost; readonly mac: string }[];
   readonly serialPorts: readonly { readonly name: string; readonly host: PortHost }[];
+  /** Screens (board `displays:`), each given to at most one VM as its `display` device. */
+  readonly displays: readonly { readonly name: string; readonly width: number; readonly height: number }[];
   readonly secureBoot: boolean;
   /** Ed25519 public keys images are verified against (secure boot), absolute paths. */
   readonly trustedKeys: readonly { readonly name: string; readonly path: string }[];

@@ -45,7 +45,7 @@ export function testSystemPlan(vms: readonly VmPlan[], networks: readonly string
     source: "/test/system.yaml",
     board: {
       name: "test-board", cores: 4, memory: { base: MEMMAP.ram.base, size: 1n << 30n },
-      freeCores: [], freeMemory: [], disks: [], nics: [], serialPorts: [], secureBoot: false, trustedKeys: [],
+      freeCores: [], freeMemory: [], disks: [], nics: [], serialPorts: [], displays: [], secureBoot: false, trustedKeys: [],
     },
     vms,
     networks: networks.map((name) => ({
