@@ -724,13 +724,12 @@ export class Supervisor {
       vm,
       machine: workerMachineConfig(r.plan, images),
       devices: r.plan.devices,
-      nicPorts: [...r.nics.ports],
+      nicRings: [...r.nics.rings],
       debug: { holdFirst: r.plan.debug?.hold ?? false, halted: this.halted },
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
     const transfer: (ArrayBuffer | MessagePort)[] = imageBuffers(images);
-    transfer.push(...r.nics.ports);
     const thread: VmThread = new VmThread(vm, init, {
       started: (boot) => { if (r.thread === thread) this.fire(r, { kind: "started", boot }); },
       console: (bytes) => { if (r.thread === thread) r.consoles.fromUart(bytes); },
