@@ -73,6 +73,7 @@ export function formatStats(s: VmStats): string {
     `  ${s.instructions} instructions in ${(s.runningMs / 1000).toFixed(1)} s running: ${s.mips.toFixed(1)} MIPS now, ${s.averageMips.toFixed(1)} on average`,
     `  ${s.interrupts} interrupts, ${s.traps} traps, ${s.mmioExits} MMIO exits, ${s.sbiCalls} SBI calls, ${s.tlbMisses} TLB misses`,
     `  console ${s.consoleOut} bytes out, ${s.consoleIn} in; ${s.starts} starts, ${s.restarts} policy restarts, guest boots ${s.boots}, ${s.watchdogKicks} watchdog kicks`,
+    ...s.switchPorts.map((p) => `  network ${p.network}: sent ${p.txFrames} frames (${p.txBytes} bytes), received ${p.rxFrames} (${p.rxBytes} bytes), ${p.drops} dropped, ring full ${p.ringFull} times`),
   ].join("\n");
 }
 

@@ -37,7 +37,7 @@ import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import type { TextLog } from "../persist/text-log.js";
 import type {
-  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, SwitchPortStats, UpResult, VmInfo, VmStats,
 } from "./types.js";
 import type { UpgradeReceiver } from "./upgrade-port.js";
 import { Upgrades } from "./upgrades.js";
@@ -47,7 +47,7 @@ import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/
 
 export { SHUTDOWN_SYSRQ, describeEnd } from "./controller.js";
 export type {
-  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, SwitchPortStats, UpResult, VmInfo, VmStats,
 } from "./types.js";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -133,6 +133,10 @@ export class Supervisor {
 
   list(): VmInfo[] { return [...this.vms.values()].map((r) => this.describe(r)); }
 
+  private portStats(r: VmRuntime): SwitchPortStats[] {
+    return (r.nics?.counters ?? []).map((c) => ({ network: c.network, ...c.counters }));
+  }
+
   info(vm: string): VmInfo { return this.describe(this.get(vm)); }
 
   /** Counters; from the running thread, or the last ones of a VM that is not running. */
@@ -144,7 +148,7 @@ export class Supervisor {
     } catch {
       s = r.lastStats ?? emptyStats(); // it ended while we asked
     }
-    return { ...s, vm, state: r.ctl.life, starts: r.ctl.starts, restarts: r.ctl.restarts, watchdogKicks: r.ctl.watchdog?.kicks ?? 0 };
+    return { ...s, vm, state: r.ctl.life, starts: r.ctl.starts, restarts: r.ctl.restarts, watchdogKicks: r.ctl.watchdog?.kicks ?? 0, switchPorts: this.portStats(r) };
   }
 
   /** Event log entries (newest last). */
