@@ -113,8 +113,12 @@ export class RingLink implements NetBackend {
   }
 }
 
-/** The RootOS's end: `port`'s frames go into the VM's ring, the VM's frames enter the switch. */
-export function plugRings(port: SwitchPort, rings: NicRings): { readonly counters: PortCounters; close(): void } {
+/**
+ * The RootOS's end: `port`'s frames go into the VM's ring, the VM's frames enter the
+ * switch. `flushed` runs after each batch put in the VM's ring (the supervisor pokes the
+ * VM's thread so it looks between instructions rather than after its slice).
+ */
+export function plugRings(port: SwitchPort, rings: NicRings, flushed?: () => void): { readonly counters: PortCounters; close(): void } {
   const counters = newCounters();
   const fromVm = new FrameRing(rings.toSwitch, MAX_FRAME);
   const toVm = new FrameRing(rings.fromSwitch, MAX_FRAME);
@@ -130,7 +134,7 @@ export function plugRings(port: SwitchPort, rings: NicRings): { readonly counter
       counters.rxBytes += f.length;
       if (!flushQueued) {
         flushQueued = true;
-        queueMicrotask(() => { flushQueued = false; toVm.flush(); });
+        queueMicrotask(() => { flushQueued = false; toVm.flush(); flushed?.(); });
       }
       return true;
     },

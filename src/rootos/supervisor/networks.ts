@@ -43,15 +43,19 @@ export class Networks {
     return this.uplinks;
   }
 
-  /** A pair of rings per `nic` device of `vm` to a new port of its network's switch. */
-  plug(vm: VmPlan): NicLinks {
+  /**
+   * A pair of rings per `nic` device of `vm` to a new port of its network's switch. A batch
+   * of frames for the VM also sets its thread's `poke` cell, so the slice under way ends at
+   * the next turn and the frames are taken within microseconds, not a slice (milliseconds) later.
+   */
+  plug(vm: VmPlan, poke: Int32Array): NicLinks {
     const links: ReturnType<typeof plugRings>[] = [];
     const rings: NicRings[] = [];
     const counters: { network: string; counters: PortCounters }[] = [];
     for (const d of vm.devices) {
       if (d.kind !== "nic") continue;
       const r = newNicRings();
-      const link = plugRings(this.switches.get(d.network)!.port(), r);
+      const link = plugRings(this.switches.get(d.network)!.port(), r, () => Atomics.store(poke, 0, 1));
       links.push(link);
       rings.push(r);
       counters.push({ network: d.network, counters: link.counters });
