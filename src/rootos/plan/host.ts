@@ -21,13 +21,23 @@ export interface HostRequest {
 /** SCHED_FIFO priority of a real-time VM unless its `priority:` says otherwise: above the kernel's threaded IRQs (50). */
 export const DEFAULT_RT_PRIORITY = 60;
 
-/** Host CPUs this process may run on: /proc/self/status Cpus_allowed_list, else every CPU os.cpus() lists. */
+let started: number[] | undefined;
+
+/**
+ * Host CPUs this process may run on: /proc/self/status Cpus_allowed_list (what taskset
+ * or a cgroup gave it), else every CPU os.cpus() lists. Read once, before the supervisor
+ * pins the RootOS's own thread (which /proc/self then shows), so that a plan derived again
+ * later (a reload, a VM created) sees the same host.
+ */
 export function hostCpus(): number[] {
-  try {
-    const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"));
-    if (m) return parseCpuList(m[1]!);
-  } catch { /* not Linux: every CPU */ }
-  return cpus().map((_, i) => i);
+  if (!started) {
+    try {
+      const m = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync("/proc/self/status", "utf8"));
+      if (m) started = parseCpuList(m[1]!);
+    } catch { /* not Linux: every CPU */ }
+    started ??= cpus().map((_, i) => i);
+  }
+  return [...started];
 }
 
 /** "0-2,5" → [0, 1, 2, 5] (the kernel's cpulist format). */
