@@ -9,11 +9,12 @@
 // of the same id. The worker's last word is `exit` (the machine ended) or `fault` (an
 // exception escaped the machine: a device model, the loader, the hart); after it the
 // RootOS terminates the thread.
-import type { MessagePort } from "node:worker_threads";
+import type { NicRings } from "../../net/ring-link.js";
 import type { ImageFile } from "../../boot/loader.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import type { RunnerStats, RunPlan } from "../../runner/runner.js";
-import type { Throttle } from "../plan/index.js";
+import type { HostPlacement, Throttle } from "../plan/index.js";
+import type { HostApplied } from "./host-sched.js";
 import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
 
 /** A boot image's bytes, moved (not copied) into the worker. */
@@ -22,8 +23,8 @@ export type WorkerImage = ImageFile;
 /** workerData: the VM's one-VM plan (its machine, its planned devices, its throttle), and its switch ports. */
 export interface WorkerInit extends RunPlan {
   readonly vm: string;
-  /** One per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
-  readonly nicPorts: readonly MessagePort[];
+  /** One pair of rings per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
+  readonly nicRings: readonly NicRings[];
   /**
    * The RootOS sets it (Atomics.store 1) after posting a command that should not wait for
    * the slice under way (RunPlan.poke); made by VmThread.
@@ -31,6 +32,8 @@ export interface WorkerInit extends RunPlan {
   readonly poke?: Int32Array;
   /** The description's debug.hold (the first machine waits for gdb), and whether the system is halted now. */
   readonly debug: { readonly holdFirst: boolean; readonly halted: boolean };
+  /** Where its thread runs on the host (plan/host.ts); undefined: where the RootOS does. */
+  readonly host?: HostPlacement;
 }
 
 /** A look at a VM for the debugger commands (regs, mem, translate, where), answered by `answer`. */
@@ -80,6 +83,8 @@ export type WorkerStats = RunnerStats;
 export type FromWorker =
   /** A machine was built and runs (boot 1; then again after each reset). */
   | { readonly type: "started"; readonly boot: number }
+  /** The worker placed its thread on the host (before its machine's first instruction): what the kernel gave it. */
+  | { readonly type: "placed"; readonly host: HostApplied }
   | { readonly type: "console"; readonly bytes: Uint8Array }
   /** Output of a virtio-console port the RootOS keeps. */
   | { readonly type: "port-output"; readonly port: string; readonly bytes: Uint8Array }

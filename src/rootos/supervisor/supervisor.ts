@@ -23,6 +23,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { MessagePort } from "node:worker_threads";
 import { parseBundle } from "../../images/bundle.js";
+import { applyPlacement } from "./host-sched.js";
 import { type BootImages, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
 import { UploadStore } from "./uploads.js";
 import { VmConsoles, openPersistLog } from "./consoles.js";
@@ -32,12 +33,12 @@ import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./e
 import type { VmCommand, VmState } from "./lifecycle.js";
 import { Networks, type NicLinks } from "./networks.js";
 import { formatThrottle, throttleProblem } from "../../runner/pacer.js";
-import { type Criticality, describeDevice, type SystemPlan, type Throttle, type VmPlan } from "../plan/index.js";
+import { type Criticality, describeDevice, describePlacement, type SystemPlan, type Throttle, type VmPlan } from "../plan/index.js";
 import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import type { TextLog } from "../persist/text-log.js";
 import type {
-  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, SwitchPortStats, UpResult, VmInfo, VmStats,
 } from "./types.js";
 import type { UpgradeReceiver } from "./upgrade-port.js";
 import { Upgrades } from "./upgrades.js";
@@ -48,7 +49,7 @@ import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/
 
 export { SHUTDOWN_SYSRQ, describeEnd } from "./controller.js";
 export type {
-  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, SwitchPortStats, UpResult, VmInfo, VmStats,
 } from "./types.js";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -143,6 +144,10 @@ export class Supervisor {
 
   list(): VmInfo[] { return [...this.vms.values()].map((r) => this.describe(r)); }
 
+  private portStats(r: VmRuntime): SwitchPortStats[] {
+    return (r.nics?.counters ?? []).map((c) => ({ network: c.network, ...c.counters }));
+  }
+
   info(vm: string): VmInfo { return this.describe(this.get(vm)); }
 
   /** Counters; from the running thread, or the last ones of a VM that is not running. */
@@ -154,7 +159,7 @@ export class Supervisor {
     } catch {
       s = r.lastStats ?? emptyStats(); // it ended while we asked
     }
-    return { ...s, vm, state: r.ctl.life, starts: r.ctl.starts, restarts: r.ctl.restarts, watchdogKicks: r.ctl.watchdog?.kicks ?? 0 };
+    return { ...s, vm, state: r.ctl.life, starts: r.ctl.starts, restarts: r.ctl.restarts, watchdogKicks: r.ctl.watchdog?.kicks ?? 0, switchPorts: this.portStats(r) };
   }
 
   /** Event log entries (newest last). */
@@ -179,6 +184,12 @@ export class Supervisor {
     for (const r of this.vms.values()) {
       const port = r.plan.debug?.gdb;
       if (port !== undefined) await this.gdb(r.plan.name, port).catch((e: Error) => this.events.record("fault", r.plan.name, e.message));
+    }
+    const host = this.current.board.host;
+    if (host) {
+      // The RootOS's own event loop onto the CPUs no real-time VM has; VM threads start from here and then place themselves.
+      const me = applyPlacement({ cpus: host.rootos, exclusive: false, sched: { policy: "other", nice: 0 } });
+      for (const note of [...host.notes, ...me.notes]) this.events.record("check", undefined, `host CPUs: ${note}`);
     }
     const rank: Record<Criticality, number> = { safety: 0, realtime: 1, general: 2 };
     const order = [...this.vms.values()].filter((r) => r.plan.autostart).sort((a, b) => rank[a.plan.criticality] - rank[b.plan.criticality]);
@@ -770,13 +781,13 @@ export class Supervisor {
       vm,
       machine: workerMachineConfig(r.plan, images),
       devices: r.plan.devices,
-      nicPorts: [...r.nics.ports],
+      nicRings: [...r.nics.rings],
       debug: { holdFirst: r.plan.debug?.hold ?? false, halted: this.halted },
+      ...(r.plan.host ? { host: r.plan.host } : {}),
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
     const transfer: (ArrayBuffer | MessagePort)[] = imageBuffers(images);
-    transfer.push(...r.nics.ports);
     const thread: VmThread = new VmThread(vm, init, {
       started: (boot) => { if (r.thread === thread) this.fire(r, { kind: "started", boot }); },
       console: (bytes) => { if (r.thread === thread) r.consoles.fromUart(bytes); },
@@ -836,6 +847,7 @@ export class Supervisor {
       lastExit: c.lastExit ?? null,
       verifiedBoot: r.verified ?? null,
       measurements: r.measurements ?? null,
+      host: p.host ? { planned: describePlacement(p.host), ...(r.thread?.placed ? { placed: r.thread.placed } : {}) } : null,
     };
   }
 }

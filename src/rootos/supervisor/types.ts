@@ -8,6 +8,7 @@ import type { MeasurementLog } from "../trust/index.js";
 import type { BootImages, BootTrust, VerifiedBoot } from "./boot-images.js";
 import type { VmState } from "./lifecycle.js";
 import type { WorkerStats } from "./protocol.js";
+import type { HostApplied } from "./host-sched.js";
 import type { WatchdogState } from "./watchdog.js";
 import type { VmDebugView } from "../../debug/vm-debug.js";
 
@@ -105,6 +106,8 @@ export interface SystemEditor {
 
 /** A VM as `list` shows it. Plain data (JSON as is). */
 export interface VmInfo {
+  /** Its thread on the host: the plan in words, and what the kernel gave it once the thread placed itself; null: not placed. */
+  readonly host: { readonly planned: string; readonly placed?: HostApplied } | null;
   readonly name: string;
   readonly os: string;
   readonly criticality: Criticality;
@@ -155,6 +158,19 @@ export interface VmStats extends WorkerStats {
   readonly starts: number;
   readonly restarts: number;
   readonly watchdogKicks: number;
+  /** Its NICs' ports on the RootOS switches: frames and bytes each way, drops, ring-full events. */
+  readonly switchPorts: readonly SwitchPortStats[];
+}
+
+/** One NIC's port on a RootOS network (tx: from the VM into the switch; rx: to the VM). */
+export interface SwitchPortStats {
+  readonly network: string;
+  readonly txFrames: number;
+  readonly txBytes: number;
+  readonly rxFrames: number;
+  readonly rxBytes: number;
+  readonly drops: number;
+  readonly ringFull: number;
 }
 
 /** Where an attached console's output goes. */
