@@ -8,7 +8,7 @@ import { formatBytesExact } from "../machine/size.js";
 import { cachedImages } from "../images/store.js";
 import { DEFAULT_SYSTEM, DescriptionError, formatIssue, loadSystem } from "../rootos/description/index.js";
 import { hex } from "../rootos/description/errors.js";
-import { describeBoot, describeDevice, type SystemPlan, type VmPlan } from "../rootos/plan/index.js";
+import { describeBoot, describeDevice, describePlacement, formatCpuList, type SystemPlan, type VmPlan } from "../rootos/plan/index.js";
 import { usageError } from "./cli-error.js";
 
 export const VALIDATE_HELP = `usage: bulkhead validate [options] [FILE]
@@ -123,6 +123,11 @@ export function formatPlan(file: string, plan: SystemPlan): string {
   }
   out += "\nRUNTIME\n";
   out += table(plan.vms.map((vm) => [vm.name, extras(vm)]), "  ");
+  if (b.host) {
+    out += `\nHOST CPUS (this host: ${formatCpuList(b.host.cpus)}; the RootOS on ${formatCpuList(b.host.rootos)})\n`;
+    out += table(plan.vms.map((vm) => [vm.name, vm.host ? describePlacement(vm.host) : "where the RootOS runs"]), "  ");
+    out += b.host.notes.map((n) => `  instead: ${n}\n`).join("");
+  }
   if (plan.networks.length > 0) {
     out += "\nNETWORKS\n";
     out += table(plan.networks.map((n) => [

@@ -57,7 +57,7 @@ test("an invalid description: exit 1, every problem on its own FILE:LINE: PATH: 
     `${file}:11: vms[1].memory: the VMs need 384M of memory in all; the board has 256M`,
     `${file}:12: vms[1].boot.kernel: kernel ${join(scratch, "missing.elf")} does not exist (relative paths are from the description's directory)`,
     `${file}:14: vms[1].devices[0].partition: there is no partition 'data' (none is described)`,
-    `${file}:15: vms[1].colour: unknown key 'colour'; expected one of: name, os, criticality, cores, memory, boot, devices, timing, throttle, watchdog, upgrade, restart, autostart, console_log, debug`,
+    `${file}:15: vms[1].colour: unknown key 'colour'; expected one of: name, os, criticality, cores, memory, boot, devices, timing, throttle, host_cpus, priority, watchdog, upgrade, restart, autostart, console_log, debug`,
     `${file}: 5 problems; nothing was started`,
   ]);
 });

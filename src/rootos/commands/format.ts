@@ -5,6 +5,7 @@ import { formatThrottle } from "../../runner/pacer.js";
 import type { SlotsInfo, SystemDebugView, UpgradeResult, VmInfo, VmStats } from "../supervisor/supervisor.js";
 import type { MemView, RegsView, TranslateView } from "../../debug/vm-debug.js";
 import { disassemble, formatInsn } from "../../debug/disas.js";
+import { describeSched, formatCpuList } from "../plan/index.js";
 
 /** `list` as a table. */
 export function formatList(vms: readonly VmInfo[]): string {
@@ -23,6 +24,7 @@ export function formatInfo(v: VmInfo): string {
     `  boot ${v.bootMode}, ${v.timing} timing, throttle ${formatThrottle(v.throttle ?? undefined)}, autostart ${v.autostart ? "yes" : "no"}`,
     `  starts ${v.starts}, guest boots ${v.boots}; restart on ${v.restart.on.join(", ") || "nothing"}, ${v.restart.inARow} in a row, ${v.restart.total} in all${v.restart.nextAt ? `, next at ${v.restart.nextAt}` : ""}`,
   ];
+  if (v.host) lines.push(`  host: ${v.host.planned}${v.host.placed ? `; thread ${v.host.placed.tid} on CPU ${formatCpuList(v.host.placed.cpus)}, ${describeSched(v.host.placed.sched)}${v.host.placed.notes.map((n) => `; ${n}`).join("")}` : ""}`);
   if (v.watchdog) lines.push(`  watchdog ${v.watchdog.state}, ${v.watchdog.timeoutMs} ms, action ${v.watchdog.action}; ${v.watchdog.kicks} kicks, ${v.watchdog.expiries} expiries`);
   lines.push(`  devices:${v.devices.length === 0 ? " none" : `\n${formatDevices(v)}`}`);
   if (v.verifiedBoot) lines.push(`  verified boot: ${v.verifiedBoot.bundle} version ${v.verifiedBoot.version}, signed by '${v.verifiedBoot.key}'`);

@@ -7,7 +7,8 @@ import { basename, extname, isAbsolute, resolve } from "node:path";
 import type { PortHost } from "../../chardev/open.js";
 import { parseSize } from "../../machine/size.js";
 import { formatMac, NetError, parseEndpoint, parseMac } from "../../net/index.js";
-import type { Criticality, RestartCause, Timing, WatchdogAction } from "../plan/types.js";
+import type { Criticality, PriorityChoice, RestartCause, Timing, WatchdogAction } from "../plan/types.js";
+import { DEFAULT_RT_PRIORITY } from "../plan/host.js";
 import type { PathSegment, Problem } from "./errors.js";
 import type { RawIssue } from "./parse.js";
 import {
@@ -137,6 +138,7 @@ export function convertDescription(value: unknown, file: string, dir: string): {
       name: str(board.name) ?? basename(file, extname(file)),
       cores: int(board.cores),
       memory: c.size(board.memory, ["board", "memory"]),
+      hostCpus: Array.isArray(board.host_cpus) ? board.host_cpus.map(int) : undefined,
       secureBoot: bool(board.secure_boot) ?? false,
       trustedKeys: list(board.trusted_keys).map((k, i) =>
         isObj(k) ? defined({ name: str(k.name), file: c.hostFile(k.file, ["board", "trusted_keys", i, "file"]) }) : undefined),
@@ -214,6 +216,8 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
     os: str(v.os) ?? "",
     criticality: v.criticality === undefined ? "general" : oneOf<Criticality>(v.criticality, ["safety", "realtime", "general"]),
     cores: Array.isArray(v.cores) ? v.cores.map(int) : undefined,
+    hostCpus: Array.isArray(v.host_cpus) ? v.host_cpus.map(int) : undefined,
+    priority: priorityOf(v.priority),
     memory,
     boot: isObj(v.boot) ? convertBoot(c, v.boot, [...at, "boot"]) : undefined,
     devices: list(v.devices).map((d, j) => (isObj(d) ? convertDevice(c, d, [...at, "devices", j]) : undefined)),
@@ -240,6 +244,15 @@ function convertVm(c: Converter, v: Obj, at: Path): Draft<VmDescription> {
     consoleLog: bool(v.console_log) ?? false,
     debug: debug && defined({ gdb: typeof debug.gdb === "number" ? debug.gdb : undefined, hold: bool(debug.hold) ?? false }),
   });
+}
+
+/** The schema checked the shape: realtime, normal, a nice value, or { fifo: N }. */
+function priorityOf(v: unknown): PriorityChoice | undefined {
+  if (v === "realtime") return { kind: "realtime", priority: DEFAULT_RT_PRIORITY };
+  if (v === "normal") return { kind: "nice", nice: 0 };
+  if (int(v) !== undefined) return { kind: "nice", nice: v as number };
+  if (isObj(v) && int(v.fifo) !== undefined) return { kind: "realtime", priority: v.fifo as number };
+  return undefined;
 }
 
 const CAUSES: readonly RestartCause[] = ["crash", "watchdog", "poweroff"];

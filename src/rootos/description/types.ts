@@ -5,7 +5,7 @@
 // (../plan) resolves them. Reference: docs/system-description.md.
 import type { PortHost } from "../../chardev/open.js";
 import type { Endpoint } from "../../net/index.js";
-import type { Criticality, RestartPlan, Throttle, Timing, WatchdogAction } from "../plan/types.js";
+import type { Criticality, PriorityChoice, RestartPlan, Throttle, Timing, WatchdogAction } from "../plan/types.js";
 
 /** The cached Debian images a description may name as `debian:NAME` (src/images). */
 export const DEBIAN_IMAGES = ["kernel", "initrd", "opensbi", "opensbi-jump", "uboot"] as const;
@@ -41,6 +41,8 @@ export interface BoardDescription {
   readonly name: string;
   readonly cores: number;
   readonly memory: number;
+  /** Host CPUs the board may use (plan/host.ts); undefined: all the RootOS may. */
+  readonly hostCpus?: readonly number[];
   readonly secureBoot: boolean;
   readonly trustedKeys: readonly KeyDescription[];
   readonly disks: readonly DiskDescription[];
@@ -138,6 +140,10 @@ export interface VmDescription {
   readonly os: string;
   readonly criticality: Criticality;
   readonly cores: readonly number[];
+  /** Host CPUs for its thread (plan/host.ts); undefined: the plan chooses. */
+  readonly hostCpus?: readonly number[];
+  /** Its thread's host scheduling; undefined: by its criticality. */
+  readonly priority?: PriorityChoice;
   /** `at`: an offset in the board's memory; undefined: the RootOS places it. */
   readonly memory: { readonly size: number; readonly at?: number };
   readonly boot: BootDescription;

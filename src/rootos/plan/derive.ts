@@ -9,6 +9,7 @@ import { MEMMAP } from "../../platform/memmap.js";
 import { defaultMac, formatMac } from "../../net/index.js";
 import type { DebianImage, FileRef, PartitionDescription, SystemDescription, VmDescription } from "../description/types.js";
 import { freeRanges, layoutPartitions, placeMemory } from "./layout.js";
+import { hostCpus, placeOnHost } from "./host.js";
 import { DEFAULT_UPGRADE_DEADLINE_MS } from "../description/convert.js";
 import type { BootFile, DiskPlan, NicHost, PartitionRangePlan, SystemPlan, UpgradePlan, VmBoot, VmDevice, VmPlan } from "./types.js";
 
@@ -23,6 +24,8 @@ export interface DeriveEnv {
   readonly existingImages?: ReadonlyMap<string, { readonly size: number; readonly gpt: GptTable }>;
   /** Signed bundles' manifests by path (the checks read them); default: read them. */
   readonly bundles?: ReadonlyMap<string, PeekedBundle>;
+  /** Host CPUs the VMs and the RootOS may run on; default: this process's (hostCpus()). */
+  readonly hostCpus?: readonly number[];
 }
 
 const DEBIAN_FIELD: Record<DebianImage, keyof CachedImages> = {
@@ -167,11 +170,13 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
     return { partition: p.name, disk: disk.name, image: disk.image, offset: p.offset, size: p.size };
   };
 
+  const onHost = placeOnHost(d.vms, env.hostCpus ?? hostCpus(), d.board.hostCpus);
   const vms: VmPlan[] = d.vms.map((vm, i) => ({
     name: vm.name,
     os: vm.os,
     criticality: vm.criticality,
     cores: vm.cores,
+    host: onHost.vms[i]!,
     harts: vm.cores.length,
     ramBytes: vm.memory.size,
     boardRam: { base: BigInt(base + offsets[i]!), size: BigInt(vm.memory.size) },
@@ -197,6 +202,7 @@ export function derivePlan(d: SystemDescription, env: DeriveEnv = {}): SystemPla
       memory: { base: BigInt(base), size: BigInt(d.board.memory) },
       freeCores: Array.from({ length: d.board.cores }, (_, c) => c).filter((c) => !usedCores.has(c)),
       freeMemory: freeRanges(taken, d.board.memory).map((g) => ({ base: BigInt(base + g.start), size: BigInt(g.end - g.start) })),
+      host: onHost.board,
       disks,
       ...(d.board.slots ? { slots: { ...rangeOf(d.board.slots.partition), slotSize: d.board.slots.slotSize } } : {}),
       ...(d.board.persist ? { persist: rangeOf(d.board.persist.partition) } : {}),

@@ -187,6 +187,35 @@ export interface SlotsPlan extends PartitionRangePlan {
   readonly slotSize: number;
 }
 
+/** How a VM's thread is scheduled on the host. */
+export type HostSched =
+  /** SCHED_FIFO at this priority (1-99): it preempts every normal thread on its CPUs. */
+  | { readonly policy: "fifo"; readonly priority: number }
+  /** SCHED_OTHER at this nice value (-20..19). */
+  | { readonly policy: "other"; readonly nice: number };
+
+/** A VM's `priority:` as the description says it. */
+export type PriorityChoice = { readonly kind: "realtime"; readonly priority: number } | { readonly kind: "nice"; readonly nice: number };
+
+/** Where and how a VM's worker thread runs on the host. */
+export interface HostPlacement {
+  /** Host CPUs its thread may run on (sched_setaffinity). */
+  readonly cpus: readonly number[];
+  /** No other VM and not the RootOS runs on them. */
+  readonly exclusive: boolean;
+  readonly sched: HostSched;
+}
+
+/** The board on the host: what the RootOS's own thread gets, and what the plan could not give. */
+export interface HostCpuPlan {
+  /** Host CPUs the board may use (board.host_cpus, else all the RootOS may run on). */
+  readonly cpus: readonly number[];
+  /** The RootOS's event loop and the VMs that share. */
+  readonly rootos: readonly number[];
+  /** What the plan does instead of what was asked or would be the default (too few CPUs, ...); [] when all is as asked. */
+  readonly notes: readonly string[];
+}
+
 /** Exactly what one VM needs to build and run its machine, and nothing of the others'. */
 export interface VmPlan {
   readonly name: string;
@@ -195,6 +224,8 @@ export interface VmPlan {
   readonly criticality: Criticality;
   /** Board core ids, exclusively this VM's; hart i runs on cores[i]. */
   readonly cores: readonly number[];
+  /** Where and how its worker thread runs on the host (host.ts); undefined: where the RootOS runs, at its priority (a plan made by hand). */
+  readonly host?: HostPlacement;
   /** = cores.length (MachineConfig.harts). */
   readonly harts: number;
   /** Guest RAM size (MachineConfig.ramBytes). */
@@ -259,6 +290,8 @@ export interface BoardPlan {
   /** Cores and memory no VM has (for VMs created at run time). */
   readonly freeCores: readonly number[];
   readonly freeMemory: readonly Region[];
+  /** The board on the host's CPUs (host.ts); undefined: not placed (a plan made by hand). */
+  readonly host?: HostCpuPlan;
   readonly disks: readonly DiskPlan[];
   /** The A/B slot partition; undefined: bundles boot from their files, and there are no upgrades. */
   readonly slots?: SlotsPlan;

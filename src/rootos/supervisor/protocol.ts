@@ -13,7 +13,8 @@ import type { NicRings } from "../../net/ring-link.js";
 import type { ImageFile } from "../../boot/loader.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import type { RunnerStats, RunPlan } from "../../runner/runner.js";
-import type { Throttle } from "../plan/index.js";
+import type { HostPlacement, Throttle } from "../plan/index.js";
+import type { HostApplied } from "./host-sched.js";
 import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
 
 /** A boot image's bytes, moved (not copied) into the worker. */
@@ -31,6 +32,8 @@ export interface WorkerInit extends RunPlan {
   readonly poke?: Int32Array;
   /** The description's debug.hold (the first machine waits for gdb), and whether the system is halted now. */
   readonly debug: { readonly holdFirst: boolean; readonly halted: boolean };
+  /** Where its thread runs on the host (plan/host.ts); undefined: where the RootOS does. */
+  readonly host?: HostPlacement;
 }
 
 /** A look at a VM for the debugger commands (regs, mem, translate, where), answered by `answer`. */
@@ -80,6 +83,8 @@ export type WorkerStats = RunnerStats;
 export type FromWorker =
   /** A machine was built and runs (boot 1; then again after each reset). */
   | { readonly type: "started"; readonly boot: number }
+  /** The worker placed its thread on the host (before its machine's first instruction): what the kernel gave it. */
+  | { readonly type: "placed"; readonly host: HostApplied }
   | { readonly type: "console"; readonly bytes: Uint8Array }
   /** Output of a virtio-console port the RootOS keeps. */
   | { readonly type: "port-output"; readonly port: string; readonly bytes: Uint8Array }

@@ -23,6 +23,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { MessagePort } from "node:worker_threads";
 import { parseBundle } from "../../images/bundle.js";
+import { applyPlacement } from "./host-sched.js";
 import { type BootImages, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
 import { UploadStore } from "./uploads.js";
 import { VmConsoles, openPersistLog } from "./consoles.js";
@@ -32,7 +33,7 @@ import { defaultEventLogPath, EventLog, type LogEntry, type LogQuery } from "./e
 import type { VmCommand, VmState } from "./lifecycle.js";
 import { Networks, type NicLinks } from "./networks.js";
 import { formatThrottle, throttleProblem } from "../../runner/pacer.js";
-import { type Criticality, describeDevice, type SystemPlan, type Throttle, type VmPlan } from "../plan/index.js";
+import { type Criticality, describeDevice, describePlacement, type SystemPlan, type Throttle, type VmPlan } from "../plan/index.js";
 import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import type { TextLog } from "../persist/text-log.js";
@@ -183,6 +184,12 @@ export class Supervisor {
     for (const r of this.vms.values()) {
       const port = r.plan.debug?.gdb;
       if (port !== undefined) await this.gdb(r.plan.name, port).catch((e: Error) => this.events.record("fault", r.plan.name, e.message));
+    }
+    const host = this.current.board.host;
+    if (host) {
+      // The RootOS's own event loop onto the CPUs no real-time VM has; VM threads start from here and then place themselves.
+      const me = applyPlacement({ cpus: host.rootos, exclusive: false, sched: { policy: "other", nice: 0 } });
+      for (const note of [...host.notes, ...me.notes]) this.events.record("check", undefined, `host CPUs: ${note}`);
     }
     const rank: Record<Criticality, number> = { safety: 0, realtime: 1, general: 2 };
     const order = [...this.vms.values()].filter((r) => r.plan.autostart).sort((a, b) => rank[a.plan.criticality] - rank[b.plan.criticality]);
@@ -776,6 +783,7 @@ export class Supervisor {
       devices: r.plan.devices,
       nicRings: [...r.nics.rings],
       debug: { holdFirst: r.plan.debug?.hold ?? false, halted: this.halted },
+      ...(r.plan.host ? { host: r.plan.host } : {}),
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
@@ -839,6 +847,7 @@ export class Supervisor {
       lastExit: c.lastExit ?? null,
       verifiedBoot: r.verified ?? null,
       measurements: r.measurements ?? null,
+      host: p.host ? { planned: describePlacement(p.host), ...(r.thread?.placed ? { placed: r.thread.placed } : {}) } : null,
     };
   }
 }

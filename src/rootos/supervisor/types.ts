@@ -8,6 +8,7 @@ import type { MeasurementLog } from "../trust/index.js";
 import type { BootImages, BootTrust, VerifiedBoot } from "./boot-images.js";
 import type { VmState } from "./lifecycle.js";
 import type { WorkerStats } from "./protocol.js";
+import type { HostApplied } from "./host-sched.js";
 import type { WatchdogState } from "./watchdog.js";
 import type { VmDebugView } from "../../debug/vm-debug.js";
 
@@ -105,6 +106,8 @@ export interface SystemEditor {
 
 /** A VM as `list` shows it. Plain data (JSON as is). */
 export interface VmInfo {
+  /** Its thread on the host: the plan in words, and what the kernel gave it once the thread placed itself; null: not placed. */
+  readonly host: { readonly planned: string; readonly placed?: HostApplied } | null;
   readonly name: string;
   readonly os: string;
   readonly criticality: Criticality;

@@ -8,6 +8,7 @@ import { type MessagePort, Worker } from "node:worker_threads";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
 import type { Throttle } from "../plan/index.js";
+import type { HostApplied } from "./host-sched.js";
 import type { DebugAnswers, DebugQuery, FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
 
 /** How a VM's thread ended. */
@@ -64,6 +65,7 @@ export class VmThread {
   private ended: VmEnd | undefined;
   private started = false;
   private latest: WorkerStats | undefined;
+  private placedAs: HostApplied | undefined;
   private killReason: string | undefined;
   private readonly endWaiters: ((e: VmEnd) => void)[] = [];
   private killTimer: NodeJS.Timeout | undefined;
@@ -91,6 +93,8 @@ export class VmThread {
   /** How it ended, once it has. */
   get outcome(): VmEnd | undefined { return this.ended; }
   get alive(): boolean { return this.ended === undefined; }
+  /** Where the thread runs on the host, as the kernel has it (undefined: not placed, or not yet). */
+  get placed(): HostApplied | undefined { return this.placedAs; }
   /** The last counters the thread reported. */
   get lastStats(): WorkerStats | undefined { return this.latest; }
 
@@ -168,6 +172,9 @@ export class VmThread {
       case "started":
         this.started = true;
         guard(() => this.events.started(m.boot));
+        return;
+      case "placed":
+        this.placedAs = m.host;
         return;
       case "console":
         guard(() => this.events.console(m.bytes));

@@ -15,6 +15,7 @@ import { DebugRefusal, VmDebug } from "../../debug/vm-debug.js";
 import { VmRunner } from "../../runner/runner.js";
 import type { DebugQuery, FromWorker, ToWorker, WorkerInit } from "./protocol.js";
 import { emptyStats } from "./vm-thread.js";
+import { applyPlacement } from "./host-sched.js";
 
 async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Promise<void> {
   const post = (m: FromWorker): void => port.postMessage(m);
@@ -77,6 +78,8 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
     }
   };
   port.on("message", handle);
+  // Placed before the machine is built: its first instruction already runs where the plan says.
+  if (init.host) post({ type: "placed", host: applyPlacement(init.host) });
   try {
     runner = await VmRunner.open(init, {
       // The machine hands over a fresh array each time: move its buffer, do not copy it.
