@@ -84,6 +84,8 @@ export function makeFakeModulesDir(root: string, version = "6.12.0-test-riscv64"
     "kernel/drivers/net/net_failover.ko.xz", "kernel/net/core/failover.ko.xz",
     "kernel/drivers/virtio/virtio-mmio.ko.xz", "kernel/drivers/char/hw_random/virtio-rng.ko.xz",
     "kernel/net/9p/9pnet.ko.xz", "kernel/net/9p/9pnet_virtio.ko.xz", "kernel/fs/9p/9p.ko.xz",
+    "kernel/drivers/gpu/drm/virtio/virtio-gpu.ko.xz", "kernel/drivers/gpu/drm/drm.ko.xz",
+    "kernel/drivers/virtio/virtio_input.ko.xz", "kernel/drivers/input/evdev.ko.xz",
   ];
   const files: Record<string, string> = {};
   for (const m of mods) files[m] = `fake module ${m}\n`;
@@ -102,6 +104,10 @@ export function makeFakeModulesDir(root: string, version = "6.12.0-test-riscv64"
     "kernel/net/9p/9pnet.ko.xz:",
     "kernel/net/9p/9pnet_virtio.ko.xz: kernel/net/9p/9pnet.ko.xz",
     "kernel/fs/9p/9p.ko.xz: kernel/net/9p/9pnet.ko.xz",
+    "kernel/drivers/gpu/drm/virtio/virtio-gpu.ko.xz: kernel/drivers/gpu/drm/drm.ko.xz",
+    "kernel/drivers/gpu/drm/drm.ko.xz:",
+    "kernel/drivers/virtio/virtio_input.ko.xz:",
+    "kernel/drivers/input/evdev.ko.xz:",
     "",
   ].join("\n");
   files["modules.softdep"] = [

@@ -326,7 +326,7 @@ function malformed(): { what: string; method: string; path: string; body?: strin
 test("a malformed body or query on every route is a 400 naming the field, and changes nothing", async () => {
   const before = (await call("GET", "/v1/vms")).body as VmInfo[];
   const cases = malformed();
-  assert.ok(cases.length > COMMANDS.length * 2, `${cases.length} cases`);
+  assert.ok(cases.length >= COMMANDS.length * 2, `${cases.length} cases`);
   for (const m of cases) {
     const r = m.socket ? await connect(m.path) : await call(m.method, m.path, m.body);
     assert.ok(!(r instanceof WebSocket), m.what);
