@@ -14,6 +14,7 @@
 // counts across reboots, and closes the backends when the run ends, however it ends.
 import type { MessagePort } from "node:worker_threads";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit } from "../machine/machine.js";
+import { emptyHistogram, type LatencyHistogram } from "../machine/histogram.js";
 import type { Throttle, VmDevice } from "../rootos/plan/index.js";
 import { type OpenedDevices, openDevices } from "./devices.js";
 import { Pacer } from "./pacer.js";
@@ -85,6 +86,8 @@ export interface RunnerStats {
   readonly consoleIn: number;
   /** Each virtio device's counters (requests, bytes, notifications, interrupts, errors). */
   readonly devices: readonly DeviceStats[];
+  /** The current machine's timer wake-ups: deadline to first guest instruction (MachineStats.wakeLatency). */
+  readonly wakeLatency: LatencyHistogram;
 }
 
 export class VmRunner {
@@ -223,6 +226,7 @@ export class VmRunner {
       consoleOut: this.consoleOut,
       consoleIn: this.consoleIn,
       devices: this.machine?.deviceStats() ?? [],
+      wakeLatency: s?.wakeLatency ?? emptyHistogram(),
     };
   }
 
