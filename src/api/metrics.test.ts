@@ -7,7 +7,7 @@ import { parseExposition, sampleValue } from "./testing.js";
 
 test("every family has HELP and TYPE, one series per VM (and label), label values escaped", async () => {
   const odd = 'odd "vm"\\1';
-  const sup = new Supervisor(testSystemPlan([testVmPlan("a", { devices: [{ kind: "rng" }] }), testVmPlan(odd)]), { eventLog: null });
+  const sup = new Supervisor(testSystemPlan([testVmPlan("a", { devices: [{ kind: "rng" }, { kind: "nic", network: "lan", mac: "52:54:00:00:00:0a" }] }), testVmPlan(odd)], ["lan"]), { eventLog: null });
   try {
     await sup.start("a");
     const text = await metricsText(sup);
@@ -23,6 +23,9 @@ test("every family has HELP and TYPE, one series per VM (and label), label value
     // the spin guest never sleeps: a histogram with no wake-ups, every bucket 0
     assert.equal(sampleValue(e, "bulkhead_vm_wake_latency_seconds_bucket", { vm: "a", le: "+Inf" }), 0);
     assert.equal(sampleValue(e, "bulkhead_vm_wake_latency_seconds_count", { vm: "a" }), 0);
+    // its NIC's port on the RootOS network (the spin guest sends nothing)
+    assert.equal(sampleValue(e, "bulkhead_vm_switch_frames_total", { vm: "a", network: "lan", direction: "tx" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_switch_ring_full_total", { vm: "a", network: "lan" }), 0);
     assert.equal(sampleValue(e, "bulkhead_vm_info", { vm: "a", os: "bare-metal", criticality: "general", boot: "bare" }), 1);
     for (const [name, type] of e.types) {
       assert.ok(e.help.has(name), `${name} has HELP`);

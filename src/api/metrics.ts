@@ -82,6 +82,22 @@ const FAMILIES: readonly Family[] = [
   device("errors", "counter", "Requests that broke the virtio protocol (NEEDS_RESET, or ignored as harmless).", (d) => [[{}, d.errors]]),
   histogram("bulkhead_vm_wake_latency_seconds", "Realtime timing: host latency from a timer deadline an idle VM slept to, to its first guest instruction after it.", (s) => s.stats.wakeLatency),
   {
+    name: "bulkhead_vm_switch_frames_total", type: "counter", help: "Frames through the VM's ports on RootOS networks: from the VM into the switch (tx), from the switch to the VM (rx).",
+    series: (s) => s.stats.switchPorts.flatMap((p) => [[{ network: p.network, direction: "tx" }, p.txFrames], [{ network: p.network, direction: "rx" }, p.rxFrames]] as const),
+  },
+  {
+    name: "bulkhead_vm_switch_bytes_total", type: "counter", help: "Bytes of those frames (Ethernet header and payload), by direction as bulkhead_vm_switch_frames_total.",
+    series: (s) => s.stats.switchPorts.flatMap((p) => [[{ network: p.network, direction: "tx" }, p.txBytes], [{ network: p.network, direction: "rx" }, p.rxBytes]] as const),
+  },
+  {
+    name: "bulkhead_vm_switch_drops_total", type: "counter", help: "Frames lost at the VM's port on a RootOS network (a broadcast met its full ring).",
+    series: (s) => s.stats.switchPorts.map((p) => [{ network: p.network }, p.drops] as const),
+  },
+  {
+    name: "bulkhead_vm_switch_ring_full_total", type: "counter", help: "Times the ring to the VM was full, so the switch held the sender back.",
+    series: (s) => s.stats.switchPorts.map((p) => [{ network: p.network }, p.ringFull] as const),
+  },
+  {
     name: "bulkhead_vm_state", type: "gauge", help: "The VM's lifecycle state: 1 for the state it is in, 0 for the others.",
     series: (s) => VM_STATES.map((state) => [{ state }, state === s.info.state ? 1 : 0] as const),
   },

@@ -14,7 +14,7 @@ async function openRunDevices(o: Partial<RunOptions> & Pick<RunOptions, "timing"
   const opts = { drives: [], shares: [], rng: false, netdevs: [], ports: [], console: "serial" as const, ...o };
   const { devices, options } = planDevices(opts);
   try {
-    return await openDevices(devices, { timing: opts.timing, nicPorts: [], portOutput: () => {} });
+    return await openDevices(devices, { timing: opts.timing, nicRings: [], portOutput: () => {} });
   } catch (e) {
     throw deviceOptionError(e, opts, options);
   }

@@ -16,7 +16,7 @@ async function openIo(o: Pick<RunOptions, "netdevs" | "ports" | "console">) {
   const opts = { drives: [], rng: false, ...o };
   const { devices, options } = planDevices(opts);
   try {
-    return await openDevices(devices, { timing: "realtime", nicPorts: [], portOutput: () => {} });
+    return await openDevices(devices, { timing: "realtime", nicRings: [], portOutput: () => {} });
   } catch (e) {
     throw deviceOptionError(e, opts, options);
   }

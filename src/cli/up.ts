@@ -35,6 +35,8 @@ options:
                        how long a VM has to power off when the RootOS shuts down before it
                        is stopped hard (default ${DEFAULT_SHUTDOWN_TIMEOUT_MS / 1000}s)
   --no-fetch           do not fetch Debian's images; report them missing if not cached
+  --gdb-system PORT    the system debug port on 127.0.0.1:PORT (0: a free one): one gdb
+                       session on every running VM, each a process (docs/debugging.md)
   -h, --help           show this help
 
 In the shell, 'console VM' joins the terminal to a VM's console; Ctrl-] detaches.
@@ -44,7 +46,7 @@ In the shell, 'console VM' joins the terminal to a VM's console; Ctrl-] detaches
 
 const OPTIONS = {
   headless: { type: "boolean" }, api: { type: "string" }, token: { type: "string" }, log: { type: "string" },
-  "shutdown-timeout": { type: "string" }, "no-fetch": { type: "boolean" }, help: { type: "boolean", short: "h" },
+  "shutdown-timeout": { type: "string" }, "no-fetch": { type: "boolean" }, "gdb-system": { type: "string" }, help: { type: "boolean", short: "h" },
 } as const;
 
 
@@ -62,6 +64,10 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
   if (positionals.length > 1) throw usageError(`up: one description at a time, not ${positionals.length} (see bulkhead up --help)`);
   const shutdownMs = values["shutdown-timeout"] === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseTimeout(values["shutdown-timeout"]);
   const file = positionals[0] ?? relative(process.cwd(), DEFAULT_SYSTEM);
+  const gdbSystem = values["gdb-system"];
+  if (gdbSystem !== undefined && (!/^\d{1,5}$/.test(gdbSystem) || Number(gdbSystem) > 65535)) {
+    throw usageError(`up: --gdb-system takes a TCP port (0..65535; 0 picks a free one), not "${gdbSystem}"`);
+  }
 
   let editor: DescriptionEditor;
   try {
@@ -108,6 +114,16 @@ export async function upCommand(argv: readonly string[]): Promise<number> {
 
   const results = await sup.up();
   for (const r of results) process.stderr.write(`bulkhead: ${r.vm}: ${r.ok ? "started" : `did not start: ${r.error}`}\n`);
+  if (gdbSystem !== undefined) {
+    try {
+      const port = await sup.openSystemPort(Number(gdbSystem));
+      process.stderr.write(`bulkhead: gdb system port on 127.0.0.1:${port} (every VM a process: gdb-multiarch -ex 'target remote :${port}')\n`);
+    } catch (e) {
+      await server?.close();
+      await sup.close();
+      throw new CliError(`up: --gdb-system: ${(e as Error).message}`);
+    }
+  }
 
   if (headless) await untilSignal();
   else await runShell(sup, { input: process.stdin, output: process.stdout, historyFile: join(defaultStateDir(), "history") });

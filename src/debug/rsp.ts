@@ -96,9 +96,10 @@ function hexDigit(b: number): number {
 
 /**
  * Frame a reply: escape what must be, run-length encode runs of 4 or more (a register
- * file of zeros shrinks to a few bytes), append the checksum.
+ * file of zeros shrinks to a few bytes), append the checksum. `runs` false: no
+ * run-length encoding (a packet to a stub, which takes it only in replies).
  */
-export function encodePacket(payload: string): Buffer {
+export function encodePacket(payload: string, runs = true): Buffer {
   let body = "";
   for (let i = 0; i < payload.length; ) {
     const c = payload[i];
@@ -106,7 +107,7 @@ export function encodePacket(payload: string): Buffer {
     while (i + run < payload.length && payload[i + run] === c && run < 98) run++;
     const lit = escape(c);
     // n = run - 1 repeats, sent as the character n + 29; 6 (#) and 7 ($) are not allowed.
-    if (run >= 4 && lit.length === 1) {
+    if (runs && run >= 4 && lit.length === 1) {
       let n = run - 1;
       if (n === 6 || n === 7) n = 5;
       body += lit + "*" + String.fromCharCode(n + 29);

@@ -111,12 +111,12 @@ export class VmDebug {
     if (this.stub) return "a debugger is already attached to this VM";
     const t = this.target;
     if (!t) return "the VM has no machine running";
+    t.interrupt(); // before the stub listens: gdb asks why it stopped (`?`), it is not told unasked
     const stub = new GdbStub(t, {
       send: (b) => this.host.gdbOutput(Uint8Array.from(b)),
       close: () => { if (this.stub === stub) { this.stub = undefined; this.host.gdbEnded(); } },
     });
     this.stub = stub;
-    t.interrupt();
     return undefined;
   }
 

@@ -7,18 +7,28 @@
 // any virtio header. Devices never import this folder's implementations, only the type.
 
 /**
- * One end of a link. `send` never blocks and may drop (a link is lossy); frames from the
- * link go to the one receiver installed with `receive`, in order, between run slices.
+ * One end of a link. `send` never blocks; a lossy link (UDP) may drop. A link that pushes
+ * back (a ring to the RootOS switch) refuses a frame when full and calls `whenWritable`'s
+ * callback once it has room. Frames from the link go to the one receiver installed with
+ * `receive`, in order, between run slices; a receiver that returns false did not take the
+ * frame (its queue is full): the link keeps it and offers it again after `resume()`.
  *
  *   open ──send/receive──▶ open ──close()──▶ closed (send drops, nothing arrives)
  */
 export interface NetBackend {
   /** What it is, for messages: "udp 127.0.0.1:5000->127.0.0.1:5001", "switch port 2". */
   readonly label: string;
-  /** Put one frame on the link. The backend copies what it keeps: the caller may reuse `frame`. */
-  send(frame: Uint8Array): void;
+  /**
+   * Put one frame on the link: true when taken (or dropped by a lossy link), false when
+   * the link is full (only a backend with whenWritable). The backend copies what it keeps.
+   */
+  send(frame: Uint8Array): boolean;
+  /** Call `then` once when a refused send may succeed. */
+  whenWritable?(then: () => void): void;
   /** Install the receiver (replacing any before). A frame handed to it is the receiver's to keep, read-only. */
-  receive(handler: (frame: Uint8Array) => void): void;
+  receive(handler: (frame: Uint8Array) => boolean | void): void;
+  /** The receiver has room again after refusing a frame. */
+  resume?(): void;
   /** Release the host resource; idempotent. */
   close(): void;
 }

@@ -77,29 +77,35 @@ export class VirtualSwitch {
     return rows.sort((a, b) => b.ageMs - a.ageMs);
   }
 
-  /** @internal A frame entering on `from`. */
-  ingress(from: SwitchPort, frame: Uint8Array): void {
+  /**
+   * @internal A frame entering on `from`, borrowed for the call. Returns a promise when
+   * its one destination is a full ring (nothing was sent: offer it again once the promise
+   * settles), so a sender between VMs waits instead of losing the frame.
+   */
+  ingress(from: SwitchPort, frame: Uint8Array): Promise<void> | undefined {
     if (frame.length < ETH_HLEN || frame.length > MAX_FRAME) {
       this.counters.dropped++;
-      return;
+      return undefined;
     }
     const now = this.now();
     if ((frame[6]! & 1) === 0) this.learn(formatMac(frame, 6), from, now);
-    // Every receiver gets the same copy, so the sender may reuse its buffer.
-    const copy = frame.slice();
     if ((frame[0]! & 1) === 0) {
       const known = this.table.get(formatMac(frame, 0));
       if (known && now - known.seen < this.ageMs) {
-        if (known.port === from) this.counters.dropped++;
-        else {
+        if (known.port === from) {
+          this.counters.dropped++;
+        } else {
+          const full = known.port.deliver(frame);
+          if (full) return full;
           this.counters.forwarded++;
-          known.port.deliver(copy);
         }
-        return;
+        return undefined;
       }
     }
     this.counters.flooded++;
-    for (const p of this.ports) if (p !== from) p.deliver(copy);
+    // A flood does not wait for a full port: that port loses this frame (counted there).
+    for (const p of this.ports) if (p !== from && p.deliver(frame)) p.sink?.drop();
+    return undefined;
   }
 
   /** @internal */
@@ -130,9 +136,21 @@ export class VirtualSwitch {
   }
 }
 
-/** A port of a VirtualSwitch: the NetBackend of the NIC plugged into it. */
+/** Where a port's frames go when the NIC is in another thread (ring-link.ts): a ring. */
+export interface PortSink {
+  /** Copy the frame in; false when full (nothing written). */
+  push(frame: Uint8Array): boolean;
+  /** Settles when the ring has room again. */
+  room(): Promise<void>;
+  /** A frame was lost at this port (a flood met a full ring). */
+  drop(): void;
+}
+
+/** A port of a VirtualSwitch: the NetBackend of the NIC plugged into it (or its ring, through `sink`). */
 export class SwitchPort implements NetBackend {
   readonly label: string;
+  /** Set by plugRings: frames for this port go into a ring instead of to `receive`'s handler. */
+  sink: PortSink | undefined;
   private handler: ((frame: Uint8Array) => void) | undefined;
   private closed = false;
   /** @internal Called once on close (an uplink closes its backend). */
@@ -142,8 +160,15 @@ export class SwitchPort implements NetBackend {
     this.label = `${sw.label} port ${id}`;
   }
 
-  send(frame: Uint8Array): void {
-    if (!this.closed) this.sw.ingress(this, frame);
+  /** A frame entering the switch here; a full destination ring loses it (see forward). */
+  send(frame: Uint8Array): boolean {
+    if (!this.closed && this.sw.ingress(this, frame)) this.sw.counters.dropped++;
+    return true;
+  }
+
+  /** A frame (borrowed) entering here; a promise when its destination is full (see VirtualSwitch.ingress). */
+  forward(frame: Uint8Array): Promise<void> | undefined {
+    return this.closed ? undefined : this.sw.ingress(this, frame);
   }
 
   receive(handler: (frame: Uint8Array) => void): void {
@@ -154,12 +179,15 @@ export class SwitchPort implements NetBackend {
     if (this.closed) return;
     this.closed = true;
     this.handler = undefined;
+    this.sink = undefined;
     this.sw.remove(this);
     this.onClose?.();
   }
 
-  /** @internal */
-  deliver(frame: Uint8Array): void {
-    this.handler?.(frame);
+  /** @internal A borrowed frame out of this port: into its ring, or a copy to its handler. */
+  deliver(frame: Uint8Array): Promise<void> | undefined {
+    if (this.sink) return this.sink.push(frame) ? undefined : this.sink.room();
+    this.handler?.(frame.slice());
+    return undefined;
   }
 }

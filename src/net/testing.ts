@@ -8,8 +8,9 @@ export class FakeNetBackend implements NetBackend {
   closed = false;
   private handler: ((frame: Uint8Array) => void) | undefined;
 
-  send(frame: Uint8Array): void {
+  send(frame: Uint8Array): boolean {
     this.sent.push(frame.slice());
+    return true;
   }
 
   receive(handler: (frame: Uint8Array) => void): void {

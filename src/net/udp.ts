@@ -72,11 +72,12 @@ export class UdpLink implements NetBackend {
     sock.on("error", () => { this.counters.txErrors++; });
   }
 
-  send(frame: Uint8Array): void {
-    if (this.closed || frame.length < ETH_HLEN || frame.length > MAX_FRAME) return;
+  send(frame: Uint8Array): boolean {
+    if (this.closed || frame.length < ETH_HLEN || frame.length > MAX_FRAME) return true;
     this.counters.txFrames++;
     // dgram copies the buffer synchronously into the kernel's queue only later: copy now.
     this.sock.send(Buffer.from(frame), this.opts.remote.port, this.opts.remote.host, (err) => { if (err) this.counters.txErrors++; });
+    return true;
   }
 
   receive(handler: (frame: Uint8Array) => void): void {

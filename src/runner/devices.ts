@@ -10,7 +10,7 @@
 //                      RootOS: attach, watchdog port; `bulkhead run`: the terminal): its
 //                      bytes go to portOutput, its input comes through keptPorts
 //   passthrough-nic    the NIC's own link (UDP), bound here; `none`: no cable
-//   nic                a port of a RootOS virtual switch, reached through a MessagePort
+//   nic                a port of a RootOS virtual switch, reached through shared-memory rings
 //                      the RootOS made for this NIC (DESIGN: "a channel the RootOS made")
 //   passthrough-serial the VM's UART; its host end is the supervisor's (not here)
 //
@@ -21,12 +21,12 @@
 // order. Backends are opened once per run and outlive reboots (each boot builds fresh
 // device models over them).
 import { randomFillSync } from "node:crypto";
-import type { MessagePort } from "node:worker_threads";
 import { openPortHost } from "../chardev/open.js";
 import type { PortBackend } from "../chardev/index.js";
 import { CallbackPort } from "../chardev/stream.js";
 import { FileDisk } from "../images/disk.js";
 import { type NetBackend, parseMac } from "../net/index.js";
+import { type NicRings, RingLink } from "../net/ring-link.js";
 import { openUdpLink } from "../net/udp.js";
 import type { Timing, VmDevice } from "../rootos/plan/index.js";
 import { openShare } from "../share/index.js";
@@ -46,8 +46,8 @@ export interface OpenedDevices {
 
 export interface DeviceContext {
   readonly timing: Timing;
-  /** One MessagePort per `nic` device, in plan order: the other end is a switch port in the RootOS. */
-  readonly nicPorts: readonly MessagePort[];
+  /** The rings of each `nic` device, in plan order: their other end is a switch port in the RootOS. */
+  readonly nicRings: readonly NicRings[];
   /** Output of a console port the host keeps. */
   portOutput(name: string, bytes: Uint8Array): void;
 }
@@ -132,7 +132,7 @@ async function open(
     case "passthrough-nic":
     case "nic": {
       let backend: NetBackend;
-      if (d.kind === "nic") backend = new MessagePortLink(ctx.nicPorts[count.nic++]!, `switch ${d.network}`);
+      if (d.kind === "nic") backend = new RingLink(ctx.nicRings[count.nic++]!, `switch ${d.network}`);
       else if (d.host.kind === "udp") backend = await openUdpLink({ local: d.host.local, remote: d.host.remote });
       else backend = new NoCable(d.name);
       closers.push(() => backend.close());
@@ -155,35 +155,11 @@ class PortFailed {
   constructor(readonly port: number, readonly cause: unknown) {}
 }
 
-/** A NIC's link to its switch port in the RootOS: one frame per message, moved, not copied. */
-export class MessagePortLink implements NetBackend {
-  private handler: ((frame: Uint8Array) => void) | undefined;
-  private closed = false;
-
-  constructor(private readonly port: MessagePort, readonly label: string) {
-    port.on("message", (frame: Uint8Array) => { if (!this.closed) this.handler?.(frame); });
-  }
-
-  send(frame: Uint8Array): void {
-    if (this.closed) return;
-    const copy = frame.slice();
-    this.port.postMessage(copy, [copy.buffer]);
-  }
-
-  receive(handler: (frame: Uint8Array) => void): void { this.handler = handler; }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.port.close();
-  }
-}
-
 /** A board NIC with no host resource behind it: frames sent are dropped, none arrive. */
 class NoCable implements NetBackend {
   readonly label: string;
   constructor(name: string) { this.label = `${name} (no cable)`; }
-  send(): void {}
+  send(): boolean { return true; }
   receive(): void {}
   close(): void {}
 }

@@ -12,7 +12,7 @@
 // boot images read again), which the guest's own reboots then keep. The runner paces
 // every slice (pause, throttle), routes console input to the machine of the moment,
 // counts across reboots, and closes the backends when the run ends, however it ends.
-import type { MessagePort } from "node:worker_threads";
+import type { NicRings } from "../net/ring-link.js";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit } from "../machine/machine.js";
 import { emptyHistogram, type LatencyHistogram } from "../machine/histogram.js";
 import type { Throttle, VmDevice } from "../rootos/plan/index.js";
@@ -110,11 +110,11 @@ export class VmRunner {
 
   /**
    * Open the plan's devices (a DeviceOpenError names the one that failed, after closing
-   * the others). `nicPorts`: one per `nic` device, the other end a switch port in the RootOS.
+   * the others). `nicRings`: one pair per `nic` device, the other end a switch port in the RootOS.
    */
-  static async open(plan: RunPlan, host: RunnerHost, nicPorts: readonly MessagePort[] = []): Promise<VmRunner> {
+  static async open(plan: RunPlan, host: RunnerHost, nicRings: readonly NicRings[] = []): Promise<VmRunner> {
     const opened = await openDevices(plan.devices, {
-      timing: plan.machine.timing, nicPorts, portOutput: (port, bytes) => host.portOutput(port, bytes),
+      timing: plan.machine.timing, nicRings, portOutput: (port, bytes) => host.portOutput(port, bytes),
     });
     return new VmRunner(plan, host, opened);
   }

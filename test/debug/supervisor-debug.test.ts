@@ -116,6 +116,50 @@ detach`, port, RT_ELF);
     assert.ok(misses < 100, `the stops are not seen as missed deadlines (misses=${misses}; 4 s would be 400):\n${tail(console())}`);
   });
 
+  it("the system port: every VM a process; a breakpoint in one stops both; memory read from both; detach lets both run", { timeout: 120_000 }, async () => {
+    const s = supervisor([testVmPlan("spin"), rtPlan({ cores: [1] })]);
+    const rtConsole = record(s, "rt");
+    await s.up();
+    const port = await s.openSystemPort(0);
+    const control = /^([0-9a-f]+) t control$/m.exec(spawnSync("riscv64-linux-gnu-nm", [RT_ELF], { encoding: "utf8" }).stdout ?? "")?.[1]
+      ?? /Breakpoint 1 at 0x([0-9a-f]+)/.exec(await gdb("break control\ndetach", (await s.gdb("rt", 0)).port!, RT_ELF))![1]!;
+    await s.gdb("rt", undefined);
+    const out = await gdb(`
+info inferiors
+info threads
+set schedule-multiple on
+inferior 2
+break *0x${control}
+continue
+p/x $pc
+info threads
+x/2xw 0x80000000
+inferior 1
+x/2xw 0x80000000
+monitor regs spin
+shell sleep 0.5
+monitor regs spin
+detach inferiors 1 2`, port);
+    assert.match(out, /\* 1\s+process 1[^\n]*\n\s+2\s+process 2/, `both VMs are processes:\n${out}`);
+    assert.match(out, /Thread 1\.1 \(spin: hart 0 \[M-mode, pc 0x8[^\n]*\n\s+2\.1\s+Thread 2\.1 \(rt: hart 0/, `their harts are threads, named by VM:\n${out}`);
+    assert.match(out, new RegExp(`Thread 2\\.1 hit Breakpoint 1, 0x0*${control} in \\?\\? \\(\\)`), `the breakpoint in rt stopped it:\n${out}`);
+    const p = [...out.matchAll(/^\$\d+ = (.*)$/gm)].map((m) => m[1]!);
+    assert.equal(BigInt(p[0]!), BigInt(`0x${control}`));
+    const s0 = [...out.matchAll(/x8\/s0\s+(0x[0-9a-f]+)/g)].map((m) => m[1]);
+    assert.equal(s0.length, 2, `monitor regs (a RootOS command, live) ran twice:\n${out}`);
+    assert.equal(s0[0], s0[1], `spin, which hit nothing, was stopped too: its counter s0 the same 0.5 s apart:\n${out}`);
+    const words = [...out.matchAll(/^0x80000000:\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    assert.equal(words.length, 2, `memory read from both:\n${out}`);
+    assert.notEqual(words[0], words[1], "two VMs, two programs at 0x80000000");
+    assert.match(out, /\[Inferior 1 \(process 1\) detached\][\s\S]*\[Inferior 2 \(process 2\) detached\]/, out);
+    // Both were stopped while gdb looked (spin too, which hit nothing): the log says when gdb came and went; both run on now.
+    const n = statuses(rtConsole()).length;
+    await waitFor("rt runs on", () => statuses(rtConsole()).length > n, 30_000);
+    const a = (await s.regs("spin")).x[8];
+    await waitFor("spin runs on", async () => (await s.regs("spin")).x[8] !== a);
+    assert.deepEqual((await s.where()).vms.map((v) => v.debug?.state), ["running", "running"]);
+  });
+
   it("random and truncated packets on a VM's port: the VM runs on, the stub still answers, the RootOS too", { timeout: 120_000 }, async () => {
     const s = supervisor([rtPlan()]);
     const console = record(s, "rt");

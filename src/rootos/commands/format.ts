@@ -77,6 +77,7 @@ export function formatStats(s: VmStats): string {
     `  ${s.interrupts} interrupts, ${s.traps} traps, ${s.mmioExits} MMIO exits, ${s.sbiCalls} SBI calls, ${s.tlbMisses} TLB misses`,
     `  console ${s.consoleOut} bytes out, ${s.consoleIn} in; ${s.starts} starts, ${s.restarts} policy restarts, guest boots ${s.boots}, ${s.watchdogKicks} watchdog kicks`,
     ...(s.wakeLatency.count > 0 ? [`  timer wake-up latency (deadline to first guest instruction): ${formatHistogram(s.wakeLatency)}`] : []),
+    ...s.switchPorts.map((p) => `  network ${p.network}: sent ${p.txFrames} frames (${p.txBytes} bytes), received ${p.rxFrames} (${p.rxBytes} bytes), ${p.drops} dropped, ring full ${p.ringFull} times`),
   ].join("\n");
 }
 

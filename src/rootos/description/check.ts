@@ -359,6 +359,9 @@ export function checkDescription(d: D, env: CheckEnv): RawIssue[] {
     if (vm.watchdog?.port !== undefined && !ports.has(vm.watchdog.port)) {
       report([...at, "watchdog", "port"], { kind: "Unknown", what: "console port in this VM", name: vm.watchdog.port, known: [...ports.keys()] });
     }
+    // A GDB port is a loopback TCP port like a console's tcp host end (0: a free one, never taken twice).
+    const gdb = vm.debug?.gdb;
+    if (gdb !== undefined && gdb !== 0) claimHost({ kind: "tcp", port: gdb }, `the GDB port of VM '${name}'`, [...at, "debug", "gdb"]);
   });
 
   checkUpgrades(d, partitions, report);

@@ -227,6 +227,9 @@ const CASES: readonly Case[] = [
   { name: "one host socket behind two things",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices: [{ virtio: console, ports: [{ name: x, host: 'tcp:4555' }] }]\n")}`,
     path: "vms[0].devices[0].ports[0].host", message: /^tcp:4555 is also the host end of serial port 'ttyS2'/ },
+  { name: "one GDB port for two VMs",
+    yaml: `${BOARD}vms:\n${vm("a", "[0]", "128M", "    debug: { gdb: 1234 }\n")}${vm("b", "[1]", "128M", "    debug: { gdb: 1234, hold: true }\n")}`,
+    path: "vms[1].debug.gdb", message: /^tcp:1234 is also the host end of the GDB port of VM 'a'/ },
   { name: "one MAC address on two NICs",
     yaml: `${RICH_BOARD}vms:\n${vm("a", "[0]", "128M", "    devices:\n      - { virtio: nic, network: lan, mac: '52:54:00:00:00:01' }\n      - { virtio: nic, network: lan, mac: '52:54:00:00:00:01' }\n")}`,
     path: "vms[0].devices[1].mac", message: /^MAC address 52:54:00:00:00:01 is also used by a NIC of vm 'a'/ },
@@ -348,6 +351,12 @@ test("a share: its path from the description's directory, read-only unless writt
     { kind: "share", path: join(s.dir, "debian"), tag: "images", readonly: true },
     { kind: "share", path: s.dir, tag: "rw", readonly: false },
   ]);
+});
+
+test("debug: a GDB port and hold reach the VM's plan; absent, none", async () => {
+  const { plan } = await s.load(`${BOARD}vms:\n${vm("a", "[0]", "128M", "    debug: { gdb: 0, hold: true }\n")}${vm("b", "[1]")}`);
+  assert.deepEqual(plan.vms[0]!.debug, { gdb: 0, hold: true });
+  assert.equal(plan.vms[1]!.debug, undefined);
 });
 
 test("restart on: always and never, a list, and durations", async () => {

@@ -1,16 +1,18 @@
 // The networks service: the RootOS's virtual switches, one per network of the plan
 // (src/net/switch.ts), each network's uplink (a board NIC) joined to its switch once, and
-// the links of a VM thread's NICs: a MessageChannel per `nic` device, whose RootOS end is
-// a port of its network's switch and whose other end moves into the VM's thread.
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+// the links of a VM thread's NICs: a pair of shared-memory rings per `nic` device
+// (src/net/ring-link.ts), whose RootOS end is a port of its network's switch and whose
+// other end the VM's thread opens.
+import { newNicRings, type NicRings, plugRings, type PortCounters } from "../../net/ring-link.js";
 import { openUdpLink } from "../../net/udp.js";
 import { type SwitchPort, VirtualSwitch } from "../../net/switch.js";
 import type { SystemPlan, VmPlan } from "../plan/index.js";
 import type { EventLog } from "./event-log.js";
 
-/** One thread's NIC links: the ends for its thread, and how to take them down. */
+/** One thread's NIC links: the rings for its thread, their switch ports' counters, and how to take them down. */
 export interface NicLinks {
-  readonly ports: readonly MessagePort[];
+  readonly rings: readonly NicRings[];
+  readonly counters: readonly { readonly network: string; readonly counters: PortCounters }[];
   unplug(): void;
 }
 
@@ -41,28 +43,27 @@ export class Networks {
     return this.uplinks;
   }
 
-  /** A channel per `nic` device of `vm` to a new port of its network's switch. */
-  plug(vm: VmPlan): NicLinks {
-    const links: { readonly port: MessagePort; readonly switchPort: SwitchPort }[] = [];
-    const theirs: MessagePort[] = [];
+  /**
+   * A pair of rings per `nic` device of `vm` to a new port of its network's switch. A batch
+   * of frames for the VM also sets its thread's `poke` cell, so the slice under way ends at
+   * the next turn and the frames are taken within microseconds, not a slice (milliseconds) later.
+   */
+  plug(vm: VmPlan, poke: Int32Array): NicLinks {
+    const links: ReturnType<typeof plugRings>[] = [];
+    const rings: NicRings[] = [];
+    const counters: { network: string; counters: PortCounters }[] = [];
     for (const d of vm.devices) {
       if (d.kind !== "nic") continue;
-      const { port1, port2 } = new MessageChannel();
-      const switchPort = this.switches.get(d.network)!.port();
-      switchPort.receive((frame) => port1.postMessage(frame));
-      port1.on("message", (frame: Uint8Array) => switchPort.send(frame));
-      port1.unref();
-      links.push({ port: port1, switchPort });
-      theirs.push(port2);
+      const r = newNicRings();
+      const link = plugRings(this.switches.get(d.network)!.port(), r, () => Atomics.store(poke, 0, 1));
+      links.push(link);
+      rings.push(r);
+      counters.push({ network: d.network, counters: link.counters });
     }
     return {
-      ports: theirs,
-      unplug: () => {
-        for (const l of links.splice(0)) {
-          l.switchPort.close();
-          l.port.close();
-        }
-      },
+      rings,
+      counters,
+      unplug: () => { for (const l of links.splice(0)) l.close(); },
     };
   }
 

@@ -9,7 +9,7 @@
 // of the same id. The worker's last word is `exit` (the machine ended) or `fault` (an
 // exception escaped the machine: a device model, the loader, the hart); after it the
 // RootOS terminates the thread.
-import type { MessagePort } from "node:worker_threads";
+import type { NicRings } from "../../net/ring-link.js";
 import type { ImageFile } from "../../boot/loader.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import type { RunnerStats, RunPlan } from "../../runner/runner.js";
@@ -23,8 +23,8 @@ export type WorkerImage = ImageFile;
 /** workerData: the VM's one-VM plan (its machine, its planned devices, its throttle), and its switch ports. */
 export interface WorkerInit extends RunPlan {
   readonly vm: string;
-  /** One per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
-  readonly nicPorts: readonly MessagePort[];
+  /** One pair of rings per `nic` device, in order: the other end is a port of the network's switch in the RootOS. */
+  readonly nicRings: readonly NicRings[];
   /**
    * The RootOS sets it (Atomics.store 1) after posting a command that should not wait for
    * the slice under way (RunPlan.poke); made by VmThread.

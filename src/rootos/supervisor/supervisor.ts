@@ -39,19 +39,26 @@ import type { MeasurementLog } from "../trust/index.js";
 import type { WorkerInit, WorkerStats } from "./protocol.js";
 import type { TextLog } from "../persist/text-log.js";
 import type {
-  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, SwitchPortStats, UpResult, VmInfo, VmStats,
 } from "./types.js";
 import type { UpgradeReceiver } from "./upgrade-port.js";
 import { Upgrades } from "./upgrades.js";
 import { emptyStats, VmThread } from "./vm-thread.js";
 import { GdbRelay, type RelayLink } from "../../debug/relay.js";
+import { SystemGdbPort, type SystemVm } from "../../debug/system-port.js";
 import type { MemView, RegsView, TranslateView, VmDebugView } from "../../debug/vm-debug.js";
 
 export { SHUTDOWN_SYSRQ, describeEnd } from "./controller.js";
 export type {
-  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, UpResult, VmInfo, VmStats,
+  ConsoleAttachment, ConsoleSink, SlotInfo, SlotsInfo, SupervisorOptions, SystemDebugView, SystemEdit, SystemEditor, UpgradeResult, SwitchPortStats, UpResult, VmInfo, VmStats,
 } from "./types.js";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** A debugger's end of a VM's stub session. */
+interface DebugSink {
+  output(bytes: Uint8Array): void;
+  ended(): void;
+}
 
 /** The supervisor's view of one VM: its controller's state, and the things the controller's actions act on. */
 class VmRuntime {
@@ -76,6 +83,8 @@ class VmRuntime {
   receiver: UpgradeReceiver | undefined;
   /** Its GDB port (debug.gdb, `gdb VM PORT`): the listener outlives its threads. */
   gdb: GdbRelay | undefined;
+  /** Where its stub's output goes while a debugger is attached (its port, or the system port). */
+  session: DebugSink | undefined;
 
   constructor(readonly plan: VmPlan, consoles: (r: VmRuntime) => VmConsoles, before?: VmRuntime) {
     this.ctl = newControl(plan, Date.now(), before?.ctl);
@@ -101,6 +110,7 @@ export class Supervisor {
   private readonly uploads: UploadStore;
   /** The system is halted (`halt`): every VM's harts hold, and a VM that starts meanwhile starts held. */
   private halted = false;
+  private systemPort: SystemGdbPort | undefined;
 
   constructor(plan: SystemPlan, opts: SupervisorOptions = {}) {
     this.current = plan;
@@ -135,6 +145,10 @@ export class Supervisor {
 
   list(): VmInfo[] { return [...this.vms.values()].map((r) => this.describe(r)); }
 
+  private portStats(r: VmRuntime): SwitchPortStats[] {
+    return (r.nics?.counters ?? []).map((c) => ({ network: c.network, ...c.counters }));
+  }
+
   info(vm: string): VmInfo { return this.describe(this.get(vm)); }
 
   /** Counters; from the running thread, or the last ones of a VM that is not running. */
@@ -146,7 +160,7 @@ export class Supervisor {
     } catch {
       s = r.lastStats ?? emptyStats(); // it ended while we asked
     }
-    return { ...s, vm, state: r.ctl.life, starts: r.ctl.starts, restarts: r.ctl.restarts, watchdogKicks: r.ctl.watchdog?.kicks ?? 0 };
+    return { ...s, vm, state: r.ctl.life, starts: r.ctl.starts, restarts: r.ctl.restarts, watchdogKicks: r.ctl.watchdog?.kicks ?? 0, switchPorts: this.portStats(r) };
   }
 
   /** Event log entries (newest last). */
@@ -362,7 +376,8 @@ export class Supervisor {
       r.gdb = undefined;
       if (port === undefined) return { vm, port: null };
       try {
-        r.gdb = await GdbRelay.open(port, () => this.relayLink(r), (line) => this.events.record("info", vm, line));
+        r.gdb = await GdbRelay.open(port, () => { const g = r.gdb; return g ? this.sessionLink(r, { output: (b) => g.output(b), ended: () => g.endSession() }) : undefined; },
+          (line) => this.events.record("info", vm, line));
       } catch (e) {
         throw new RootosError({ kind: "DebugPort", vm, listen: `127.0.0.1:${port}`, why: errnoText(e) });
       }
@@ -417,6 +432,7 @@ export class Supervisor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.systemPort?.close();
     for (const r of this.vms.values()) { r.gdb?.close(); r.gdb = undefined; }
     this.events.record("info", undefined, "supervisor shutting down: stopping every VM");
     const ends: Promise<unknown>[] = [];
@@ -564,11 +580,44 @@ export class Supervisor {
     return r.thread;
   }
 
-  /** The GDB port's way into the VM's thread of the moment. */
-  private relayLink(r: VmRuntime): RelayLink | undefined {
+  /** A debugger's way into the VM's stub, in its thread of the moment (undefined: it has none); `sink` gets the stub's output. */
+  private sessionLink(r: VmRuntime, sink: DebugSink): RelayLink | undefined {
     const t = r.thread;
     if (!t?.alive) return undefined;
-    return { open: () => t.gdbOpen(), input: (b) => t.gdbInput(b), close: () => t.gdbClose() };
+    return {
+      open: async () => { await t.gdbOpen(); r.session = sink; },
+      input: (b) => t.gdbInput(b),
+      close: () => { if (r.session === sink) r.session = undefined; t.gdbClose(); },
+    };
+  }
+
+  private endSession(r: VmRuntime): void {
+    const s = r.session;
+    r.session = undefined;
+    s?.ended();
+  }
+
+  /**
+   * Open the system debug port (`up --gdb-system PORT`, 127.0.0.1): every running VM a gdb
+   * process, pid = its place in the description + 1 (src/debug/system-port.ts).
+   */
+  async openSystemPort(port: number): Promise<number> {
+    this.systemPort?.close();
+    try {
+      this.systemPort = await SystemGdbPort.open(port, () => [...this.vms.values()].flatMap((r, i): SystemVm[] => (r.thread?.alive ? [{
+        vm: r.plan.name, pid0: i, harts: r.plan.harts,
+        open: async (output, ended) => {
+          const link = this.sessionLink(r, { output, ended });
+          if (!link) throw new Error("it is not running");
+          await link.open();
+          return link;
+        },
+      }] : [])), (line) => this.events.record("info", undefined, line));
+    } catch (e) {
+      throw new RootosError({ kind: "DebugPort", listen: `127.0.0.1:${port}`, why: errnoText(e) });
+    }
+    this.events.record("info", undefined, `gdb system port open on 127.0.0.1:${this.systemPort.port}: every VM a process (gdb-multiarch -ex 'target remote :${this.systemPort.port}')`, { gdbSystemPort: this.systemPort.port });
+    return this.systemPort.port;
   }
 
   private get(vm: string): VmRuntime {
@@ -728,19 +777,19 @@ export class Supervisor {
     const vm = r.plan.name;
     const images = r.images!;
     r.nics?.unplug();
-    r.nics = this.networks.plug(r.plan);
+    const poke = new Int32Array(new SharedArrayBuffer(4));
+    r.nics = this.networks.plug(r.plan, poke);
     const init: WorkerInit = {
       vm,
       machine: workerMachineConfig(r.plan, images),
       devices: r.plan.devices,
-      nicPorts: [...r.nics.ports],
+      nicRings: [...r.nics.rings],
       debug: { holdFirst: r.plan.debug?.hold ?? false, halted: this.halted },
       ...(r.plan.host ? { host: r.plan.host } : {}),
       ...(r.throttle ? { throttle: r.throttle } : {}),
       ...(this.opts.sysrqGapMs !== undefined ? { sysrqGapMs: this.opts.sysrqGapMs } : {}),
     };
     const transfer: (ArrayBuffer | MessagePort)[] = imageBuffers(images);
-    transfer.push(...r.nics.ports);
     const thread: VmThread = new VmThread(vm, init, {
       started: (boot) => { if (r.thread === thread) this.fire(r, { kind: "started", boot }); },
       console: (bytes) => { if (r.thread === thread) r.consoles.fromUart(bytes); },
@@ -751,18 +800,19 @@ export class Supervisor {
       },
       deviceLog: (line) => { if (r.thread === thread) this.events.record("fault", vm, `device: ${line}`, { fault: "device" }); },
       reset: (by) => { if (r.thread === thread) this.fire(r, { kind: "reset", by }); },
-      gdbOutput: (bytes) => { if (r.thread === thread) r.gdb?.output(bytes); },
-      gdbEnded: () => { if (r.thread === thread) r.gdb?.endSession(); },
+      gdbOutput: (bytes) => { if (r.thread === thread) r.session?.output(bytes); },
+      gdbEnded: () => { if (r.thread === thread) this.endSession(r); },
       still: (on) => { if (r.thread === thread) this.fire(r, { kind: "held", on }); },
       monitor: (line) => (this.opts.monitor ? this.opts.monitor(line) : Promise.reject(new Error("no RootOS command line here"))),
       end: (end) => {
         if (r.thread !== thread) return;
         r.thread = undefined;
-        r.gdb?.endSession();
+        this.endSession(r);
         r.lastStats = ("stats" in end ? end.stats : undefined) ?? thread.lastStats ?? r.lastStats;
         this.fire(r, { kind: "ended", end });
       },
     }, transfer, {
+      poke,
       ...(this.opts.workerUrl ? { workerUrl: this.opts.workerUrl } : {}),
       ...(this.opts.stopGraceMs !== undefined ? { stopGraceMs: this.opts.stopGraceMs } : {}),
     });

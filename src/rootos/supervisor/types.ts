@@ -158,6 +158,19 @@ export interface VmStats extends WorkerStats {
   readonly starts: number;
   readonly restarts: number;
   readonly watchdogKicks: number;
+  /** Its NICs' ports on the RootOS switches: frames and bytes each way, drops, ring-full events. */
+  readonly switchPorts: readonly SwitchPortStats[];
+}
+
+/** One NIC's port on a RootOS network (tx: from the VM into the switch; rx: to the VM). */
+export interface SwitchPortStats {
+  readonly network: string;
+  readonly txFrames: number;
+  readonly txBytes: number;
+  readonly rxFrames: number;
+  readonly rxBytes: number;
+  readonly drops: number;
+  readonly ringFull: number;
 }
 
 /** Where an attached console's output goes. */

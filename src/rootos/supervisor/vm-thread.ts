@@ -50,6 +50,8 @@ export interface VmThreadOptions {
   readonly workerUrl?: URL;
   /** A stop not answered within this long terminates the thread (default 2000 ms). */
   readonly stopGraceMs?: number;
+  /** The thread's poke cell, when others (its NICs' switch ports) set it too; default a new one. */
+  readonly poke?: Int32Array;
 }
 
 /** The worker script: compiled beside this file. */
@@ -69,7 +71,7 @@ export class VmThread {
   private readonly endWaiters: ((e: VmEnd) => void)[] = [];
   private killTimer: NodeJS.Timeout | undefined;
   /** The thread's poke cell (WorkerInit.poke): set after a message that should end the slice under way. */
-  private readonly poke = new Int32Array(new SharedArrayBuffer(4));
+  private readonly poke: Int32Array;
 
   /** `transfer`: the image buffers and MessagePorts in `init`, moved into the thread rather than copied. */
   constructor(
@@ -79,6 +81,7 @@ export class VmThread {
     transfer: (ArrayBuffer | MessagePort)[] = [],
     private readonly opts: VmThreadOptions = {},
   ) {
+    this.poke = opts.poke ?? new Int32Array(new SharedArrayBuffer(4));
     this.worker = new Worker(opts.workerUrl ?? VM_WORKER_URL, { workerData: { ...init, poke: this.poke }, transferList: transfer, name: `vm ${vm}`, stdout: false, stderr: false });
     this.worker.on("message", (m: FromWorker) => this.onMessage(m));
     this.worker.on("error", (e) => this.end({ kind: "crash", message: `its thread died: ${e?.message ?? String(e)}`, beforeStart: !this.started }));

@@ -88,7 +88,7 @@ async function main(init: WorkerInit, port: NonNullable<typeof parentPort>): Pro
       deviceLog: (line) => post({ type: "device-log", line }),
       started: (boot, machine) => { debug.started(machine); post({ type: "started", boot }); },
       reset: (by) => post({ type: "reset", by }),
-    }, init.nicPorts);
+    }, init.nicRings);
     for (const m of early.splice(0)) handle(m);
     const exit = await runner.run();
     post({ type: "exit", exit, stats: runner.stats() });

@@ -5,8 +5,11 @@
 // receive buffers: header + 1518 bytes).
 //
 // Frames from the link arrive as host events, between run slices: they go straight into
-// the guest's receive buffers, or wait in a short backlog (a link is lossy: when it is
-// full, frames are dropped and counted, as a NIC's ring overflows).
+// the guest's receive buffers, or wait in a short backlog. When the backlog is full the
+// frame is refused: a link that pushes back (the RootOS switch's rings) keeps it until the
+// guest posts buffers (backend.resume); a lossy link drops it, counted, as a NIC's ring
+// overflows. A link that is full holds the TX chain (not returned to the guest) until it
+// has room, so the guest's TX queue fills and its stack slows down instead of losing frames.
 import { ETH_HLEN, MAX_FRAME, type NetBackend } from "../../net/index.js";
 import { feature, hasFeature, VIRTIO_ID, type VirtioContext, type VirtioDevice } from "../device.js";
 import { VirtioError } from "../errors.js";
@@ -34,6 +37,8 @@ export interface NetStats {
   txBytes: number;
   /** Frames the guest sent that no link carries (shorter than a header, longer than MAX_FRAME, link down). */
   txDropped: number;
+  /** Times the link was full and a TX chain waited. */
+  txWaits: number;
   rxFrames: number;
   rxBytes: number;
   /** Frames from the link lost: the driver not ready, the backlog full, the link down. */
@@ -46,12 +51,16 @@ export class VirtioNet implements VirtioDevice {
   readonly type = VIRTIO_ID.net;
   readonly label: string;
   readonly queueSizes = [NET_QUEUE_SIZE, NET_QUEUE_SIZE];
-  readonly stats: NetStats = { txFrames: 0, txBytes: 0, txDropped: 0, rxFrames: 0, rxBytes: 0, rxDropped: 0, rxTooBig: 0 };
+  readonly stats: NetStats = { txFrames: 0, txBytes: 0, txDropped: 0, txWaits: 0, rxFrames: 0, rxBytes: 0, rxDropped: 0, rxTooBig: 0 };
   private readonly cfg = new Uint8Array(VIRTIO_NET_CFG_SIZE);
   private readonly hdr = new Uint8Array(VIRTIO_NET_HDR_SIZE);
   private ctx: VirtioContext | undefined;
   private backlog: Uint8Array[] = [];
   private linkUp = true;
+  /** A TX chain the link refused (full): sent again when it has room, before any other. */
+  private held: { readonly head: number; readonly frame: Uint8Array } | undefined;
+  /** The link refused a frame because the backlog was full: resume it once there is room. */
+  private refused = false;
 
   constructor(private readonly opts: NetOptions) {
     if (opts.mac.length !== 6) throw new RangeError("virtio-net: a MAC address is 6 bytes");
@@ -70,12 +79,21 @@ export class VirtioNet implements VirtioDevice {
 
   activate(ctx: VirtioContext): void {
     this.ctx = ctx;
-    this.backlog = [];
+    this.clearQueues();
   }
 
   reset(): void {
     this.ctx = undefined;
+    this.clearQueues();
+  }
+
+  private clearQueues(): void {
     this.backlog = [];
+    this.held = undefined;
+    if (this.refused) {
+      this.refused = false;
+      this.opts.backend.resume?.(); // the frames it kept are dropped now (no ctx)
+    }
   }
 
   notify(q: number, vq: Virtqueue): void {
@@ -102,6 +120,12 @@ export class VirtioNet implements VirtioDevice {
 
   /** Each transmitq chain: header, then one frame for the link. */
   private transmit(vq: Virtqueue): void {
+    if (this.held) {
+      if (!this.opts.backend.send(this.held.frame)) return;
+      this.sent(this.held.frame.length);
+      vq.addUsed(this.held.head, 0);
+      this.held = undefined;
+    }
     for (let c = vq.pop(); c; c = vq.pop()) {
       const r = c.reader();
       if (r.remaining < VIRTIO_NET_HDR_SIZE) {
@@ -112,22 +136,58 @@ export class VirtioNet implements VirtioDevice {
       if (len < ETH_HLEN || len > MAX_FRAME || !this.linkUp) {
         this.stats.txDropped++;
       } else {
-        this.opts.backend.send(r.readExact(len, "a frame"));
-        this.stats.txFrames++;
-        this.stats.txBytes += len;
+        const frame = r.readExact(len, "a frame");
+        if (!this.opts.backend.send(frame)) {
+          this.hold(c.head, frame, vq);
+          break;
+        }
+        this.sent(len);
       }
       vq.addUsed(c.head, 0);
     }
     this.ctx!.signalUsed(NET_TX);
   }
 
-  private onFrame(frame: Uint8Array): void {
-    if (!this.ctx || !this.linkUp || this.backlog.length >= RX_BACKLOG) {
+  private sent(len: number): void {
+    this.stats.txFrames++;
+    this.stats.txBytes += len;
+  }
+
+  private hold(head: number, frame: Uint8Array, vq: Virtqueue): void {
+    this.held = { head, frame };
+    this.stats.txWaits++;
+    const ctx = this.ctx;
+    this.opts.backend.whenWritable?.(() => {
+      if (!ctx || this.ctx !== ctx || this.held?.head !== head) return; // reset meanwhile
+      try {
+        this.transmit(vq);
+      } catch (e) {
+        // Outside notify the transport cannot catch a guest's error: stop the device here.
+        if (!(e instanceof VirtioError)) throw e;
+        this.ctx = undefined;
+        this.clearQueues();
+        ctx.fail(e);
+      }
+      this.opts.wake?.();
+    });
+  }
+
+  private onFrame(frame: Uint8Array): boolean {
+    if (!this.ctx || !this.linkUp) {
       this.stats.rxDropped++;
-      return;
+      return true;
+    }
+    if (this.backlog.length >= RX_BACKLOG) {
+      if (!this.opts.backend.resume) {
+        this.stats.rxDropped++; // a lossy link does not keep it
+        return true;
+      }
+      this.refused = true;
+      return false;
     }
     this.backlog.push(frame);
     if (this.fillRx()) this.opts.wake?.();
+    return true;
   }
 
   /**
@@ -163,6 +223,10 @@ export class VirtioNet implements VirtioDevice {
       return true;
     }
     if (used > 0) ctx.signalUsed(NET_RX);
+    if (this.refused && this.backlog.length < RX_BACKLOG) {
+      this.refused = false;
+      this.opts.backend.resume?.();
+    }
     return used > 0;
   }
 }
