@@ -5,7 +5,7 @@
 // Pages with decoded code never have write-TLB entries, so every store to code takes the
 // slow path, which drops the page's decoded form (dropCode): self-modifying code and
 // FENCE.I need nothing more.
-import { DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, XSINK, CTABLE, HARTS_BASE, HART_STRIDE, TLB_W, TLB_INVALID } from "./layout";
+import { DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, XSINK, CTABLE, HARTS_BASE, HART_STRIDE, TLB_W, TLB_TABLE, TLB_INVALID } from "./layout";
 import { nHarts, countCodePage } from "./state";
 import { expandC } from "./rvc";
 
@@ -195,7 +195,7 @@ export function codePage(hostPage: u32): u32 {
   store<u32>(DTAGS + (slot << 2), hostPage);
   for (let h = 0; h < nHarts; h++) {
     const tlb = HARTS_BASE + <u32>h * HART_STRIDE + TLB_W;
-    for (let e = tlb; e < tlb + 256 * 16; e += 16) {
+    for (let e = tlb; e < tlb + TLB_TABLE; e += 16) {
       const vpn = load<u64>(e);
       if (vpn != TLB_INVALID && <u32>((vpn << 12) + load<u64>(e, 8)) == hostPage) store<u64>(e, TLB_INVALID);
     }

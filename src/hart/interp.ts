@@ -5,7 +5,7 @@
 // anything that may change them or the translation (traps, CSR writes, xRET, WFI, ECALL
 // to the host, MMIO stores) ends the call.
 import { ACTIVE, F, PC, PRIV, MSTATUS, FFLAGS, FRM, MIE, RES_ADDR, RES_VAL, WAITING, SBIMODE,
-  TLB_R, TLB_W, TLB_X, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, SCRATCH_PAGE } from "./layout";
+  TLB_R, TLB_W, TLB_X, TLB_MASK, TLB_INVALID, DTAGS, DCACHE, DCACHE_SLOTS, DSLOT_BYTES, SCRATCH_PAGE } from "./layout";
 import {
   H, st, setSt, raiseException, xret, csrRead, csrWrite, csrRmwBase, flushTlb, OK, TRAPPED,
   pendingMip, fpuDirty, curHart, setSliceExecuted, exitRequested, countDecode,
@@ -178,7 +178,7 @@ function fastLoop(budget: i32): i32 {
   while (n > 0) {
     const vpn = pc >> 12;
     if (vpn != codeVpn) {
-      const e = tlb + TLB_X + ((<u32>vpn & 255) << 4);
+      const e = tlb + TLB_X + ((<u32>vpn & TLB_MASK) << 4);
       if (load<u64>(e) != (vpn | xtag)) { why = EXIT_FETCH; break; }
       codeAdd = load<u64>(e, 8);
       const page = <u32>(pc + codeAdd) & ~0xfff;
@@ -210,7 +210,7 @@ function fastLoop(budget: i32): i32 {
       case OP_LB: case OP_LB + 1: case OP_LB + 2: case OP_LB + 3: case OP_LB + 4: case OP_LB + 5: case OP_LB + 6: {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_LB;
-        const e = tlb + TLB_R + ((<u32>(va >> 12) & 255) << 4);
+        const e = tlb + TLB_R + ((<u32>(va >> 12) & TLB_MASK) << 4);
         if (load<u64>(e) != (va >> 12 | rtag) || (<i32>va & 0xfff) > 0x1000 - (1 << (k & 3))) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         let v: u64;
@@ -229,7 +229,7 @@ function fastLoop(budget: i32): i32 {
       case OP_SB: case OP_SB + 1: case OP_SB + 2: case OP_SB + 3: {
         const va = R(RS1(d)) + IMM(d);
         const k = OPC(d) - OP_SB;
-        const e = tlb + TLB_W + ((<u32>(va >> 12) & 255) << 4);
+        const e = tlb + TLB_W + ((<u32>(va >> 12) & TLB_MASK) << 4);
         if (load<u64>(e) != (va >> 12 | wtag) || (<i32>va & 0xfff) > 0x1000 - (1 << k)) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         const v = R(RS2(d));
@@ -277,7 +277,7 @@ function fastLoop(budget: i32): i32 {
       case OP_FLOAD: {
         const va = R(RS1(d)) + IMM(d);
         const size: i32 = ((<u32>d >> 24) & 31) == 3 ? 8 : 4;
-        const e = tlb + TLB_R + ((<u32>(va >> 12) & 255) << 4);
+        const e = tlb + TLB_R + ((<u32>(va >> 12) & TLB_MASK) << 4);
         if (!fpOn || load<u64>(e) != (va >> 12 | rtag) || (<i32>va & 0xfff) > 0x1000 - size) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         FW((<u32>d >> 5) & 0xf8, size == 8 ? load<u64>(a) : <u64>load<u32>(a) | BOX);
@@ -287,7 +287,7 @@ function fastLoop(budget: i32): i32 {
       case OP_FSTORE: {
         const va = R(RS1(d)) + IMM(d);
         const size: i32 = ((<u32>d >> 8) & 0xff) == 3 ? 8 : 4;
-        const e = tlb + TLB_W + ((<u32>(va >> 12) & 255) << 4);
+        const e = tlb + TLB_W + ((<u32>(va >> 12) & TLB_MASK) << 4);
         if (!fpOn || load<u64>(e) != (va >> 12 | wtag) || (<i32>va & 0xfff) > 0x1000 - size) { why = EXIT_SLOW; break; }
         const a = <u32>(va + load<u64>(e, 8));
         if (size == 8) store<u64>(a, FR(RS2(d))); else store<u32>(a, <u32>FR(RS2(d)));
@@ -476,7 +476,7 @@ function rawBits(pc: u64, d: u64): u64 {
   return lo | (<u64>fetch16(pc + 2) << 16);
 }
 function fetch16(va: u64): u32 {
-  const e = H + TLB_X + ((<u32>(va >> 12) & 255) << 4);
+  const e = H + TLB_X + ((<u32>(va >> 12) & TLB_MASK) << 4);
   const host = load<u64>(e) == (va >> 12 | tlbTag(ACC_FETCH)) ? <u32>(va + load<u64>(e, 8)) : fetchHost(va);
   return <u32>load<u16>(host);
 }
@@ -557,7 +557,7 @@ function runStraddler(d: u64): bool {
   const scratch = codePage(SCRATCH_PAGE);
   store<u64>(scratch + ((<u32>pc & 0xffe) << 2), d);
   // Point the code TLB entry at the scratch page for one instruction, then restore it.
-  const e = H + TLB_X + ((<u32>(pc >> 12) & 255) << 4);
+  const e = H + TLB_X + ((<u32>(pc >> 12) & TLB_MASK) << 4);
   const tag = load<u64>(e), add = load<u64>(e, 8);
   store<u64>(e, pc >> 12 | tlbTag(ACC_FETCH));
   store<u64>(e, <u64>SCRATCH_PAGE - (pc & ~<u64>0xfff), 8);

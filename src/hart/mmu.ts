@@ -4,7 +4,7 @@
 // Only RAM and the boot ROM are ever entered; MMIO always takes the slow path.
 import {
   RAM_OFFSET, RAM_BASE, ROM_OFFSET, ROM_BASE, ROM_SIZE, PRIV, MSTATUS, SATP,
-  TLB_R, TLB_W, TLB_X, TLB_LEVEL, TLB_INVALID, TLB_VPN,
+  TLB_R, TLB_W, TLB_X, TLB_LEVEL, TLB_INVALID, TLB_VPN, TLB_ENTRIES, TLB_MASK, TLB_TABLE,
 } from "./layout";
 import { dropCode } from "./decode";
 import { watchCount, pageWatched, checkWatch, triggersArmed, triggerFires, MC_LOAD, MC_STORE } from "./debug";
@@ -125,11 +125,11 @@ function hostPage(pa: u64, acc: u32): u32 {
 
 @inline function tlbFill(tlb: u32, acc: u32, va: u64, host: u32): void {
   const vpn = va >> 12;
-  const i = <u32>vpn & 255;
+  const i = <u32>vpn & TLB_MASK;
   const e = H + tlb + (i << 4);
   store<u64>(e, vpn | tlbTag(acc));
   store<u64>(e, <u64>(host & ~0xfff) - (va & ~<u64>0xfff), 8);
-  store<u8>(H + TLB_LEVEL + ((tlb >> 12) - 1) * 256 + i, <u8>plevel);
+  store<u8>(H + TLB_LEVEL + (tlb - TLB_R) / TLB_TABLE * TLB_ENTRIES + i, <u8>plevel);
 }
 
 /**
@@ -139,9 +139,9 @@ function hostPage(pa: u64, acc: u32): u32 {
 export function flushTlbPage(va: u64): void {
   const vpn = (va >> 12) & TLB_VPN;
   for (let k: u32 = 0; k < 3; k++) {
-    const tlb = H + TLB_R + (k << 12);
-    const levels = H + TLB_LEVEL + k * 256;
-    for (let i: u32 = 0; i < 256; i++) {
+    const tlb = H + TLB_R + k * TLB_TABLE;
+    const levels = H + TLB_LEVEL + k * TLB_ENTRIES;
+    for (let i: u32 = 0; i < TLB_ENTRIES; i++) {
       const e = tlb + (i << 4);
       const tag = load<u64>(e);
       if (tag == TLB_INVALID) continue;
