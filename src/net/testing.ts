@@ -6,14 +6,14 @@ export class FakeNetBackend implements NetBackend {
   readonly label = "fake net";
   readonly sent: Uint8Array[] = [];
   closed = false;
-  private handler: ((frame: Uint8Array) => void) | undefined;
+  private handler: ((frame: Uint8Array) => boolean | void) | undefined;
 
   send(frame: Uint8Array): boolean {
     this.sent.push(frame.slice());
     return true;
   }
 
-  receive(handler: (frame: Uint8Array) => void): void {
+  receive(handler: (frame: Uint8Array) => boolean | void): void {
     this.handler = handler;
   }
 
@@ -21,9 +21,9 @@ export class FakeNetBackend implements NetBackend {
     this.closed = true;
   }
 
-  /** A frame arrives from the link (dropped when no receiver is installed, as a real link). */
-  inject(frame: Uint8Array): void {
-    this.handler?.(frame);
+  /** A frame arrives from the link (dropped when no receiver is installed, as a real link); the receiver's answer (false: refused). */
+  inject(frame: Uint8Array): boolean | void {
+    return this.handler?.(frame);
   }
 }
 

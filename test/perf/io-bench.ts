@@ -37,7 +37,7 @@ Timed inside the guests, on Bulkhead and on QEMU (if installed); medians and rat
   blk  virtio-blk sequential read and write (dd, 64 MiB, 1 MiB blocks, O_DIRECT) and a
        CPU loop (md5sum of 16 MiB)
   9p   virtio-9p sequential write and read of a 64 MiB file in a shared host directory
-  net  virtio-net between two VMs on a UDP link: 16 MiB over TCP (busybox dd | nc)
+  net  virtio-net between two VMs, on a UDP link and on a RootOS network: 16 MiB over TCP (busybox dd | nc)
 
   --runs N          boots per machine (default 3)
   --only blk|net|9p one of the three
@@ -245,7 +245,7 @@ function report(machines: readonly Machine[], runs: number, parts: readonly Part
   ];
   for (const { k, label, cell } of measures) rows.push([label, ...machines.map((m) => cell(med(m, k))), ...ratio(k)]);
   const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  console.log(`virtio devices, timed in the guests; medians of ${runs} run(s) each (blk, 9p: one boot each; net: a pair of VMs on a UDP link)`);
+  console.log(`virtio devices, timed in the guests; medians of ${runs} run(s) each (blk, 9p: one boot each; net: a pair of VMs on a UDP link, then on a RootOS network in one bulkhead up)`);
   for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join("  "));
   if (!q) { console.log(`QEMU: ${QEMU} is not installed: Bulkhead's figures only.`); return; }
   if (!parts.includes("blk") && !parts.includes("9p")) return;

@@ -143,3 +143,42 @@ test("two NICs on a virtual switch: a frame sent by one is received by the other
   assert.equal(a.received().length, 1);
   assert.deepEqual(sw.macTable().map((e) => e.mac).sort(), ["52:54:00:00:00:0a", "52:54:00:00:00:0b"]);
 });
+
+/** A link that pushes back: `full` refuses sends until `drain()`; `resumed` counts resume calls. */
+class PushBack extends FakeNetBackend {
+  full = false;
+  resumed = 0;
+  private writable: (() => void) | undefined;
+  override send(frame: Uint8Array): boolean { return this.full ? false : super.send(frame); }
+  whenWritable(then: () => void): void { this.writable = then; }
+  resume(): void { this.resumed++; }
+  drain(): void { this.full = false; const w = this.writable; this.writable = undefined; w?.(); }
+}
+
+test("a full link holds the TX chain (not returned to the guest) and sends it first when the link has room", () => {
+  const link = new PushBack();
+  const r = rig(link);
+  link.full = true;
+  r.send(ethFrame(PEER, MAC, "one"));
+  r.send(ethFrame(PEER, MAC, "two"));
+  assert.deepEqual(r.tx.takeUsed(), [], "no chain comes back while the link is full");
+  assert.equal(r.dev.stats.txWaits, 1);
+  assert.equal(link.sent.length, 0);
+  link.drain();
+  assert.deepEqual(link.sent.map((f) => new TextDecoder().decode(f.subarray(14))), ["one", "two"], "in order, none lost");
+  assert.equal(r.tx.takeUsed().length, 2);
+  assert.equal(r.dev.stats.txDropped, 0);
+  assert.ok(r.wakes() > 0, "the machine is woken to see the used chains");
+});
+
+test("a full backlog refuses frames from a link that keeps them, and resumes it when the guest posts buffers", () => {
+  const link = new PushBack();
+  const r = rig(link);
+  for (let i = 0; i < RX_BACKLOG; i++) assert.equal(link.inject(ethFrame(BCAST, PEER, `n${i}`)), true);
+  assert.equal(link.inject(ethFrame(BCAST, PEER, "over")), false, "refused, not dropped");
+  assert.equal(r.dev.stats.rxDropped, 0);
+  assert.equal(link.resumed, 0);
+  r.post(1);
+  assert.equal(link.resumed, 1, "room again: the link may offer the frame it kept");
+  assert.equal(r.received().length, 1);
+});
