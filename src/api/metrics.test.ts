@@ -20,6 +20,9 @@ test("every family has HELP and TYPE, one series per VM (and label), label value
     assert.equal(sampleValue(e, "bulkhead_vm_virtio_requests_total", { vm: "a", device: "virtio-rng0" }), 0);
     assert.equal(sampleValue(e, "bulkhead_vm_virtio_bytes_total", { vm: "a", device: "virtio-rng0", direction: "written" }), 0);
     assert.equal(sampleValue(e, "bulkhead_vm_console_bytes_total", { vm: odd, direction: "out" }), 0);
+    // the spin guest never sleeps: a histogram with no wake-ups, every bucket 0
+    assert.equal(sampleValue(e, "bulkhead_vm_wake_latency_seconds_bucket", { vm: "a", le: "+Inf" }), 0);
+    assert.equal(sampleValue(e, "bulkhead_vm_wake_latency_seconds_count", { vm: "a" }), 0);
     // its NIC's port on the RootOS network (the spin guest sends nothing)
     assert.equal(sampleValue(e, "bulkhead_vm_switch_frames_total", { vm: "a", network: "lan", direction: "tx" }), 0);
     assert.equal(sampleValue(e, "bulkhead_vm_switch_ring_full_total", { vm: "a", network: "lan" }), 0);
@@ -27,7 +30,8 @@ test("every family has HELP and TYPE, one series per VM (and label), label value
     for (const [name, type] of e.types) {
       assert.ok(e.help.has(name), `${name} has HELP`);
       if (type === "counter") assert.match(name, /_total$/, "counters end in _total");
-      assert.ok(e.samples.filter((s) => s.name === name && s.labels["vm"] === "a").length >= 1, `${name} has a series for vm a`);
+      const of = type === "histogram" ? (s: string) => s === `${name}_count` : (s: string) => s === name;
+      assert.ok(e.samples.filter((s) => of(s.name) && s.labels["vm"] === "a").length >= 1, `${name} has a series for vm a`);
     }
   } finally {
     await sup.close();

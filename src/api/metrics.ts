@@ -4,6 +4,7 @@
 // table; a family with more than one series per VM (console bytes by direction, a state
 // per state) gives extra labels, which is also how per-device counters fit in.
 import type { DeviceStats } from "../machine/machine.js";
+import { LATENCY_BOUNDS_US, type LatencyHistogram } from "../machine/histogram.js";
 import { VM_STATES } from "../rootos/supervisor/lifecycle.js";
 import type { Supervisor, VmInfo, VmStats } from "../rootos/supervisor/supervisor.js";
 
@@ -18,10 +19,28 @@ type Labels = Readonly<Record<string, string>>;
 
 interface Family {
   readonly name: string;
-  readonly type: "counter" | "gauge";
+  readonly type: "counter" | "gauge" | "histogram";
   readonly help: string;
-  /** The series of one VM: extra labels (beside vm) and value. */
-  series(s: VmSample): readonly (readonly [Labels, number])[];
+  /** The series of one VM: extra labels (beside vm), value, and a histogram's sample suffix (_bucket, _sum, _count). */
+  series(s: VmSample): readonly (readonly [Labels, number, string?])[];
+}
+
+/** A latency histogram in seconds: cumulative buckets by `le`, then _sum and _count. */
+function histogram(name: string, help: string, of: (s: VmSample) => LatencyHistogram | undefined): Family {
+  return {
+    name, type: "histogram", help,
+    series: (s) => {
+      const h = of(s);
+      if (!h) return [];
+      let seen = 0;
+      const buckets = h.counts.map((n, i) => {
+        seen += n;
+        const le = LATENCY_BOUNDS_US[i];
+        return [{ le: le === undefined ? "+Inf" : String(le / 1e6) }, seen, "_bucket"] as const;
+      });
+      return [...buckets, [{}, h.sumUs / 1e6, "_sum"], [{}, h.count, "_count"]];
+    },
+  };
 }
 
 /** A family with one series per VM. */
@@ -61,6 +80,7 @@ const FAMILIES: readonly Family[] = [
   device("notifications", "counter", "Queue notifications (kicks) from the driver to the virtio device.", (d) => [[{}, d.notifications]]),
   device("interrupts", "counter", "Interrupts the virtio device raised.", (d) => [[{}, d.interrupts]]),
   device("errors", "counter", "Requests that broke the virtio protocol (NEEDS_RESET, or ignored as harmless).", (d) => [[{}, d.errors]]),
+  histogram("bulkhead_vm_wake_latency_seconds", "Realtime timing: host latency from a timer deadline an idle VM slept to, to its first guest instruction after it.", (s) => s.stats.wakeLatency),
   {
     name: "bulkhead_vm_switch_frames_total", type: "counter", help: "Frames through the VM's ports on RootOS networks: from the VM into the switch (tx), from the switch to the VM (rx).",
     series: (s) => s.stats.switchPorts.flatMap((p) => [[{ network: p.network, direction: "tx" }, p.txFrames], [{ network: p.network, direction: "rx" }, p.rxFrames]] as const),
@@ -99,7 +119,7 @@ export function formatMetrics(vms: readonly VmSample[]): string {
   for (const f of FAMILIES) {
     out += `# HELP ${f.name} ${f.help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}\n# TYPE ${f.name} ${f.type}\n`;
     for (const vm of vms) {
-      for (const [labels, value] of f.series(vm)) out += `${f.name}{${formatLabels({ vm: vm.info.name, ...labels })}} ${formatValue(value)}\n`;
+      for (const [labels, value, suffix] of f.series(vm)) out += `${f.name}${suffix ?? ""}{${formatLabels({ vm: vm.info.name, ...labels })}} ${formatValue(value)}\n`;
     }
   }
   return out;

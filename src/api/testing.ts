@@ -49,8 +49,11 @@ export function parseExposition(text: string): Exposition {
       types.set(m[1]!, m[2]!);
     } else if ((m = SAMPLE_LINE.exec(line))) {
       const name = m[1]!;
-      enter(name, n);
-      if (!types.has(name)) throw new Error(`line ${n}: sample of ${name} without a TYPE line before it`);
+      // A histogram's samples are its family's name with _bucket, _sum or _count.
+      const base = name.replace(/_(bucket|sum|count)$/, "");
+      const family = types.get(base) === "histogram" ? base : name;
+      enter(family, n);
+      if (!types.has(family)) throw new Error(`line ${n}: sample of ${name} without a TYPE line before it`);
       const labels: Record<string, string> = {};
       for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
         if (l[1]! in labels) throw new Error(`line ${n}: label ${l[1]} twice`);

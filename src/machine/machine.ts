@@ -31,6 +31,7 @@ import { PCI_SLOTS } from "../pci/host.js";
 import { Plic } from "./plic/index.js";
 import type { VirtioCounters, VirtioDeviceConfig } from "../virtio/device.js";
 import { GuestMemory } from "../virtio/guest-memory.js";
+import { type LatencyHistogram, LatencyRecorder } from "./histogram.js";
 import { type PlacedDevices, placeVirtioDevices } from "./virtio.js";
 
 /** Where the guest's console bytes go (UART transmitter and SBI console, in order). */
@@ -103,6 +104,8 @@ export interface MachineStats {
   readonly traps: bigint;
   readonly interrupts: bigint;
   readonly sbiCalls: number;
+  /** Realtime: host latency from each timer deadline an idle machine slept to, to the first guest instruction after it. */
+  readonly wakeLatency: LatencyHistogram;
 }
 
 /** One virtio device's counters (VirtioCounters), with what it is and where it sits. */
@@ -175,6 +178,14 @@ export const SLICE_INSTRUCTIONS = 5_000_000;
  * guest should cost the host next to nothing, so no short cap (10 ms is 100 wake-ups a second).
  */
 export const MAX_IDLE_SLEEP_MS = 1000;
+/**
+ * A realtime sleep's last stretch, waited out exactly. The event loop's timers fire late
+ * by up to a millisecond and more (libuv keeps time in whole ms and checks it once a
+ * turn), so a sleep wakes this much early from its setTimeout and blocks the rest in
+ * Atomics.wait, whose timeout is the kernel's (futex: tens of µs); a message from the
+ * RootOS ends that wait at once (it notifies the poke cell).
+ */
+export const EXACT_WAIT_MS = 2;
 /** Virtual timing: the RTC reads this date plus mtime, so runs are byte-for-byte repeatable. */
 export const VIRTUAL_EPOCH_NS = BigInt(Date.UTC(2026, 0, 1)) * 1_000_000n;
 const NS_PER_TICK = BigInt(1e9 / TIMEBASE_HZ);
@@ -216,6 +227,11 @@ export class Machine {
    */
   private uartInUse = false;
   private wake: (() => void) | undefined;
+  /** The cell a precise sleep waits on: the RootOS's poke cell when there is one (a command ends the wait), else a private one. */
+  private readonly waitCell: Int32Array;
+  /** mtime of the deadline the machine slept to; the next slice measures how late it starts. */
+  private wakeAt: bigint | undefined;
+  private readonly wakeLatency = new LatencyRecorder();
   /** The RTC's time base: host wall clock (realtime) or VIRTUAL_EPOCH_NS + mtime (virtual). */
   private readonly clock: () => bigint;
   private startedAt = 0;
@@ -229,6 +245,7 @@ export class Machine {
     this.io = io;
     this.hostInput = (io.devices ?? []).some((d) => d.hostInput === true);
     this.pacer = deps.pacer;
+    this.waitCell = deps.poke ?? new Int32Array(new SharedArrayBuffer(4));
     const host: CpuHost = {
       mmioRead: (addr, size) => this.bus.read(addr, size),
       mmioWrite: (addr, size, value) => this.bus.write(addr, size, value),
@@ -407,6 +424,11 @@ export class Machine {
           if (this.debugger?.holds()) continue; // stopped while the pacer waited: back to the gate
         }
         this.feedUart();
+        if (this.wakeAt !== undefined) {
+          const late = this.cpu.mtime() - this.wakeAt;
+          this.wakeAt = undefined;
+          if (late >= 0n) this.wakeLatency.record(Number(late) / (TIMEBASE_HZ / 1e6)); // woken early (input): not a timer's wake
+        }
         const r = this.cpu.run(budget);
         if (r === Exit.Debug) this.debugger?.debugStop();
         this.flushOutput();
@@ -450,6 +472,7 @@ export class Machine {
       traps: this.cpu.stat(Stat.Trap),
       interrupts: this.cpu.stat(Stat.Interrupt),
       sbiCalls: [...(this.sbi?.calls.values() ?? [])].reduce((a, b) => a + b, 0),
+      wakeLatency: this.wakeLatency.snapshot(),
     };
   }
 
@@ -495,6 +518,7 @@ export class Machine {
       return;
     }
     const ms = future && this.config.timing === "realtime" ? Number(deadline - now) / (TIMEBASE_HZ / 1000) : Infinity;
+    if (ms <= MAX_IDLE_SLEEP_MS) this.wakeAt = deadline;
     await this.sleep(this.config.timing === "virtual" ? Infinity : Math.min(ms, MAX_IDLE_SLEEP_MS));
   }
 
@@ -504,16 +528,26 @@ export class Machine {
     return (this.cpu.csr(h, CSR_MIE) & BigInt(bit)) !== 0n;
   }
 
-  /** Wait `ms` (Infinity: until woken) or until input, stop() or closeInput(). */
+  /** Wait `ms` (Infinity: until woken) or until input, stop() or closeInput(); the last EXACT_WAIT_MS exactly. */
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((res) => {
+      let t: NodeJS.Timeout | undefined;
       const done = (): void => {
         if (t) clearTimeout(t);
         this.wake = undefined;
         res();
       };
-      const t = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms)) : undefined;
       this.wake = done;
+      if (!Number.isFinite(ms)) return;
+      const until = performance.now() + ms;
+      const exact = (): void => {
+        t = undefined;
+        const left = until - performance.now();
+        if (left > 0 && this.wake === done) Atomics.wait(this.waitCell, 0, 0, left);
+        done();
+      };
+      if (ms <= EXACT_WAIT_MS) exact(); // setTimeout's least wait is 1 ms: too coarse here
+      else t = setTimeout(exact, ms - EXACT_WAIT_MS);
     });
   }
 

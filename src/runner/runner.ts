@@ -16,6 +16,7 @@ import type { NicRings } from "../net/ring-link.js";
 import type { InputPacket } from "../display/input.js";
 import type { ScanoutSink } from "../virtio/gpu/index.js";
 import { type DeviceStats, Machine, type MachineConfig, type MachineExit } from "../machine/machine.js";
+import { emptyHistogram, type LatencyHistogram } from "../machine/histogram.js";
 import type { Throttle, VmDevice } from "../rootos/plan/index.js";
 import { type OpenedDevices, openDevices } from "./devices.js";
 import { Pacer } from "./pacer.js";
@@ -89,6 +90,8 @@ export interface RunnerStats {
   readonly consoleIn: number;
   /** Each virtio device's counters (requests, bytes, notifications, interrupts, errors). */
   readonly devices: readonly DeviceStats[];
+  /** The current machine's timer wake-ups: deadline to first guest instruction (MachineStats.wakeLatency). */
+  readonly wakeLatency: LatencyHistogram;
 }
 
 export class VmRunner {
@@ -233,6 +236,7 @@ export class VmRunner {
       consoleOut: this.consoleOut,
       consoleIn: this.consoleIn,
       devices: this.machine?.deviceStats() ?? [],
+      wakeLatency: s?.wakeLatency ?? emptyHistogram(),
     };
   }
 

@@ -5,6 +5,7 @@
 // by its trap handler as a crash and restarted, SysRq o powering it off; in realtime, an
 // idle executive costing the host little CPU, and a pause or a throttle seen as misses.
 import assert from "node:assert/strict";
+import { formatHistogram, quantileUs } from "../../src/machine/histogram.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -168,6 +169,13 @@ test("realtime: an idle executive uses little host CPU; a pause and a throttle s
   assert.ok(perSecond < 1_000_000, `the idle executive retired ${Math.round(perSecond)} instructions a second: it does not sleep`);
   const share = (used.user + used.system) / 1000 / wallMs;
   assert.ok(share < 0.2, `an idle rt VM used ${(share * 100).toFixed(1)} % of a core`);
+  // Each activation is a wake-up from a timer deadline, measured from it to the first
+  // guest instruction: about 100 a second. The last stretch of each sleep is an exact
+  // wait (Machine.sleep), so the median is well under setTimeout's millisecond; the bound
+  // is loose for a host that is loaded and not ours alone.
+  const wakes = s1.wakeLatency.count - s0.wakeLatency.count;
+  assert.ok(wakes >= 150 && wakes <= 250, `${wakes} timer wake-ups in 2 s at a 10 ms period`);
+  assert.ok(quantileUs(s1.wakeLatency, 0.5) <= 500, `wake-up latency: ${formatHistogram(s1.wakeLatency)}`);
 
   // A 600 ms pause: the guest's clock (the host's) goes on, so at least 59 periods pass
   // without an activation; each is a miss, and the late wake-up is in the jitter.

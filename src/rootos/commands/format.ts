@@ -6,6 +6,7 @@ import type { SlotsInfo, SystemDebugView, UpgradeResult, VmInfo, VmStats } from 
 import type { MemView, RegsView, TranslateView } from "../../debug/vm-debug.js";
 import { disassemble, formatInsn } from "../../debug/disas.js";
 import { describeSched, formatCpuList } from "../plan/index.js";
+import { formatHistogram } from "../../machine/histogram.js";
 
 /** `list` as a table. */
 export function formatList(vms: readonly VmInfo[]): string {
@@ -75,6 +76,7 @@ export function formatStats(s: VmStats): string {
     `  ${s.instructions} instructions in ${(s.runningMs / 1000).toFixed(1)} s running: ${s.mips.toFixed(1)} MIPS now, ${s.averageMips.toFixed(1)} on average`,
     `  ${s.interrupts} interrupts, ${s.traps} traps, ${s.mmioExits} MMIO exits, ${s.sbiCalls} SBI calls, ${s.tlbMisses} TLB misses`,
     `  console ${s.consoleOut} bytes out, ${s.consoleIn} in; ${s.starts} starts, ${s.restarts} policy restarts, guest boots ${s.boots}, ${s.watchdogKicks} watchdog kicks`,
+    ...(s.wakeLatency.count > 0 ? [`  timer wake-up latency (deadline to first guest instruction): ${formatHistogram(s.wakeLatency)}`] : []),
     ...s.switchPorts.map((p) => `  network ${p.network}: sent ${p.txFrames} frames (${p.txBytes} bytes), received ${p.rxFrames} (${p.rxBytes} bytes), ${p.drops} dropped, ring full ${p.ringFull} times`),
   ].join("\n");
 }

@@ -23,12 +23,12 @@ test("a real-time VM gets the highest CPU alone, FIFO; the others and the RootOS
   assert.deepEqual(words([rt("r1"), rt("r2"), gen("a")], [0, 1, 2, 3]).vms, ["host CPU 3 alone, SCHED_FIFO 60", "host CPU 2 alone, SCHED_FIFO 60", "host CPUs 0-1 shared, nice 0"]);
 });
 
-test("too few CPUs: the RootOS keeps one, the VMs left over share it at nice -10, said in a note", () => {
+test("too few CPUs: the RootOS keeps one, the VMs left over share it at nice -5, said in a note", () => {
   const p = words([rt("r1"), rt("r2"), gen("a")], [0, 1]);
-  assert.deepEqual(p.vms, ["host CPU 1 alone, SCHED_FIFO 60", "host CPU 0 shared, nice -10", "host CPU 0 shared, nice 0"]);
-  assert.match(p.notes.join("\n"), /host has 2 CPUs for the board: 2 real-time VMs want one each and the RootOS keeps one; r2 shares CPU 0 with the RootOS at nice -10/);
+  assert.deepEqual(p.vms, ["host CPU 1 alone, SCHED_FIFO 60", "host CPU 0 shared, nice -5", "host CPU 0 shared, nice 0"]);
+  assert.match(p.notes.join("\n"), /host has 2 CPUs for the board: 2 real-time VMs want one each and the RootOS keeps one; r2 shares CPU 0 with the RootOS at nice -5/);
   const one = words([rt("r1")], [0]);
-  assert.deepEqual(one.vms, ["host CPU 0 shared, nice -10"]);
+  assert.deepEqual(one.vms, ["host CPU 0 shared, nice -5"]);
   assert.equal(one.notes.length, 1);
 });
 
@@ -37,8 +37,8 @@ test("board.host_cpus, a VM's host_cpus and priority", () => {
   assert.deepEqual(p.vms, ["host CPU 3 alone, SCHED_FIFO 80", "host CPU 2 shared, nice 5", "host CPU 1 alone, nice 0"]);
   assert.equal(p.rootos, "2");
   assert.match(p.notes.join("\n"), /board.host_cpus: CPU 9 not on this host \(it has 0-3\): left out/);
-  // A general VM may ask for FIFO; a real-time VM on a CPU it shares runs nice -10, not FIFO.
+  // A general VM may ask for FIFO; a real-time VM on a CPU it shares runs nice -5, not FIFO.
   const q = words([gen("g", { priority: { kind: "realtime", priority: 10 } }), rt("r", { hostCpus: [0] }), gen("a", { hostCpus: [0] })], [0, 1, 2]);
-  assert.deepEqual(q.vms, ["host CPU 2 alone, SCHED_FIFO 10", "host CPU 0 shared, nice -10", "host CPU 0 shared, nice 0"]);
-  assert.match(q.notes.join("\n"), /r: host_cpus 0 shared with another VM: nice -10, not SCHED_FIFO/);
+  assert.deepEqual(q.vms, ["host CPU 2 alone, SCHED_FIFO 10", "host CPU 0 shared, nice -5", "host CPU 0 shared, nice 0"]);
+  assert.match(q.notes.join("\n"), /r: host_cpus 0 shared with another VM: nice -5, not SCHED_FIFO/);
 });

@@ -7,7 +7,7 @@
 // back, and the fallback is said in `notes`: a placement never silently differs.
 import { execFileSync } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
-import { formatCpuList, parseCpuList } from "../plan/host.js";
+import { formatCpuList, parseCpuList, RT_SHARED_NICE } from "../plan/host.js";
 import type { HostPlacement, HostSched } from "../plan/index.js";
 
 /** What a thread got, read back from the kernel. */
@@ -50,13 +50,14 @@ export function applyPlacement(p: HostPlacement): HostApplied {
   if (p.sched.policy === "fifo") {
     const refused = run("chrt", ["-f", "-p", p.sched.priority, tid]);
     if (refused !== undefined) {
-      notes.push(`SCHED_FIFO ${p.sched.priority} refused (${refused}; needs root or CAP_SYS_NICE): nice -10 instead`);
-      nice = -10;
+      notes.push(`SCHED_FIFO ${p.sched.priority} refused (${refused}; needs root or CAP_SYS_NICE): nice ${RT_SHARED_NICE} instead`);
+      nice = RT_SHARED_NICE;
     }
   }
-  if (nice !== undefined && nice !== 0) {
+  // Always, nice 0 too: a thread starts at its creator's nice, and the RootOS's is ROOTOS_NICE.
+  if (nice !== undefined) {
     const refused = run("renice", ["-n", nice, "-p", tid]);
-    if (refused !== undefined) notes.push(`nice ${nice} refused (${refused}): nice 0`);
+    if (refused !== undefined) notes.push(`nice ${nice} refused (${refused}): it keeps the nice it started with`);
   }
   return { tid, ...readBack(tid), notes };
 }

@@ -26,6 +26,7 @@ import type { InputPacket } from "../../display/input.js";
 import { applyUpdate, Screen } from "../../display/screen.js";
 import { parseBundle } from "../../images/bundle.js";
 import { applyPlacement } from "./host-sched.js";
+import { ROOTOS_NICE } from "../plan/host.js";
 import { type BootImages, imageBuffers, readBootImages, type VerifiedBoot, workerMachineConfig } from "./boot-images.js";
 import { UploadStore } from "./uploads.js";
 import { VmConsoles, openPersistLog } from "./consoles.js";
@@ -207,8 +208,9 @@ export class Supervisor {
     }
     const host = this.current.board.host;
     if (host) {
-      // The RootOS's own event loop onto the CPUs no real-time VM has; VM threads start from here and then place themselves.
-      const me = applyPlacement({ cpus: host.rootos, exclusive: false, sched: { policy: "other", nice: 0 } });
+      // The RootOS's own event loop onto the CPUs no real-time VM has, ahead of the VMs that share them;
+      // VM threads start from here and then place themselves.
+      const me = applyPlacement({ cpus: host.rootos, exclusive: false, sched: { policy: "other", nice: ROOTOS_NICE } });
       for (const note of [...host.notes, ...me.notes]) this.events.record("check", undefined, `host CPUs: ${note}`);
     }
     const rank: Record<Criticality, number> = { safety: 0, realtime: 1, general: 2 };

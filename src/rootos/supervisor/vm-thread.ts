@@ -9,6 +9,7 @@ import type { InputPacket } from "../../display/input.js";
 import type { ScreenUpdate } from "../../display/screen.js";
 import type { MachineConfig, MachineExit } from "../../machine/machine.js";
 import { RootosError } from "./errors.js";
+import { emptyHistogram } from "../../machine/histogram.js";
 import type { Throttle } from "../plan/index.js";
 import type { HostApplied } from "./host-sched.js";
 import type { DebugAnswers, DebugQuery, FromWorker, ToWorker, WorkerInit, WorkerStats } from "./protocol.js";
@@ -168,7 +169,10 @@ export class VmThread {
   private send(m: ToWorker, poke = false, transfer: readonly ArrayBuffer[] = []): void {
     if (this.ended) return;
     this.worker.postMessage(m, [...transfer]);
-    if (poke) Atomics.store(this.poke, 0, 1);
+    if (poke) {
+      Atomics.store(this.poke, 0, 1);
+      Atomics.notify(this.poke, 0); // an idle machine's exact last wait (Machine.sleep) ends now
+    }
   }
 
   private onMessage(m: FromWorker): void {
@@ -263,6 +267,6 @@ function guard(f: () => void): void {
 export function emptyStats(): WorkerStats {
   return {
     boots: 0, instructions: 0, mips: 0, averageMips: 0, runningMs: 0, paused: false, throttle: null,
-    interrupts: 0, traps: 0, mmioExits: 0, tlbMisses: 0, sbiCalls: 0, consoleOut: 0, consoleIn: 0, devices: [],
+    interrupts: 0, traps: 0, mmioExits: 0, tlbMisses: 0, sbiCalls: 0, consoleOut: 0, consoleIn: 0, devices: [], wakeLatency: emptyHistogram(),
   };
 }
