@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { PNG } from "pngjs";
 import { postCommand } from "../../src/api/client.js";
 import type { SlotsInfo } from "../../src/rootos/supervisor/types.js";
 import { describeRun, ensureImages, freeUdpPorts, repoRoot, runBulkhead } from "../support/bulkhead.js";
@@ -51,6 +52,15 @@ after(async () => {
 
 test("the gateway: NAT for the HMI, the rule set's refusals, nothing in from the cloud, the RT log shipped from the persistent partition",
   { timeout: 10 * 60_000 }, async () => {
+
+    // The HMI's screen (the board's display): its status text on fbcon, seen in screen.png.
+    const png = await fetch(`http://${gwUp.api}/v1/vms/hmi/screen.png`);
+    assert.equal(png.status, 200);
+    const image = PNG.sync.read(Buffer.from(await png.arrayBuffer()));
+    assert.deepEqual([image.width, image.height], [1280, 800]);
+    let lit = 0;
+    for (let i = 0; i < image.data.length; i += 4) if (image.data[i]! + image.data[i + 1]! + image.data[i + 2]! > 200) lit++;
+    assert.ok(lit > 500, `the HMI's screen shows text (${lit} lit pixels)`);
 
     // Out through NAT: the cloud's page; the cloud sees the gateway's address, not the HMI's.
     const fetched = await hmi.run("wget -q -T 10 -O - http://198.51.100.1/");
