@@ -6,7 +6,9 @@
 // the API), and the event log shows it; the charts gain points; a reset reboots the VM
 // and the page goes on (its console reaches the new shell); a page of another origin
 // cannot act through the browser; stopping the RootOS gives a clear message, and the page
-// reconnects by itself when it is back. A screenshot is kept in test-artifacts/.
+// reconnects by itself when it is back. The VM has a display: the page's canvas shows
+// its screen, and a key pressed there arrives in the guest as EV_KEY. A screenshot is
+// kept in test-artifacts/.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +31,8 @@ board:
   name: webtest
   cores: 1
   memory: 256M
+  displays:
+    - { name: panel, width: 640, height: 480 }
 vms:
   - name: debian
     os: debian
@@ -38,7 +42,9 @@ vms:
     boot:
       kernel: debian:kernel
       initrd: debian:initrd
-      append: console=ttyS0
+      append: console=tty0 console=ttyS0
+    devices:
+      - passthrough: panel
 `;
 
 /** `bulkhead up --headless` on `port`; resolves with the dashboard URL it prints. */
@@ -122,6 +128,30 @@ test("the dashboard in chromium against bulkhead up with a Debian VM", { timeout
     const lines = await untilConsole(page, /~ # uname -r/, 30_000);
     await page.waitForFunction((v) => [...document.querySelectorAll('[data-vm="debian"] .xterm-rows > div')].some((r) => (r.textContent ?? "").trim() === v), version, { timeout: 30_000 });
     assert.ok(lines.some((l) => l.includes("uname -r")), lines.join("\n"));
+
+    // The screen: the canvas shows the guest's (fbcon's text on black), and a key pressed
+    // on the canvas reaches the guest's keyboard as EV_KEY (busybox od of its event device).
+    const canvas = page.locator('[data-vm="debian"] canvas.screen');
+    await canvas.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => {
+      const c = document.querySelector('[data-vm="debian"] canvas.screen') as HTMLCanvasElement | null;
+      if (!c || c.width !== 640 || c.height !== 480) return false;
+      const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i]! + px[i + 1]! + px[i + 2]! > 200) lit++;
+      return lit > 200;
+    }, undefined, { timeout: 60_000 });
+    await page.locator('[data-vm="debian"] .xterm').click();
+    await page.keyboard.type('for e in /sys/class/input/event*; do grep -q Keyboard $e/device/name && k=/dev/input/${e##*/}; done; ' +
+      'echo "key-event: $(dd if=$k bs=24 count=1 2>/dev/null | od -An -tx1 -j16 -N4 | tr -d \'\\n\')"\n');
+    await page.waitForTimeout(2000);
+    await canvas.click();
+    await page.keyboard.press("KeyA");
+    await page.keyboard.press("Control+BracketRight");
+    const keyLine = (await untilConsole(page, /^key-event:(\s+[0-9a-f]{2}){4}/, 30_000)).find((l) => l.startsWith("key-event:"))!;
+    const ev = keyLine.slice("key-event:".length).trim().split(/\s+/).map((x) => parseInt(x, 16));
+    // struct input_event: a timeval (16 bytes), then type and code: EV_KEY (1), KEY_A (30).
+    assert.deepEqual([ev[0]! | (ev[1]! << 8), ev[2]! | (ev[3]! << 8)], [1, 30], `EV_KEY KEY_A from the page's canvas: ${keyLine}`);
 
     // The charts gain points, one a second.
     const before = await points(page);
